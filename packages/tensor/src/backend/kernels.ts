@@ -1,0 +1,79 @@
+/**
+ * The kernel contract: everything a backend must compute, and nothing else. Ops validate their
+ * arguments, work out output shapes and record gradients; kernels only fill buffers. Every kernel
+ * receives row-major, contiguous views and returns a new buffer it owns.
+ */
+
+export type DType = 'float32' | 'float64' | 'int32';
+export type TypedArray = Float32Array | Float64Array | Int32Array;
+export type Shape = readonly number[];
+export type BackendName = 'js' | 'wasm' | 'gpu';
+
+/** What a kernel sees of a tensor: its storage, its (contiguous, row-major) shape and its dtype. */
+export interface View<B = unknown> {
+  readonly buf: B;
+  readonly shape: Shape;
+  readonly dtype: DType;
+}
+
+export type UnaryCode =
+  | 'neg' | 'abs' | 'sign' | 'exp' | 'log' | 'log1p' | 'sqrt' | 'rsqrt'
+  | 'sin' | 'cos' | 'tanh' | 'sigmoid' | 'relu' | 'erf' | 'floor';
+/** Arithmetic codes return the operands' dtype; comparison codes return 1/0 masks in that dtype. */
+export type BinaryCode =
+  | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
+  | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
+export type ReduceCode = 'sum' | 'max' | 'min';
+export type ArgReduceCode = 'argmax' | 'argmin';
+
+export interface Conv2dParams {
+  readonly stride: readonly [number, number];
+  readonly padding: readonly [number, number];
+  readonly dilation: readonly [number, number];
+  readonly groups: number;
+}
+
+export interface Kernels<B = unknown> {
+  readonly name: BackendName;
+  /** Whether `readSync` works (a GPU backend may only read asynchronously). */
+  readonly synchronous: boolean;
+
+  upload(data: TypedArray): B;
+  readSync(x: View<B>): TypedArray;
+  read(x: View<B>): Promise<TypedArray>;
+  dispose(buf: B): void;
+
+  fill(shape: Shape, dtype: DType, value: number): B;
+  cast(x: View<B>, dtype: DType): B;
+  unary(code: UnaryCode, x: View<B>): B;
+  /** NumPy broadcasting of `a.shape` and `b.shape` to `outShape` (already computed by the op). */
+  binary(code: BinaryCode, a: View<B>, b: View<B>, outShape: Shape): B;
+  /** `cond ≠ 0 ? a : b`, all three broadcast to `outShape`. */
+  where(cond: View<B>, a: View<B>, b: View<B>, outShape: Shape): B;
+  /** Reduce over `dims` (sorted, non-negative); the result keeps those dims with size 1. */
+  reduce(code: ReduceCode, x: View<B>, dims: readonly number[]): B;
+  /** int32 indices of the first extreme along `dim`; the result keeps `dim` with size 1. */
+  argReduce(code: ArgReduceCode, x: View<B>, dim: number): B;
+
+  /** out[i₀…iₙ] = x.flat[offset + Σ iₖ·strides[k]]: permute, expand, narrow, flip are all this copy. */
+  strided(x: View<B>, outShape: Shape, strides: readonly number[], offset: number): B;
+  concat(xs: readonly View<B>[], dim: number, outShape: Shape): B;
+  /** Constant padding: `before[k]`/`after[k]` elements of `value` around dim k. */
+  pad(x: View<B>, before: readonly number[], after: readonly number[], value: number): B;
+  /** torch.gather: out has index's shape; out[…i_dim…] = x[…index[…]…]. `index` is int32. */
+  gather(x: View<B>, dim: number, index: View<B>): B;
+  /** The adjoint of gather: zeros(outShape), then out[…index[…]…] += src[…]. */
+  scatterAdd(outShape: Shape, dim: number, index: View<B>, src: View<B>): B;
+
+  /**
+   * Batched matrix product. a: [...batch, M, K] (or [..., K, M] when transA), b: [...batch, K, N]
+   * (or [..., N, K] when transB); batch dims broadcast to `outShape` = [...batch, M, N].
+   */
+  matmul(a: View<B>, b: View<B>, outShape: Shape, transA: boolean, transB: boolean): B;
+  /** x: [N, C, H, W], w: [O, C/groups, kH, kW] → [N, O, H', W'] (`outShape`). */
+  conv2d(x: View<B>, w: View<B>, p: Conv2dParams, outShape: Shape): B;
+  /** ∂L/∂x of conv2d given dy: [N, O, H', W'] → `xShape`. */
+  conv2dInputGrad(dy: View<B>, w: View<B>, p: Conv2dParams, xShape: Shape): B;
+  /** ∂L/∂w of conv2d given x and dy → `wShape`. */
+  conv2dWeightGrad(x: View<B>, dy: View<B>, p: Conv2dParams, wShape: Shape): B;
+}

@@ -1,0 +1,15 @@
+/** Activations built from primitives: their gradients come from the tape, never by hand. */
+import type { Tensor } from '../tensor.ts';
+import { abs, add, exp, erf, log1p, mul, neg, relu, sigmoid } from '../ops/index.ts';
+
+/** SiLU(x) = x·σ(x) (Elfwing et al. 2018; "swish"). */
+export const silu = (x: Tensor): Tensor => mul(x, sigmoid(x));
+
+/** GELU(x) = x·Φ(x) = ½x(1 + erf(x/√2)) (Hendrycks & Gimpel 2016), the exact form PyTorch uses by default. */
+export const gelu = (x: Tensor): Tensor => mul(mul(x, 0.5), add(erf(mul(x, Math.SQRT1_2)), 1));
+
+/** softplus(x) = ln(1 + eˣ), computed as max(x, 0) + ln(1 + e^(−|x|)) so it never overflows. */
+export const softplus = (x: Tensor): Tensor => add(relu(x), log1p(exp(neg(abs(x)))));
+
+/** x². */
+export const square = (x: Tensor): Tensor => mul(x, x);
