@@ -4,7 +4,7 @@ export * from './creation.ts';
 export * from './ops/index.ts';
 export * from './composite/index.ts';
 export { noGrad, enableGrad, isGradEnabled, detectAnomaly, type BackwardOptions } from './autograd.ts';
-export { Generator, manualSeed, defaultGenerator, type GeneratorState } from './random.ts';
+export { Generator, manualSeed, defaultGenerator, philox4x32, type GeneratorState } from './random.ts';
 export { setBackend, getBackend, registerBackend, availableBackends } from './backend/registry.ts';
 export { OpError, broadcastShapes } from './shape.ts';
 export type { DType, Shape, TypedArray, Kernels, BackendName, Conv2dParams, View } from './backend/kernels.ts';

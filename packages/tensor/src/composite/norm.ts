@@ -20,6 +20,9 @@ export function groupNorm(x: Tensor, numGroups: number, weight?: Tensor | null, 
   if (!Number.isInteger(numGroups) || numGroups < 1 || c % numGroups !== 0) {
     throw new OpError('groupNorm', `${c} channels cannot be split into ${numGroups} groups`);
   }
+  for (const [name, t] of [['weight', weight], ['bias', bias]] as const) {
+    if (t != null && (t.ndim !== 1 || t.shape[0] !== c)) throw new OpError('groupNorm', `${name} ${fmt(t.shape)} must be [${c}], one per channel`);
+  }
   const grouped = reshape(x, [n, numGroups, -1]);
   let y = reshape(standardize(grouped, [2], eps), x.shape);
   const perChannel = [1, c, ...Array(x.ndim - 2).fill(1)] as number[];
@@ -33,6 +36,9 @@ export function layerNorm(x: Tensor, normalizedShape: readonly number[], weight?
   const k = normalizedShape.length;
   if (k === 0 || k > x.ndim || normalizedShape.some((d, i) => d !== x.shape[x.ndim - k + i])) {
     throw new OpError('layerNorm', `normalizedShape ${fmt(normalizedShape)} must match the trailing dims of ${fmt(x.shape)}`);
+  }
+  for (const [name, t] of [['weight', weight], ['bias', bias]] as const) {
+    if (t != null && fmt(t.shape) !== fmt(normalizedShape)) throw new OpError('layerNorm', `${name} ${fmt(t.shape)} must have the normalizedShape ${fmt(normalizedShape)}`);
   }
   let y = standardize(x, normalizedShape.map((_, i) => x.ndim - k + i), eps);
   if (weight != null) y = mul(y, weight);

@@ -47,8 +47,11 @@ export function repeat(x: Tensor, repeats: readonly number[]): Tensor {
 export function stack(xs: readonly Tensor[], dim = 0): Tensor {
   if (xs.length === 0) throw new OpError('stack', 'expects a non-empty list of tensors');
   const shape = xs[0]!.shape;
-  if (xs.some((x) => fmt(x.shape) !== fmt(shape))) throw new OpError('stack', `all tensors must have one shape, got ${xs.map((x) => fmt(x.shape)).join(', ')}`);
-  return cat(xs.map((x) => unsqueeze(x, dim)), normalizeDim('stack', dim, shape.length + 1));
+  if (xs.some((x) => fmt(x.shape) !== fmt(shape) || x.dtype !== xs[0]!.dtype)) {
+    throw new OpError('stack', `all tensors must have one shape and dtype, got ${xs.map((x) => x.dtype + fmt(x.shape)).join(', ')}`);
+  }
+  const d = normalizeDim('stack', dim, shape.length + 1);
+  return cat(xs.map((x) => unsqueeze(x, d)), d);
 }
 
 /** Split into pieces of `size` (the last may be smaller) or of the listed sizes. */
@@ -60,6 +63,7 @@ export function split(x: Tensor, sizeOrSections: number | readonly number[], dim
     sizes = Array.from({ length: Math.max(1, Math.ceil(n / sizeOrSections)) }, (_, i) => Math.min(sizeOrSections, n - i * sizeOrSections));
   } else {
     sizes = [...sizeOrSections];
+    if (!sizes.every((m) => Number.isInteger(m) && m >= 0)) throw new OpError('split', `sections [${sizes}] must be non-negative integers`);
     if (sizes.reduce((a, b) => a + b, 0) !== n) throw new OpError('split', `sections [${sizes}] do not add up to ${n}, the size of dim ${dim}`);
   }
   let start = 0;

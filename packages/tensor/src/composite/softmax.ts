@@ -1,10 +1,27 @@
-/** softmax and logSoftmax along a dim, both through the stable log-sum-exp. */
+/**
+ * softmax and logSoftmax along a dim, both on x − max(x): the shifted entries are ≤ 0, so nothing
+ * overflows, and the largest entry is exactly 0, so large inputs lose no precision to the shift
+ * (computing exp(x − logsumexp(x)) instead would round logsumexp at the scale of |x|).
+ */
 import type { Tensor } from '../tensor.ts';
-import { exp, sub } from '../ops/index.ts';
-import { logsumexp } from './reductions.ts';
+import { div, exp, log, max, sub, sum, where } from '../ops/index.ts';
+import { noGrad } from '../autograd.ts';
+import { normalizeDim } from '../shape.ts';
 
-/** log softmax(x)ᵢ = xᵢ − log Σⱼ exp(xⱼ). */
-export const logSoftmax = (x: Tensor, dim: number): Tensor => sub(x, logsumexp(x, dim, true));
+/** x − m with m = max(x) along `dim`, detached: both functions are shift-invariant, so the gradient is unchanged. */
+function shiftByMax(x: Tensor, dim: number): Tensor {
+  const m = noGrad(() => max(x, dim, true));
+  return sub(x, noGrad(() => where(m.abs().lt(Infinity), m, 0))); // an all −∞ row shifts by 0, not by −∞
+}
 
-/** softmax(x)ᵢ = exp(xᵢ) / Σⱼ exp(xⱼ), computed as exp(logSoftmax) so large inputs never overflow. */
-export const softmax = (x: Tensor, dim: number): Tensor => exp(logSoftmax(x, dim));
+/** log softmax(x)ᵢ = (xᵢ − m) − log Σⱼ exp(xⱼ − m). */
+export function logSoftmax(x: Tensor, dim: number): Tensor {
+  const z = shiftByMax(x, normalizeDim('logSoftmax', dim, x.ndim));
+  return sub(z, log(sum(exp(z), dim, true)));
+}
+
+/** softmax(x)ᵢ = exp(xᵢ − m) / Σⱼ exp(xⱼ − m). */
+export function softmax(x: Tensor, dim: number): Tensor {
+  const e = exp(shiftByMax(x, normalizeDim('softmax', dim, x.ndim)));
+  return div(e, sum(e, dim, true));
+}

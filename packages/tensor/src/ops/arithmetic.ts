@@ -1,17 +1,8 @@
 /** Broadcasting arithmetic: add, sub, mul, div, pow, neg. The tape un-broadcasts their gradients. */
-import { Tensor, type TensorLike } from '../tensor.ts';
+import type { Tensor, TensorLike } from '../tensor.ts';
 import { record } from '../autograd.ts';
-import { broadcastShapes } from '../shape.ts';
-import type { BinaryCode } from '../backend/kernels.ts';
-import { operands, wrap } from './internal.ts';
+import { binaryForward, wrap } from './internal.ts';
 import { log } from './unary.ts';
-
-/** Run a broadcasting binary kernel on two operands (numbers become scalars of the tensor's dtype). */
-export function binaryForward(code: BinaryCode, a: TensorLike, b: TensorLike): [Tensor, Tensor, Tensor] {
-  const [ta, tb] = operands(code, a, b);
-  const shape = broadcastShapes(code, ta.shape, tb.shape);
-  return [ta, tb, wrap(ta, ta.backend.binary(code, ta, tb, shape), shape)];
-}
 
 /** a + b. ∂/∂a = 1, ∂/∂b = 1. */
 export function add(a: TensorLike, b: TensorLike): Tensor {

@@ -6,8 +6,8 @@ import type { Tensor, TensorLike } from '../tensor.ts';
 import type { BinaryCode } from '../backend/kernels.ts';
 import { record } from '../autograd.ts';
 import { broadcastShapes, OpError } from '../shape.ts';
-import { binaryForward, add, mul } from './arithmetic.ts';
-import { checkCompatible, operands, wrap } from './internal.ts';
+import { add, mul } from './arithmetic.ts';
+import { binaryForward, checkCompatible, operands, wrap } from './internal.ts';
 
 /** Comparisons are not differentiable: their outputs never require grad. */
 const compare = (code: BinaryCode) => (a: TensorLike, b: TensorLike): Tensor => binaryForward(code, a, b)[2];

@@ -1,7 +1,7 @@
 /** Plumbing shared by the op files: wrapping kernel results and checking operands. */
-import type { DType, Shape } from '../backend/kernels.ts';
+import type { BinaryCode, DType, Shape } from '../backend/kernels.ts';
 import { Tensor, type TensorLike } from '../tensor.ts';
-import { fmt, OpError } from '../shape.ts';
+import { broadcastShapes, fmt, OpError } from '../shape.ts';
 
 /** Wrap a buffer made by `like`'s backend into a tensor. */
 export const wrap = (like: Tensor, buf: unknown, shape: Shape, dtype: DType = like.dtype): Tensor =>
@@ -38,4 +38,11 @@ export function checkCompatible(op: string, ...ts: Tensor[]): void {
 /** Check that an index tensor is int32. */
 export function checkIndex(op: string, index: Tensor): void {
   if (index.dtype !== 'int32') throw new OpError(op, `index must be int32, got ${index.dtype}${fmt(index.shape)}`);
+}
+
+/** Run a broadcasting binary kernel on two operands (numbers become scalars of the tensor's dtype). */
+export function binaryForward(code: BinaryCode, a: TensorLike, b: TensorLike): [Tensor, Tensor, Tensor] {
+  const [ta, tb] = operands(code, a, b);
+  const shape = broadcastShapes(code, ta.shape, tb.shape);
+  return [ta, tb, wrap(ta, ta.backend.binary(code, ta, tb, shape), shape)];
 }

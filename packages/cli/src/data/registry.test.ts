@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { Generator } from '@diffusion-ts/tensor';
+import { datasetNames, datasets, heldOut, heldOutSeed, isDatasetName, type DatasetKind } from './registry.ts';
+
+const bytes = (a: Float32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
+const rank: Record<DatasetKind, number> = { '2d': 2, image: 4, binary: 4, video: 5 };
+
+describe('datasets registry', () => {
+  it('lists the promised names', () => {
+    assert.deepEqual(
+      [...datasetNames].sort(),
+      ['binary16', 'checkerboard', 'clips16', 'moons', 'ring', 'shapes16', 'shapes32', 'swiss-roll'].sort(),
+    );
+    assert.ok(isDatasetName('moons'));
+    assert.ok(!isDatasetName('toString'));
+    assert.ok(!isDatasetName('mnist'));
+  });
+
+  for (const name of datasetNames) {
+    it(`${name}: makes n samples of its kind, deterministically`, () => {
+      const entry = datasets[name];
+      assert.ok(entry.describe.length > 0);
+      const d = entry.make(3, new Generator(1));
+      assert.equal(d.shape.length, rank[entry.kind]);
+      assert.equal(d.shape[0], 3);
+      assert.equal(d.data.length, d.shape.reduce((a, b) => a * b, 1));
+      if (entry.kind === '2d') assert.equal(d.shape[1], 2);
+      if (entry.kind === 'image' || entry.kind === 'video') assert.equal(d.shape[1], 3);
+      if (entry.kind === 'binary') assert.ok(d.shape[1] === 1 && d.data.every((x) => x === 0 || x === 1));
+      if (d.labels) assert.ok(d.numClasses !== undefined && d.labels.every((l) => l >= 0 && l < d.numClasses!));
+      assert.deepEqual(bytes(d.data), bytes(entry.make(3, new Generator(1)).data));
+    });
+  }
+
+  it('heldOut: deterministic, and a different stream from training with the same seed', () => {
+    fc.assert(
+      fc.property(fc.nat(), (seed) => {
+        const held = heldOut('swiss-roll', 8, seed);
+        assert.deepEqual(bytes(held.data), bytes(heldOut('swiss-roll', 8, seed).data));
+        assert.notDeepEqual(bytes(held.data), bytes(datasets['swiss-roll'].make(8, new Generator(seed)).data));
+        const s = heldOutSeed(seed);
+        assert.ok(Number.isSafeInteger(s) && s >= 0 && s !== seed);
+      }),
+      { seed: 42, numRuns: 30 },
+    );
+    const seeds = new Set(Array.from({ length: 200 }, (_, i) => heldOutSeed(i)));
+    assert.equal(seeds.size, 200);
+    for (let i = 0; i < 200; i++) assert.ok(!seeds.has(i), 'a held-out seed equals a small training seed');
+    assert.throws(() => heldOutSeed(-1), /seed/);
+  });
+});

@@ -1,0 +1,99 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { gaussianMmd, momentsOf, slicedWasserstein } from './distances.ts';
+import { circleMixture, gmm1d2, gmm2d8 } from '../gmm/gaussian-mixture.ts';
+import { Generator } from '@diffusion-ts/tensor';
+
+const shift = (points: Float64Array, d: number, s: readonly number[]): Float64Array => points.map((v, i) => v + s[i % d]!);
+
+describe('slicedWasserstein', () => {
+  it('is 0 for identical sets (also as Float32Array vs Float64Array of the same values)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 50 }), fc.nat(), (d, n, seed) => {
+        const g = new Generator(seed);
+        const a = Float64Array.from({ length: n * d }, () => g.normal());
+        assert.equal(slicedWasserstein(a, Float64Array.from(a), d, { rand: new Generator(1), projections: 16 }), 0);
+        const f32 = Float32Array.from(a);
+        assert.equal(slicedWasserstein(f32, Float64Array.from(f32), d, { rand: new Generator(1), projections: 16 }), 0);
+      }),
+      { seed: 42, numRuns: 50 },
+    );
+  });
+
+  it('grows with a shift, as |s|/√d for SW_2 (exact per direction: W_2 of a shifted set is |θᵀs|)', () => {
+    const d = 2;
+    const a = gmm2d8.sample(500, new Generator(5));
+    let previous = 0;
+    for (const size of [0.1, 0.5, 1, 2, 4]) {
+      const sw = slicedWasserstein(a, shift(a, d, [size * 0.6, size * 0.8]), d, { rand: new Generator(9), projections: 400 });
+      assert.ok(sw > previous, `size ${size}: ${sw} <= ${previous}`);
+      // E_θ (θᵀs)² = |s|²/d over uniform directions; 400 directions estimate it to a few per cent.
+      assert.ok(Math.abs(sw - size / Math.SQRT2) < 0.05 * size, `size ${size}: ${sw} vs ${size / Math.SQRT2}`);
+      previous = sw;
+    }
+  });
+
+  it('is exact in 1-D for sets of different sizes (quantile matching)', () => {
+    // a = {0, 1}, b = {0, 0.5, 1}: quantile functions differ on mass 1/6 by 0.5 at two places -> W_1 = 1/6 · 0.5 · 2.
+    const w1 = slicedWasserstein([0, 1], [0, 0.5, 1], 1, { rand: new Generator(0), projections: 3, p: 1 });
+    assert.ok(Math.abs(w1 - 1 / 6) < 1e-15, `${w1}`);
+    const w2 = slicedWasserstein([0, 1], [0, 0.5, 1], 1, { rand: new Generator(0), projections: 3 });
+    assert.ok(Math.abs(w2 - Math.sqrt((2 / 6) * 0.25)) < 1e-15, `${w2}`);
+  });
+
+  it('is small between two samples of the same mixture and larger against a wider ring', () => {
+    const a = gmm2d8.sample(1000, new Generator(1));
+    const b = gmm2d8.sample(1000, new Generator(2));
+    const c = circleMixture(8, { radius: 1.5 }).sample(1000, new Generator(2));
+    const same = slicedWasserstein(a, b, 2, { rand: new Generator(3) });
+    const other = slicedWasserstein(a, c, 2, { rand: new Generator(3) });
+    // Radius 1 -> 1.5 moves every projected quantile by about half of itself: SW_2 ≈ 0.5 · 0.71.
+    assert.ok(same < 0.15 && other > 0.25 && other > 3 * same, `same ${same}, other ${other}`);
+  });
+
+  it('rejects malformed inputs', () => {
+    const rand = new Generator(0);
+    assert.throws(() => slicedWasserstein([1, 2, 3], [1, 2], 2, { rand }), /^RangeError: slicedWasserstein: a has 3 numbers/);
+    assert.throws(() => slicedWasserstein([1, 2], [1, 2], 2, { rand, projections: 0 }), /projections/);
+    assert.throws(() => slicedWasserstein([1, 2], [1, 2], 2, { rand, p: 0.5 }), /p must be/);
+  });
+});
+
+describe('gaussianMmd', () => {
+  it('is exactly 0 for identical sets, positive otherwise, and grows with a shift', () => {
+    const a = gmm1d2.sample(300, new Generator(4));
+    assert.equal(gaussianMmd(a, Float64Array.from(a), 1), 0);
+    let previous = 0;
+    for (const size of [0.2, 0.5, 1, 2]) {
+      const mmd = gaussianMmd(a, shift(a, 1, [size]), 1, { bandwidth: 0.5 });
+      assert.ok(mmd > previous, `size ${size}`);
+      previous = mmd;
+    }
+  });
+
+  it('has the closed form for single points: 2 − 2 exp(−|x − y|²/(2h²)) per bandwidth', () => {
+    const mmd = gaussianMmd([0, 0], [3, 4], 2, { bandwidth: [1, 5] });
+    const expected = 2 * (1 - Math.exp(-25 / 2)) + 2 * (1 - Math.exp(-25 / 50));
+    assert.ok(Math.abs(mmd - expected) < 1e-15);
+  });
+
+  it('separates samples of the same mixture from samples of a wider ring (median-heuristic bandwidth)', () => {
+    const a = gmm2d8.sample(300, new Generator(1));
+    const b = gmm2d8.sample(300, new Generator(2));
+    const c = circleMixture(8, { radius: 1.5 }).sample(300, new Generator(2));
+    const same = gaussianMmd(a, b, 2);
+    const other = gaussianMmd(a, c, 2);
+    assert.ok(other > 5 * same, `same ${same}, other ${other}`);
+    assert.throws(() => gaussianMmd(a, b, 2, { bandwidth: 0 }), /bandwidths must be positive/);
+  });
+});
+
+describe('momentsOf', () => {
+  it('computes the mean and the unbiased covariance', () => {
+    const { mean, covariance } = momentsOf([1, 2, 3, 6, 5, 10], 2); // points (1,2), (3,6), (5,10)
+    assert.deepEqual(Array.from(mean), [3, 6]);
+    assert.deepEqual(Array.from(covariance), [4, 8, 8, 16]);
+    assert.throws(() => momentsOf([1, 2], 2), /need at least 2 points/);
+  });
+});

@@ -1,0 +1,92 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { cat, conv2d, conv2dInputGrad, conv2dWeightGrad, matmul, narrow, pad, reshape, tensor, Generator, type Tensor } from '../index.ts';
+import { conv2dGeometry } from './conv2d.ts';
+import { check, expectOpError, gradcheck, leaf, seedArb } from '../testing/index.ts';
+
+/** Random valid convolution settings with tiny sizes. */
+const convCase = fc.record({
+  n: fc.integer({ min: 1, max: 2 }), groups: fc.integer({ min: 1, max: 2 }), cPerGroup: fc.integer({ min: 1, max: 2 }), oPerGroup: fc.integer({ min: 1, max: 2 }),
+  h: fc.integer({ min: 3, max: 5 }), w: fc.integer({ min: 3, max: 5 }), kH: fc.integer({ min: 1, max: 3 }), kW: fc.integer({ min: 1, max: 3 }),
+  stride: fc.integer({ min: 1, max: 2 }), padding: fc.integer({ min: 0, max: 2 }), dilation: fc.integer({ min: 1, max: 2 }), seed: seedArb,
+}).filter((c) => c.h + 2 * c.padding >= c.dilation * (c.kH - 1) + 1 && c.w + 2 * c.padding >= c.dilation * (c.kW - 1) + 1);
+
+type ConvCase = typeof convCase extends fc.Arbitrary<infer T> ? T : never;
+
+function setup(c: ConvCase) {
+  const g = new Generator(c.seed);
+  const x = leaf([c.n, c.cPerGroup * c.groups, c.h, c.w], g);
+  const w = leaf([c.oPerGroup * c.groups, c.cPerGroup, c.kH, c.kW], g);
+  const b = leaf([c.oPerGroup * c.groups], g);
+  const options = { stride: c.stride, padding: c.padding, dilation: c.dilation, groups: c.groups };
+  return { g, x, w, b, options };
+}
+
+/** The same convolution written with other ops: pad, gather every tap with narrow, and one matmul per group. */
+function convByIm2col(x: Tensor, w: Tensor, { stride, padding, dilation, groups }: { stride: number; padding: number; dilation: number; groups: number }): Tensor {
+  const [n, c, h, wd] = x.shape as number[] as [number, number, number, number];
+  const [o, cg, kH, kW] = w.shape as number[] as [number, number, number, number];
+  const oH = Math.floor((h + 2 * padding - dilation * (kH - 1) - 1) / stride) + 1, oW = Math.floor((wd + 2 * padding - dilation * (kW - 1) - 1) / stride) + 1;
+  const xp = pad(x, [padding, padding, padding, padding]);
+  const outs: Tensor[] = [];
+  for (let gi = 0; gi < groups; gi++) {
+    const xg = narrow(xp, 1, gi * cg, cg);
+    const taps: Tensor[] = []; // each [n, cg, 1, oH·oW]
+    for (let i = 0; i < kH; i++) for (let j = 0; j < kW; j++) {
+      const rows: Tensor[] = [];
+      for (let oi = 0; oi < oH; oi++) for (let oj = 0; oj < oW; oj++) {
+        rows.push(narrow(narrow(xg, 2, oi * stride + i * dilation, 1), 3, oj * stride + j * dilation, 1));
+      }
+      taps.push(reshape(cat(rows, 3), [n, cg, 1, oH * oW]));
+    }
+    const cols = reshape(cat(taps, 2), [n, cg * kH * kW, oH * oW]);
+    const wg = reshape(narrow(w, 0, gi * (o / groups), o / groups), [o / groups, cg * kH * kW]);
+    outs.push(reshape(matmul(wg, cols), [n, o / groups, oH, oW]));
+  }
+  return cat(outs, 1);
+}
+
+describe('conv2d', () => {
+  it('gradient: conv2d (stride, padding, dilation, groups, bias)', () => {
+    check(convCase, (c) => {
+      const { g, x, w, b, options } = setup(c);
+      gradcheck((xi, wi, bi) => conv2d(xi, wi, bi, options), [x, w, b], { generator: g });
+    }, { numRuns: 15 });
+  });
+
+  it('agrees with an im2col-and-matmul formulation built from other ops', () => {
+    check(convCase, (c) => {
+      const { x, w, options } = setup(c);
+      const got = conv2d(x.detach(), w.detach(), null, options), want = convByIm2col(x.detach(), w.detach(), options);
+      assert.deepEqual(got.shape, want.shape);
+      want.dataSync().forEach((v, i) => assert.ok(Math.abs(got.dataSync()[i]! - v) < 1e-12));
+    }, { numRuns: 15 });
+  });
+
+  it('gradient: conv2dInputGrad and conv2dWeightGrad (so conv2d is twice differentiable)', () => {
+    check(convCase, (c) => {
+      const { g, x, w, options } = setup(c);
+      const { params, outShape } = conv2dGeometry(x.shape, w.shape, options);
+      const dy = leaf(outShape, g);
+      gradcheck((d, wi) => conv2dInputGrad(d, wi, params, x.shape), [dy, w], { generator: g });
+      gradcheck((xi, d) => conv2dWeightGrad(xi, d, params, w.shape), [x, dy], { generator: g });
+    }, { numRuns: 10 });
+  });
+
+  it('a 1x1 kernel of ones over one channel is the identity', () => {
+    const x = tensor([[[[1, 2], [3, 4]]]]);
+    assert.deepEqual(conv2d(x, tensor([[[[1]]]])).toArray(), x.toArray());
+  });
+
+  it('invalid shapes and options throw the conv2d error', () => {
+    const x = tensor(new Float32Array(2 * 4 * 5 * 5), { shape: [2, 4, 5, 5] });
+    const w = (shape: number[]) => tensor(new Float32Array(shape.reduce((p, d) => p * d, 1)), { shape });
+    expectOpError(() => conv2d(x, w([3, 3, 3, 3])), 'conv2d', /input channels/);
+    expectOpError(() => conv2d(x, w([3, 2, 3, 3]), null, { groups: 2 }), 'conv2d', /groups 2 must divide/);
+    expectOpError(() => conv2d(x, w([4, 4, 7, 7])), 'conv2d', /larger than the padded input/);
+    expectOpError(() => conv2d(x, w([4, 4, 3, 3]), null, { stride: 0 }), 'conv2d', /positive integers/);
+    expectOpError(() => conv2d(tensor([1, 2]), w([1, 1, 1, 1])), 'conv2d', /\[N, C, H, W\]/);
+    expectOpError(() => conv2d(x, w([4, 4, 3, 3]), tensor([1, 2])), 'conv2d', /bias \[2\] must be \[4\]/);
+  });
+});

@@ -1,0 +1,4 @@
+/** @diffusion-ts/tensor/testing: gradient checks and fast-check generators for property tests. */
+export * from './gradcheck.ts';
+export * from './arbitraries.ts';
+export * from './properties.ts';
