@@ -79,8 +79,12 @@ export function binary(code: BinaryCode, a: View<TypedArray>, b: View<TypedArray
     const s = B[0]!;
     for (let i = 0; i < out.length; i++) out[i] = f(A[i]!, s);
   } else {
-    const strides = [broadcastStrides(a.shape, outShape), broadcastStrides(b.shape, outShape)];
-    forEachOffset(outShape, strides, (i, [ia, ib]) => { out[i] = f(A[ia!]!, B[ib!]!); });
+    // The odometer walks every dim but the last; the last runs as a tight loop whose strides are 0 or 1.
+    const sa = broadcastStrides(a.shape, outShape), sb = broadcastStrides(b.shape, outShape);
+    const n = outShape[outShape.length - 1]!, la = sa.pop()!, lb = sb.pop()!;
+    forEachOffset(outShape.slice(0, -1), [sa, sb], (row, [ia, ib]) => {
+      for (let j = 0, o = row * n; j < n; j++) out[o + j] = f(A[ia! + j * la]!, B[ib! + j * lb]!);
+    });
   }
   return out;
 }
