@@ -130,7 +130,8 @@ describe('layout ops', () => {
     expectOpError(() => cat([x, tensor(new Float32Array(4), { shape: [2, 2] })], 0), 'cat', /differ outside dim 0/);
     expectOpError(() => pad(x, [1]), 'pad', /pairs/);
     expectOpError(() => gather(x, 0, tensor([[0]])), 'gather', /int32/);
-    assert.throws(() => gather(x, 0, tensor([[5]], { dtype: 'int32' })), /out of bounds/);
+    expectOpError(() => gather(x, 0, tensor([[5]], { dtype: 'int32' })), 'gather', /index 5 is out of bounds for dim 0 of size 2/);
+    expectOpError(() => scatterAdd(x, 1, tensor([[-1]], { dtype: 'int32' }), x), 'scatterAdd', /index -1 is out of bounds/);
   });
 
   it('reshape with −1 infers the size; invalid reshapes of random shapes throw', () => {

@@ -114,6 +114,12 @@ function checkGatherShapes(op: string, xShape: Shape, dim: number, index: Tensor
   if (index.ndim !== xShape.length || index.shape.some((m, k) => k !== d && m > xShape[k]!)) {
     throw new OpError(op, `index ${fmt(index.shape)} must have the ${xShape.length} dims of ${fmt(xShape)} and be no larger outside dim ${dim}`);
   }
+  if (index.backend.synchronous) {
+    const values = index.backend.readSync(index), n = xShape[d]!;
+    for (let i = 0; i < values.length; i++) {
+      if (values[i]! < 0 || values[i]! >= n) throw new OpError(op, `index ${values[i]} is out of bounds for dim ${dim} of size ${n} in ${fmt(xShape)}`);
+    }
+  }
   return d;
 }
 

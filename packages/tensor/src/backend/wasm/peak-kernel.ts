@@ -8,17 +8,21 @@
 import { Code, f32, i32, v128 } from './emit/code.ts';
 import type { ModuleBuilder } from './emit/module.ts';
 
+export interface PeakChains {
+  readonly mul: number;
+  readonly add: number;
+}
 /** Chains per kind: enough to cover a 3–4 cycle latency at 2 issues per cycle on each kind. */
-export const peakChains = { mul: 6, add: 6 } as const;
+export const defaultPeakChains: PeakChains = { mul: 6, add: 6 };
 /** Floating-point operations one trip of `peak`'s loop performs. */
-export const peakFlopsPerTrip = 2 * 4 * (peakChains.mul + peakChains.add);
+export const peakFlopsPerTrip = (chains: PeakChains = defaultPeakChains): number => 2 * 4 * (chains.mul + chains.add);
 
 /** peak(trips) → f32: run `trips` trips of the loop (each does every chain twice); returns a checksum. */
-export function addPeakFunction(mod: ModuleBuilder): number {
+export function addPeakFunction(mod: ModuleBuilder, chains: PeakChains = defaultPeakChains): number {
   const c = new Code([i32], [f32]);
   const trips = 0;
-  const mul = Array.from({ length: peakChains.mul }, () => c.local(v128));
-  const add = Array.from({ length: peakChains.add }, () => c.local(v128));
+  const mul = Array.from({ length: chains.mul }, () => c.local(v128));
+  const add = Array.from({ length: chains.add }, () => c.local(v128));
   const m = c.local(v128), a = c.local(v128);
   // m = 1 keeps products finite; a = 2⁻²⁰ keeps sums normal.
   c.f32Const(1).f32x4Splat().localSet(m);

@@ -53,6 +53,7 @@ export class Code {
   }
 
   // ── control (§5.4.1) ───────────────────────────────────────────────────────────────
+  unreachable(): this { return this.op(0x00); }
   /** `block … end` with no result; `br 0` inside jumps to its end. */
   block(body: () => void): this {
     this.op(0x02, 0x40);
