@@ -1,5 +1,5 @@
 // Lines of TypeScript per file, after tinygrad's sz.py: size is information, not a gate.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
@@ -12,7 +12,7 @@ const walk = (dir: string): void => {
     else if (name.endsWith('.ts')) files.push(path);
   }
 };
-for (const dir of ['packages', 'bench', 'test', 'scripts']) walk(join(root, dir));
+for (const dir of ['packages', 'bench', 'test', 'scripts']) if (existsSync(join(root, dir))) walk(join(root, dir));
 
 const rows = files.map((f) => ({ file: relative(root, f), lines: readFileSync(f, 'utf8').split('\n').filter((l) => l.trim() !== '').length }));
 const byPackage = new Map<string, { code: number; tests: number }>();
