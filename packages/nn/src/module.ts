@@ -3,7 +3,7 @@
  * child modules are discovered from the module's own fields, in the order they were assigned, so
  * state-dict keys are the dotted field names: `inputBlocks.3.0.inLayers.2.weight`.
  */
-import { noGrad, Tensor } from '@diffusion-ts/tensor';
+import { noGrad, Tensor, type DType } from '@diffusion-ts/tensor';
 
 const parameterTensors = new WeakSet<Tensor>();
 const bufferTensors = new WeakSet<Tensor>();
@@ -106,6 +106,22 @@ export abstract class Module {
 
   eval(): this {
     return this.train(false);
+  }
+
+  /**
+   * Convert every floating parameter and buffer to `dtype`, like PyTorch's `module.double()`:
+   * e.g. float64 for gradient checks. Parameters are replaced by new leaves (int32 buffers are kept),
+   * so build optimizers after converting.
+   */
+  to(dtype: DType): this {
+    noGrad(() => {
+      for (const [, m] of this.namedModules()) {
+        const fields = m as unknown as Record<string, Tensor>;
+        for (const [key, t] of m.ownTensors(parameterTensors)) fields[key] = parameter(t.to(dtype)).requiresGrad_(t.requiresGrad);
+        for (const [key, t] of m.ownTensors(bufferTensors)) if (t.dtype !== 'int32') fields[key] = buffer(t.to(dtype));
+      }
+    });
+    return this;
   }
 
   zeroGrad(): void {

@@ -1,0 +1,165 @@
+/**
+ * An exponential moving average of a model's parameters, the weights diffusion models are sampled
+ * with. The shadow is a copy of the parameters (updated each step) and of the buffers (copied as
+ * they are, like EDM's deep-copied `ema` network, whose buffers the update loop never touches).
+ *
+ * Each update is θ̄ ← lerp(θ, θ̄, β) = β·θ̄ + (1 − β)·θ, computed as torch.lerp does (EDM's
+ * `p_ema.copy_(p_net.detach().lerp(p_ema, ema_beta))`), so a parameter that stays constant keeps
+ * its shadow exactly constant. β comes from an `EmaSchedule`:
+ * - `fixedDecay(0.9999)`: DDPM (Ho et al. 2020 average with decay 0.9999; diffusion_tf uses
+ *   `tf.train.ExponentialMovingAverage`), and guided-diffusion's `ema_rate`.
+ * - `fixedDecay(0.9999, { warmup: true })`: β = min(decay, (1 + n)/(10 + n)), where n counts updates
+ *   including this one, as latent-diffusion's `LitEma` and TensorFlow's `num_updates` argument do.
+ * - `edmHalflife({ batchSize })`: EDM's half-life in images with ramp-up (Karras et al. 2022;
+ *   NVlabs/edm `training/training_loop.py`: ema_halflife_kimg = 500, ema_rampup_ratio = 0.05).
+ */
+import { noGrad, type Tensor } from '@diffusion-ts/tensor';
+import type { Module } from './module.ts';
+
+/** β for the update that follows `numUpdates` earlier updates (0 for the first). */
+export type EmaSchedule = (numUpdates: number) => number;
+
+/** A constant β = decay; with `warmup`, β = min(decay, (1 + n)/(10 + n)) with n = numUpdates + 1. */
+export function fixedDecay(decay: number, { warmup = false }: { warmup?: boolean } = {}): EmaSchedule {
+  if (!(decay >= 0 && decay <= 1)) throw new RangeError(`fixedDecay: decay must be in [0, 1], got ${decay}`);
+  return (numUpdates) => (warmup ? Math.min(decay, (1 + (numUpdates + 1)) / (10 + (numUpdates + 1))) : decay);
+}
+
+export interface EdmEmaOptions {
+  /** Images in the batch of this step. */
+  batchSize: number;
+  /** Images seen before this step (EDM's `cur_nimg`, read before it is incremented). */
+  curNimg: number;
+  /** Half-life of the average in thousands of images (EDM: 500). */
+  halflifeKimg?: number;
+  /** Cap the half-life at this fraction of the images seen so far; null for no ramp-up (EDM: 0.05). */
+  rampupRatio?: number | null;
+}
+
+/**
+ * EDM's β (NVlabs/edm training/training_loop.py):
+ *   halflife_nimg = halflife_kimg·1000, capped at cur_nimg·rampup_ratio when ramping up;
+ *   β = 0.5 ^ (batch_size / max(halflife_nimg, 1e-8)).
+ * The weight of an image decays by half every `halflife_nimg` images. At cur_nimg = 0 with ramp-up,
+ * β = 0: the first update copies the network.
+ */
+export function edmEmaBeta({ batchSize, curNimg, halflifeKimg = 500, rampupRatio = 0.05 }: EdmEmaOptions): number {
+  let halflifeNimg = halflifeKimg * 1000;
+  if (rampupRatio !== null) halflifeNimg = Math.min(halflifeNimg, curNimg * rampupRatio);
+  return 0.5 ** (batchSize / Math.max(halflifeNimg, 1e-8));
+}
+
+/** `edmEmaBeta` for a fixed batch size, with cur_nimg = numUpdates · batchSize (training from scratch). */
+export function edmHalflife({ batchSize, halflifeKimg = 500, rampupRatio = 0.05 }: Omit<EdmEmaOptions, 'curNimg'>): EmaSchedule {
+  if (!(batchSize > 0)) throw new RangeError(`edmHalflife: batchSize must be positive, got ${batchSize}`);
+  return (numUpdates) => edmEmaBeta({ batchSize, curNimg: numUpdates * batchSize, halflifeKimg, rampupRatio });
+}
+
+/** The EMA's state: shadow tensors by the model's state-dict keys, and the update count. */
+export interface EmaStateDict {
+  shadow: Record<string, Tensor>;
+  numUpdates: number;
+}
+
+export class EmaError extends Error {
+  override name = 'EmaError';
+}
+
+/** torch.lerp(start, end, weight): start + w·(end − start) for |w| < 0.5, else end − (end − start)·(1 − w). */
+const lerp = (start: Tensor, end: Tensor, weight: number): Tensor =>
+  Math.abs(weight) < 0.5 ? start.add(end.sub(start).mul(weight)) : end.sub(end.sub(start).mul(1 - weight));
+
+export class EMA {
+  readonly schedule: EmaSchedule;
+  /** Updates applied so far. */
+  numUpdates = 0;
+  private shadow: Record<string, Tensor>;
+  private readonly parameterKeys: string[];
+  private readonly bufferKeys: string[];
+
+  /**
+   * @param model the network to average; the shadow starts as a copy of its parameters and buffers
+   * @param decay a fixed β (e.g. 0.9999) or a schedule (`fixedDecay`, `edmHalflife`)
+   */
+  constructor(model: Module, { decay }: { decay: number | EmaSchedule }) {
+    this.schedule = typeof decay === 'number' ? fixedDecay(decay) : decay;
+    this.parameterKeys = model.namedParameters().map(([k]) => k);
+    this.bufferKeys = model.namedBuffers().map(([k]) => k);
+    this.shadow = noGrad(() => Object.fromEntries(Object.entries(model.stateDict()).map(([k, t]) => [k, t.detach().clone()])));
+  }
+
+  /** The β the next `update` will use. */
+  nextBeta(): number {
+    return this.schedule(this.numUpdates);
+  }
+
+  /**
+   * Move the shadow towards the model's current parameters and copy its buffers. `beta` overrides
+   * the schedule for this update (e.g. EDM's formula with a varying batch size).
+   */
+  update(model: Module, beta: number = this.nextBeta()): void {
+    if (!(beta >= 0 && beta <= 1)) throw new EmaError(`EMA.update: beta must be in [0, 1], got ${beta}`);
+    const params = this.matching(model.namedParameters(), this.parameterKeys, 'parameters');
+    const buffers = this.matching(model.namedBuffers(), this.bufferKeys, 'buffers');
+    const next: Record<string, Tensor> = { ...this.shadow };
+    noGrad(() => {
+      for (const [k, p] of params) next[k] = lerp(p.detach(), this.shadow[k]!, beta);
+      for (const [k, b] of buffers) next[k] = b.detach().clone();
+    });
+    this.shadow = next;
+    this.numUpdates += 1;
+  }
+
+  /** Load the averaged weights (and buffers) into `model`, e.g. an evaluation copy of the network. */
+  copyTo(model: Module): void {
+    model.loadStateDict(this.shadow);
+  }
+
+  /** The shadow tensor for a state-dict key. */
+  get(key: string): Tensor | undefined {
+    return this.shadow[key];
+  }
+
+  stateDict(): EmaStateDict {
+    return { shadow: { ...this.shadow }, numUpdates: this.numUpdates };
+  }
+
+  /** Restore a state from `stateDict()`; keys, shapes and dtypes must match, or nothing changes. */
+  loadStateDict(dict: EmaStateDict): void {
+    this.validateStateDict(dict);
+    this.shadow = noGrad(() => Object.fromEntries(Object.entries(this.shadow).map(([k, own]) => [k, dict.shadow[k]!.to(own.backend).clone()])));
+    this.numUpdates = dict.numUpdates;
+  }
+
+  /** Throw an `EmaError` listing every problem if `dict` does not fit this EMA. */
+  validateStateDict(dict: EmaStateDict): void {
+    const problems: string[] = [];
+    if (dict === null || typeof dict !== 'object' || dict.shadow === null || typeof dict.shadow !== 'object') {
+      throw new EmaError('EMA.loadStateDict: state dict must be { shadow, numUpdates }');
+    }
+    if (!Number.isSafeInteger(dict.numUpdates) || dict.numUpdates < 0) problems.push(`numUpdates must be a non-negative integer, got ${String(dict.numUpdates)}`);
+    const missing = Object.keys(this.shadow).filter((k) => !Object.hasOwn(dict.shadow, k));
+    const unexpected = Object.keys(dict.shadow).filter((k) => !Object.hasOwn(this.shadow, k));
+    if (missing.length > 0) problems.push(`missing keys: ${missing.join(', ')}`);
+    if (unexpected.length > 0) problems.push(`unexpected keys: ${unexpected.join(', ')}`);
+    for (const [k, own] of Object.entries(this.shadow)) {
+      const t = dict.shadow[k];
+      if (t !== undefined && (t.shape.join() !== own.shape.join() || t.dtype !== own.dtype)) {
+        problems.push(`${k}: state dict has ${t.dtype}[${t.shape}], EMA has ${own.dtype}[${own.shape}]`);
+      }
+    }
+    if (problems.length > 0) throw new EmaError(`EMA.loadStateDict: ${problems.join('; ')}`);
+  }
+
+  private matching(named: [string, Tensor][], keys: readonly string[], what: string): [string, Tensor][] {
+    const got = named.map(([k]) => k);
+    if (got.join('\n') !== keys.join('\n')) {
+      throw new EmaError(`EMA.update: the model's ${what} [${got.join(', ')}] differ from the averaged ones [${keys.join(', ')}]`);
+    }
+    for (const [k, t] of named) {
+      const own = this.shadow[k]!;
+      if (t.shape.join() !== own.shape.join() || t.dtype !== own.dtype) throw new EmaError(`EMA.update: ${k} is ${t.dtype}[${t.shape}], the average is ${own.dtype}[${own.shape}]`);
+    }
+    return named;
+  }
+}

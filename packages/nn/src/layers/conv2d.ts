@@ -1,0 +1,71 @@
+/** torch.nn.Conv2d. */
+import { conv2d, type Generator, type Tensor } from '@diffusion-ts/tensor';
+import { fanInUniform } from '../init.ts';
+import { Module, parameter } from '../module.ts';
+
+type Pair = number | readonly [number, number];
+const pair = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
+
+export interface Conv2dOptions {
+  inChannels: number;
+  outChannels: number;
+  kernelSize: Pair;
+  stride?: Pair;
+  /** Zero padding on each side. */
+  padding?: Pair;
+  dilation?: Pair;
+  groups?: number;
+  bias?: boolean;
+  generator: Generator;
+}
+
+/**
+ * 2-D convolution (cross-correlation, as in PyTorch) with PyTorch's default init:
+ * weight and bias ~ U(±1/√fanIn), fanIn = inChannels/groups · kH · kW.
+ * State dict: `weight` [out, in/groups, kH, kW], `bias` [out].
+ */
+export class Conv2d extends Module {
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly kernelSize: [number, number];
+  readonly stride: [number, number];
+  readonly padding: [number, number];
+  readonly dilation: [number, number];
+  readonly groups: number;
+  weight: Tensor;
+  bias: Tensor | null;
+
+  constructor({ inChannels, outChannels, kernelSize, stride = 1, padding = 0, dilation = 1, groups = 1, bias = true, generator }: Conv2dOptions) {
+    super();
+    if (!Number.isInteger(groups) || groups < 1 || inChannels % groups !== 0 || outChannels % groups !== 0) {
+      throw new RangeError(`Conv2d: groups ${groups} must divide inChannels ${inChannels} and outChannels ${outChannels}`);
+    }
+    this.inChannels = inChannels;
+    this.outChannels = outChannels;
+    this.kernelSize = pair(kernelSize);
+    this.stride = pair(stride);
+    this.padding = pair(padding);
+    this.dilation = pair(dilation);
+    this.groups = groups;
+    const [kH, kW] = this.kernelSize;
+    const fanIn = (inChannels / groups) * kH * kW;
+    this.weight = parameter(fanInUniform([outChannels, inChannels / groups, kH, kW], fanIn, { generator }));
+    this.bias = bias ? parameter(fanInUniform([outChannels], fanIn, { generator })) : null;
+  }
+
+  /** x: [B, inChannels, H, W] → [B, outChannels, H', W'] */
+  forward(x: Tensor): Tensor {
+    return conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
+  }
+
+  override extraRepr(): string {
+    const extras = [
+      `${this.inChannels}, ${this.outChannels}, kernelSize=[${this.kernelSize}], stride=[${this.stride}]`,
+      this.padding.some((p) => p !== 0) ? `padding=[${this.padding}]` : '',
+      this.dilation.some((d) => d !== 1) ? `dilation=[${this.dilation}]` : '',
+      this.groups !== 1 ? `groups=${this.groups}` : '',
+      this.bias === null ? 'bias=false' : '',
+    ];
+    return extras.filter(Boolean).join(', ');
+  }
+}

@@ -1,0 +1,35 @@
+/** torch.nn.Dropout (Srivastava et al. 2014). */
+import { dropout, type Generator, type Tensor } from '@diffusion-ts/tensor';
+import { Module } from '../module.ts';
+
+export interface DropoutOptions {
+  /** Probability of zeroing an entry, in [0, 1]. */
+  p: number;
+  /** Draws the masks; kept by the layer, so a seeded run is reproducible. */
+  generator: Generator;
+}
+
+/**
+ * Inverted dropout: in training mode each entry is zeroed with probability p and the rest are
+ * scaled by 1/(1 − p); in eval mode (`module.eval()`) it is the identity. No parameters.
+ */
+export class Dropout extends Module {
+  readonly p: number;
+  private readonly generator: Generator;
+
+  constructor({ p, generator }: DropoutOptions) {
+    super();
+    if (!(p >= 0 && p <= 1)) throw new RangeError(`Dropout: probability must be in [0, 1], got ${p}`);
+    this.p = p;
+    this.generator = generator;
+  }
+
+  /** x: any shape → same shape */
+  forward(x: Tensor): Tensor {
+    return dropout(x, this.p, { training: this.training, generator: this.generator });
+  }
+
+  override extraRepr(): string {
+    return `p=${this.p}`;
+  }
+}

@@ -1,0 +1,46 @@
+/** torch.nn.GroupNorm (Wu & He 2018). */
+import { groupNorm, type Tensor } from '@diffusion-ts/tensor';
+import { constant } from '../init.ts';
+import { Module, parameter } from '../module.ts';
+
+export interface GroupNormOptions {
+  numGroups: number;
+  numChannels: number;
+  eps?: number;
+  /** Learn a per-channel scale (init 1) and shift (init 0); default true. */
+  affine?: boolean;
+}
+
+/**
+ * Group normalisation: the channels of x [B, C, …] are split into `numGroups` groups, each
+ * standardised over its channels and all positions (biased variance), then scaled and shifted per
+ * channel. guided-diffusion's `normalization(ch)` is GroupNorm(32, ch) with eps 1e-5.
+ */
+export class GroupNorm extends Module {
+  readonly numGroups: number;
+  readonly numChannels: number;
+  readonly eps: number;
+  weight: Tensor | null;
+  bias: Tensor | null;
+
+  constructor({ numGroups, numChannels, eps = 1e-5, affine = true }: GroupNormOptions) {
+    super();
+    if (!Number.isInteger(numGroups) || numGroups < 1 || numChannels % numGroups !== 0) {
+      throw new RangeError(`GroupNorm: ${numChannels} channels cannot be split into ${numGroups} groups`);
+    }
+    this.numGroups = numGroups;
+    this.numChannels = numChannels;
+    this.eps = eps;
+    this.weight = affine ? parameter(constant([numChannels], 1)) : null;
+    this.bias = affine ? parameter(constant([numChannels], 0)) : null;
+  }
+
+  /** x: [B, C, …] → same shape */
+  forward(x: Tensor): Tensor {
+    return groupNorm(x, this.numGroups, this.weight, this.bias, this.eps);
+  }
+
+  override extraRepr(): string {
+    return `${this.numGroups}, ${this.numChannels}, eps=${this.eps}, affine=${this.weight !== null}`;
+  }
+}

@@ -1,0 +1,51 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Generator, tensor } from '@diffusion-ts/tensor';
+import { buffer, Module, ModuleList, Sequential, StateDictError } from './module.ts';
+import { Linear } from './layers/linear.ts';
+import { SiLU } from './layers/silu.ts';
+
+class Net extends Module {
+  stats = buffer(tensor([0, 0], { dtype: 'float32' }));
+  steps = buffer(tensor([3], { dtype: 'int32' }));
+  body: Sequential;
+  heads: ModuleList<Linear>;
+  constructor(g: Generator) {
+    super();
+    this.body = new Sequential(new Linear({ inFeatures: 2, outFeatures: 3, generator: g }), new SiLU());
+    this.heads = new ModuleList([new Linear({ inFeatures: 3, outFeatures: 1, bias: false, generator: g })]);
+  }
+}
+
+describe('Module', () => {
+  it('names parameters and buffers by dotted field paths, in field order', () => {
+    const net = new Net(new Generator(0));
+    assert.deepEqual(net.namedParameters().map(([n]) => n), ['body.0.weight', 'body.0.bias', 'heads.0.weight']);
+    assert.deepEqual(Object.keys(net.stateDict()), ['body.0.weight', 'body.0.bias', 'heads.0.weight', 'stats', 'steps']);
+    assert.equal(net.numParameters(), 6 + 3 + 3);
+  });
+
+  it('to(float64) converts floating parameters and buffers, keeps int buffers and trainability', () => {
+    const net = new Net(new Generator(0)).to('float64');
+    assert.ok(net.parameters().every((p) => p.dtype === 'float64' && p.requiresGrad && p.isLeaf));
+    assert.equal(net.stats.dtype, 'float64');
+    assert.equal(net.steps.dtype, 'int32');
+    assert.deepEqual(Object.keys(net.stateDict()), ['body.0.weight', 'body.0.bias', 'heads.0.weight', 'stats', 'steps']);
+  });
+
+  it('loadStateDict reports a dtype mismatch, and with strict = false loads the keys it has', () => {
+    const a = new Net(new Generator(1)), b = new Net(new Generator(2));
+    const bodyBefore = (b.body.at(0) as Linear).weight.dataSync();
+    const wrongDtype = { ...a.stateDict(), stats: tensor([1, 1], { dtype: 'float64' }) };
+    assert.throws(() => b.loadStateDict(wrongDtype), (e: unknown) => e instanceof StateDictError && /stats: checkpoint has float64\[2\], model has float32\[2\]/.test(e.message));
+    b.loadStateDict({ 'heads.0.weight': a.heads.at(0).weight }, { strict: false });
+    assert.deepEqual(b.heads.at(0).weight.dataSync(), a.heads.at(0).weight.dataSync());
+    assert.deepEqual((b.body.at(0) as Linear).weight.dataSync(), bodyBefore, 'keys absent from the dict are left alone');
+  });
+
+  it('train()/eval() set the mode of every submodule', () => {
+    const net = new Net(new Generator(0)).eval();
+    assert.ok(net.namedModules().every(([, m]) => !m.training));
+    assert.ok(net.train().namedModules().every(([, m]) => m.training));
+  });
+});

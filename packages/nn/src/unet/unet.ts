@@ -1,0 +1,145 @@
+/**
+ * The diffusion U-Net, mirroring guided-diffusion's UNetModel (guided_diffusion/unet.py), which
+ * covers Ho et al. 2020 (DDPM), Nichol & Dhariwal 2021 (iDDPM: learned variance, more heads) and
+ * Dhariwal & Nichol 2021 (ADM: scale-shift norm, BigGAN up/down blocks, heads of 64 channels,
+ * attention at 32/16/8, class embedding).
+ *
+ * State-dict keys are guided-diffusion's with snake_case → camelCase per name component:
+ * `time_embed.0.weight` → `timeEmbed.0.weight`, `input_blocks.1.0.in_layers.2.weight` →
+ * `inputBlocks.1.0.inLayers.2.weight`, `middle_block.1.proj_out.bias` → `middleBlock.1.projOut.bias`,
+ * `label_emb.weight` → `labelEmb.weight`; shapes are identical (the attention's qkv/proj_out
+ * are Conv1d [C', C, 1] as there). So a PyTorch state dict of the same configuration loads after
+ * renaming its keys, and the parameter count equals the reference's.
+ */
+import type { Generator, Tensor } from '@diffusion-ts/tensor';
+import { cat } from '@diffusion-ts/tensor';
+import { zeroModule } from '../init.ts';
+import { Module, ModuleList, Sequential } from '../module.ts';
+import { AttentionBlock } from '../layers/attention-block.ts';
+import { Conv2d } from '../layers/conv2d.ts';
+import { Downsample } from '../layers/downsample.ts';
+import { Embedding } from '../layers/embedding.ts';
+import { GroupNorm } from '../layers/group-norm.ts';
+import { Linear } from '../layers/linear.ts';
+import { SiLU } from '../layers/silu.ts';
+import { timestepEmbedding } from '../layers/timestep-embedding.ts';
+import { Upsample } from '../layers/upsample.ts';
+import { ResBlock, TimestepEmbedSequential } from './blocks.ts';
+import { resolveUNetConfig, type UNetConfig, type UNetConfigInput } from './config.ts';
+
+export interface UNetOptions {
+  /** Draws the initial weights, and later the dropout masks. */
+  generator: Generator;
+}
+
+export class UNet extends Module {
+  readonly config: UNetConfig;
+  /** Sinusoidal embedding → Linear → SiLU → Linear, width 4 · modelChannels. */
+  timeEmbed: Sequential;
+  /** Class embedding [numClasses, 4 · modelChannels], added to the time embedding. */
+  labelEmb: Embedding | null;
+  inputBlocks: ModuleList<TimestepEmbedSequential>;
+  middleBlock: TimestepEmbedSequential;
+  outputBlocks: ModuleList<TimestepEmbedSequential>;
+  /** GroupNorm → SiLU → zero-initialised 3×3 conv. */
+  out: Sequential;
+
+  constructor(config: UNetConfigInput, { generator }: UNetOptions) {
+    super();
+    const c = resolveUNetConfig(config);
+    this.config = c;
+    const mc = c.modelChannels, embDim = 4 * mc, g = c.numGroups;
+    const attentionRates = c.attentionResolutions.map((r) => c.imageSize / r);
+    const resBlock = (channels: number, outChannels: number, updown: { up?: boolean; down?: boolean } = {}): ResBlock =>
+      new ResBlock({ channels, embChannels: embDim, dropout: c.dropout, outChannels, useScaleShiftNorm: c.useScaleShiftNorm, numGroups: g, generator, ...updown });
+    const attention = (channels: number, numHeads: number): AttentionBlock =>
+      new AttentionBlock({ channels, numHeads, numHeadChannels: c.numHeadChannels, useNewAttentionOrder: c.useNewAttentionOrder, numGroups: g, generator });
+
+    this.timeEmbed = new Sequential(
+      new Linear({ inFeatures: mc, outFeatures: embDim, generator }),
+      new SiLU(),
+      new Linear({ inFeatures: embDim, outFeatures: embDim, generator }),
+    );
+    this.labelEmb = c.numClasses === null ? null : new Embedding({ numEmbeddings: c.numClasses, embeddingDim: embDim, generator });
+
+    // Down: a conv, then per level numResBlocks × (ResBlock [+ attention]) and a downsampler.
+    let ch = Math.trunc(c.channelMult[0]! * mc);
+    const inputCh = ch;
+    this.inputBlocks = new ModuleList([new TimestepEmbedSequential(new Conv2d({ inChannels: c.inChannels, outChannels: ch, kernelSize: 3, padding: 1, generator }))]);
+    const skipChannels = [ch];
+    let ds = 1;
+    c.channelMult.forEach((mult, level) => {
+      for (let i = 0; i < c.numResBlocks; i++) {
+        const layers: (ResBlock | AttentionBlock)[] = [resBlock(ch, Math.trunc(mult * mc))];
+        ch = Math.trunc(mult * mc);
+        if (attentionRates.includes(ds)) layers.push(attention(ch, c.numHeads));
+        this.inputBlocks.append(new TimestepEmbedSequential(...layers));
+        skipChannels.push(ch);
+      }
+      if (level !== c.channelMult.length - 1) {
+        this.inputBlocks.append(new TimestepEmbedSequential(
+          c.resblockUpdown ? resBlock(ch, ch, { down: true }) : new Downsample({ channels: ch, useConv: c.convResample, generator }),
+        ));
+        skipChannels.push(ch);
+        ds *= 2;
+      }
+    });
+
+    this.middleBlock = new TimestepEmbedSequential(resBlock(ch, ch), attention(ch, c.numHeads), resBlock(ch, ch));
+
+    // Up: per level numResBlocks + 1 × (ResBlock on [h, skip] [+ attention]) and an upsampler.
+    this.outputBlocks = new ModuleList();
+    [...c.channelMult.entries()].reverse().forEach(([level, mult]) => {
+      for (let i = 0; i <= c.numResBlocks; i++) {
+        const layers: (ResBlock | AttentionBlock | Upsample)[] = [resBlock(ch + skipChannels.pop()!, Math.trunc(mult * mc))];
+        ch = Math.trunc(mult * mc);
+        if (attentionRates.includes(ds)) layers.push(attention(ch, c.numHeadsUpsample ?? c.numHeads));
+        if (level > 0 && i === c.numResBlocks) {
+          layers.push(c.resblockUpdown ? resBlock(ch, ch, { up: true }) : new Upsample({ channels: ch, useConv: c.convResample, generator }));
+          ds /= 2;
+        }
+        this.outputBlocks.append(new TimestepEmbedSequential(...layers));
+      }
+    });
+
+    this.out = new Sequential(
+      new GroupNorm({ numGroups: g, numChannels: ch }),
+      new SiLU(),
+      zeroModule(new Conv2d({ inChannels: inputCh, outChannels: c.learnSigma ? 2 * c.outChannels : c.outChannels, kernelSize: 3, padding: 1, generator })),
+    );
+  }
+
+  /**
+   * ε_θ(x_t, t) (or x₀/v, plus the variance output with learnSigma).
+   * @param x noisy images [B, inChannels, imageSize', imageSize'] (any size divisible by 2^(levels−1))
+   * @param t timesteps [B] (float, fractional allowed; int32 is converted)
+   * @param y int32 class labels [B], exactly when the model is class-conditional
+   * @returns [B, outChannels (·2 with learnSigma), H, W]
+   */
+  forward(x: Tensor, t: Tensor, y?: Tensor): Tensor {
+    const c = this.config;
+    if ((y !== undefined) !== (this.labelEmb !== null)) {
+      throw new RangeError(`UNet: pass labels y exactly when the model is class-conditional (numClasses ${c.numClasses})`);
+    }
+    if (x.ndim !== 4 || x.shape[1] !== c.inChannels) throw new RangeError(`UNet: x must be [B, ${c.inChannels}, H, W], got [${x.shape}]`);
+    if (t.ndim !== 1 || t.shape[0] !== x.shape[0]) throw new RangeError(`UNet: t must be [${x.shape[0]}], got [${t.shape}]`);
+    const tFloat = t.dtype === x.dtype ? t : t.to(x.dtype);
+    let emb = this.timeEmbed.forward(timestepEmbedding(tFloat, c.modelChannels)); // [B, 4·mc]
+    if (this.labelEmb !== null && y !== undefined) emb = emb.add(this.labelEmb.forward(y));
+
+    const hs: Tensor[] = [];
+    let h = x;
+    for (const block of this.inputBlocks) {
+      h = block.forward(h, emb);
+      hs.push(h);
+    }
+    h = this.middleBlock.forward(h, emb);
+    for (const block of this.outputBlocks) h = block.forward(cat([h, hs.pop()!], 1), emb);
+    return this.out.forward(h);
+  }
+
+  override extraRepr(): string {
+    const c = this.config;
+    return `imageSize=${c.imageSize}, modelChannels=${c.modelChannels}, channelMult=[${c.channelMult}], numResBlocks=${c.numResBlocks}, attentionResolutions=[${c.attentionResolutions}]`;
+  }
+}
