@@ -149,14 +149,17 @@ export function inverseSquareLossWeight(sigma: number): number {
 }
 
 /** EDM training noise level from a standard normal draw z: σ = exp(P_mean + P_std z) (Table 1; EDMLoss). */
-export function edmTrainingSigma(z: number, { pMean = edmConstants.pMean, pStd = edmConstants.pStd } = {}): number {
+export function edmTrainingSigma(
+  z: number,
+  { pMean = edmConstants.pMean, pStd = edmConstants.pStd }: { pMean?: number; pStd?: number } = {},
+): number {
   return Math.exp(z * pStd + pMean);
 }
 
 /** VP training noise level from a uniform draw r in [0, 1): σ(1 + r(ε_t − 1)), i.e. t ~ U(ε_t, 1) (Table 1; VPLoss). */
 export function vpTrainingSigma(
   r: number,
-  { betaD = vpConstants.betaD, betaMin = vpConstants.betaMin, epsilonT = vpConstants.epsilonT } = {},
+  { betaD = vpConstants.betaD, betaMin = vpConstants.betaMin, epsilonT = vpConstants.epsilonT }: VpScheduleOptions & { epsilonT?: number } = {},
 ): number {
   return vpSigma(1 + r * (epsilonT - 1), { betaD, betaMin });
 }
@@ -164,7 +167,7 @@ export function vpTrainingSigma(
 /** VE training noise level from a uniform draw r in [0, 1): σ_min (σ_max/σ_min)^r, i.e. ln σ ~ U(ln σ_min, ln σ_max) (Table 1; VELoss). */
 export function veTrainingSigma(
   r: number,
-  { sigmaMin = veConstants.sigmaMin, sigmaMax = veConstants.sigmaMax } = {},
+  { sigmaMin = veConstants.sigmaMin, sigmaMax = veConstants.sigmaMax }: { sigmaMin?: number; sigmaMax?: number } = {},
 ): number {
   return sigmaMin * (sigmaMax / sigmaMin) ** r;
 }

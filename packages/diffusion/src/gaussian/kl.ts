@@ -13,7 +13,16 @@ export function normalKl(mean1: number, logvar1: number, mean2: number, logvar2:
   return 0.5 * (-1 + logvar2 - logvar1 + Math.exp(logvar1 - logvar2) + (mean1 - mean2) ** 2 * Math.exp(-logvar2));
 }
 
-const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+/** √(2/π), the slope of the tanh approximation of Φ. */
+export const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+/** The cubic coefficient of the same approximation. */
+export const CDF_CUBIC = 0.044715;
+/** Half the width of a decoder bin: data are 256 levels 2k/255 − 1, spaced 2/255 apart. */
+export const DECODER_HALF_BIN = 1 / 255;
+/** Data beyond ±0.999 are the edge bins, whose mass extends to ±∞. */
+export const DECODER_EDGE = 0.999;
+/** Floor on every decoder probability before its log, as the reference clamps it. */
+export const DECODER_MIN_PROB = 1e-12;
 
 /**
  * The reference's fast approximation of the standard normal CDF,
@@ -21,7 +30,7 @@ const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
  * limits 0 and 1, and within about 2e-4 of Φ; the decoder below uses it so its numbers match the reference.
  */
 export function approxStandardNormalCdf(x: number): number {
-  return 0.5 * (1 + Math.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x ** 3)));
+  return 0.5 * (1 + Math.tanh(SQRT_2_OVER_PI * (x + CDF_CUBIC * x ** 3)));
 }
 
 /**
@@ -36,9 +45,9 @@ export function approxStandardNormalCdf(x: number): number {
 export function discretizedGaussianLogLikelihood(x: number, mean: number, logScale: number): number {
   const centered = x - mean;
   const invStdv = Math.exp(-logScale);
-  const cdfPlus = approxStandardNormalCdf(invStdv * (centered + 1 / 255));
-  const cdfMin = approxStandardNormalCdf(invStdv * (centered - 1 / 255));
-  if (x < -0.999) return Math.log(Math.max(cdfPlus, 1e-12));
-  if (x > 0.999) return Math.log(Math.max(1 - cdfMin, 1e-12));
-  return Math.log(Math.max(cdfPlus - cdfMin, 1e-12));
+  const cdfPlus = approxStandardNormalCdf(invStdv * (centered + DECODER_HALF_BIN));
+  const cdfMin = approxStandardNormalCdf(invStdv * (centered - DECODER_HALF_BIN));
+  if (x < -DECODER_EDGE) return Math.log(Math.max(cdfPlus, DECODER_MIN_PROB));
+  if (x > DECODER_EDGE) return Math.log(Math.max(1 - cdfMin, DECODER_MIN_PROB));
+  return Math.log(Math.max(cdfPlus - cdfMin, DECODER_MIN_PROB));
 }

@@ -1,0 +1,120 @@
+/**
+ * Training the noised-image classifier p_φ(y | x_t, t) of classifier guidance (Dhariwal & Nichol 2021,
+ * Sec. 4: "we can train a classifier p_φ(y | x_t, t) on noisy images x_t"), as guided-diffusion's
+ * scripts/classifier_train.py does it: draw t uniformly (its default `--schedule_sampler uniform`), noise
+ * the clean batch with q(x_t | x₀), and minimise the cross-entropy of the labels.
+ */
+import { randn, tensor, type Generator, type Tensor } from '@diffusion-ts/tensor';
+import type { Module } from '@diffusion-ts/nn';
+import type { GaussianDiffusion } from '../gaussian/diffusion.ts';
+
+/** A classifier as guidance and training call it: (x_t [B, …], timesteps [B] as the model sees them) → logits [B, K]. */
+export type ClassifierLogits = (x: Tensor, t: Tensor) => Tensor;
+
+/** What the training step needs of the diffusion: T, q(x_t | x₀), and the timesteps the model is shown. */
+export type NoisingProcess = Pick<GaussianDiffusion, 'numTimesteps' | 'qSample' | 'modelTimesteps'>;
+
+/** What it needs of an optimizer (`Adam`, `AdamW` and `SGD` from @diffusion-ts/nn fit). */
+export interface ClassifierOptimizer {
+  zeroGrad(): void;
+  step(): void;
+}
+
+export interface ClassifierLossOptions {
+  /** Draws the timesteps (first, B integers) and then the noise ε (x₀'s shape), in that order. */
+  generator: Generator;
+  /**
+   * Train on noised inputs (default true). false: t = 0 and the clean x₀, as classifier_train.py
+   * with `--noised False`.
+   */
+  noised?: boolean;
+}
+
+export interface ClassifierLoss {
+  /** Mean cross-entropy over the batch (a scalar that requires grad when the classifier does). */
+  loss: Tensor;
+  /** Per-sample cross-entropy [B], detached (the reference logs these per timestep quartile). */
+  losses: Float64Array;
+  /** Top-1 accuracy over the batch, in [0, 1] (the reference's `acc@1`). */
+  accuracy: number;
+  /** The timesteps drawn, one per sample. */
+  t: Int32Array;
+  /** The classifier's input x_t. */
+  xT: Tensor;
+  logits: Tensor;
+}
+
+const checkLabels = (op: string, labels: ArrayLike<number>, batch: number): void => {
+  if (labels.length !== batch) throw new RangeError(`${op}: ${labels.length} labels for a batch of ${batch}`);
+};
+
+/**
+ * The classifier's loss on one batch, as classifier_train.py's `forward_backward_log`:
+ *   t ~ U{0, …, T − 1},  x_t = √ᾱ_t x₀ + √(1 − ᾱ_t) ε  (Eq. 4 of Ho et al. 2020, via `qSample`),
+ *   loss = mean_b −log softmax(f_φ(x_t, t))_{y_b}   (F.cross_entropy).
+ * The classifier is shown `diffusion.modelTimesteps(t)`: the reference passes the raw integer t, which
+ * is the same unless the process rescales timesteps (then this matches what `condMeanShift` and
+ * `condScoreShift` pass to the classifier at sampling).
+ * @param x0 clean data [B, …]   @param labels B class indices
+ */
+export function classifierLoss(classifier: ClassifierLogits, diffusion: NoisingProcess, x0: Tensor, labels: ArrayLike<number>, { generator, noised = true }: ClassifierLossOptions): ClassifierLoss {
+  const batch = x0.shape[0] ?? 0;
+  checkLabels('classifierLoss', labels, batch);
+  const t = noised ? Int32Array.from({ length: batch }, () => generator.integer(0, diffusion.numTimesteps)) : new Int32Array(batch);
+  const xT = noised ? diffusion.qSample(x0, t, randn(x0.shape, { dtype: x0.dtype, generator }).to(x0.backend)) : x0;
+  const logits = classifier(xT, tensor(diffusion.modelTimesteps(t), { dtype: x0.dtype }).to(x0.backend)); // [B, K]
+  if (logits.ndim !== 2 || logits.shape[0] !== batch) throw new RangeError(`classifierLoss: the classifier must return logits [${batch}, K], got [${logits.shape}]`);
+  const classes = logits.shape[1]!;
+  const y = Int32Array.from(labels, (v) => {
+    if (!Number.isInteger(v) || v < 0 || v >= classes) throw new RangeError(`classifierLoss: label ${v} is not in [0, ${classes})`);
+    return v;
+  });
+  const nll = logits.logSoftmax(1).gather(1, tensor(y, { shape: [batch, 1], dtype: 'int32' }).to(x0.backend)).squeeze(1).neg(); // [B]
+  const losses = Float64Array.from(nll.detach().dataSync());
+  const predicted = logits.detach().argmax(1).dataSync();
+  const accuracy = batch === 0 ? 0 : y.reduce((n, label, b) => n + (predicted[b] === label ? 1 : 0), 0) / batch;
+  return { loss: nll.mean(), losses, accuracy, t, xT, logits };
+}
+
+export interface ClassifierStepResult {
+  /** The batch's mean cross-entropy before the update. */
+  loss: number;
+  /** The batch's top-1 accuracy before the update. */
+  accuracy: number;
+  /** The timesteps drawn. */
+  t: Int32Array;
+}
+
+/**
+ * One training step of the noised-image classifier: zero the gradients, {@link classifierLoss} on the
+ * batch, backpropagate, and take an optimizer step (classifier_train.py uses AdamW, lr 3e-4, weight
+ * decay 0 by default, and optionally anneals the lr linearly to 0: the caller's loop sets `optimizer.lr`).
+ */
+export function trainClassifierStep(
+  classifier: ClassifierLogits, diffusion: NoisingProcess, optimizer: ClassifierOptimizer, x0: Tensor, labels: ArrayLike<number>, options: ClassifierLossOptions,
+): ClassifierStepResult {
+  optimizer.zeroGrad();
+  const { loss, accuracy, t } = classifierLoss(classifier, diffusion, x0, labels, options);
+  loss.backward();
+  optimizer.step();
+  return { loss: loss.item(), accuracy, t };
+}
+
+/**
+ * A classifier module (e.g. nn's `EncoderUNet`) as the `(x_t, t) → logits` function that the training
+ * step and `classifierLogProbGrad` take. Each call runs the module in the mode `mode` asks for
+ * ('eval' by default, as classifier_sample.py calls `classifier.eval()`: no dropout while guiding;
+ * 'train' for training; 'asIs' leaves the module's mode alone) and puts the module's previous mode back.
+ */
+export function classifierLogitsFn(classifier: Module & { forward(x: Tensor, t: Tensor): Tensor }, { mode = 'eval' }: { mode?: 'eval' | 'train' | 'asIs' } = {}): ClassifierLogits {
+  return (x, t) => {
+    if (mode === 'asIs') return classifier.forward(x, t);
+    const was = classifier.training;
+    classifier.train(mode === 'train');
+    try {
+      return classifier.forward(x, t);
+    } finally {
+      classifier.train(was);
+    }
+  };
+}

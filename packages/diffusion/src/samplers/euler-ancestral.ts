@@ -1,0 +1,47 @@
+/** Ancestral sampling with Euler steps: k-diffusion's `sample_euler_ancestral` (Crowson). */
+import { noGrad, type Tensor } from '@diffusion-ts/tensor';
+import type { Denoiser, NoiseSource, SamplerOptions } from '../types.ts';
+import { checkSigmas } from './check-sigmas.ts';
+import { randnFrom } from './noise.ts';
+
+/**
+ * k-diffusion's `get_ancestral_step`: split the move σ → σ_next into a deterministic step down to
+ * σ_down and fresh noise of standard deviation σ_up, with σ_down² + σ_up² = σ_next².
+ * σ_up = min(σ_next, η · √(σ_next² (σ² − σ_next²)/σ²)) is the DDPM posterior's standard deviation for
+ * η = 1 (the variance-exploding form of Ho et al. 2020's ancestral step; η = 0 is deterministic).
+ */
+export function ancestralStep(sigma: number, sigmaNext: number, eta = 1): { sigmaDown: number; sigmaUp: number } {
+  if (!eta) return { sigmaDown: sigmaNext, sigmaUp: 0 };
+  const sigmaUp = Math.min(sigmaNext, eta * Math.sqrt((sigmaNext ** 2 * (sigma ** 2 - sigmaNext ** 2)) / sigma ** 2));
+  return { sigmaDown: Math.sqrt(sigmaNext ** 2 - sigmaUp ** 2), sigmaUp };
+}
+
+/** Options of {@link sampleEulerAncestral}. */
+export interface EulerAncestralOptions extends SamplerOptions {
+  /** Per-sample generators (or one for the batch) for the noise added after each step. */
+  noise: NoiseSource;
+  /** η: 1 (default) is ancestral sampling, 0 deterministic Euler. */
+  eta?: number;
+  /** S_noise: inflates the added noise. Default 1. */
+  sNoise?: number;
+}
+
+/**
+ * Each step: D at σ_i, an Euler step of dx/dσ = (x − D)/σ down to σ_down, then noise σ_up·S_noise·ε
+ * (none on the step to σ = 0). One evaluation per step.
+ */
+export function sampleEulerAncestral(denoise: Denoiser, x: Tensor, sigmas: ArrayLike<number>, options: EulerAncestralOptions): Tensor {
+  checkSigmas('sampleEulerAncestral', sigmas);
+  const { noise, eta = 1, sNoise = 1, onStep } = options;
+  return noGrad(() => {
+    for (let i = 0; i < sigmas.length - 1; i++) {
+      const sigma = sigmas[i]!, sigmaNext = sigmas[i + 1]!;
+      const denoised = denoise(x, sigma);
+      const { sigmaDown, sigmaUp } = ancestralStep(sigma, sigmaNext, eta);
+      x = x.add(x.sub(denoised).div(sigma).mul(sigmaDown - sigma));
+      if (sigmaNext > 0 && sigmaUp > 0) x = x.add(randnFrom(noise, x.shape, x.dtype).mul(sNoise * sigmaUp));
+      onStep?.({ i, sigma, x, denoised });
+    }
+    return x;
+  });
+}
