@@ -1,0 +1,53 @@
+/**
+ * Before timing anything: the peer's tuned conv2d gradients (written as forward convolutions) must
+ * agree with TensorFlow.js's own gradient ops and with ours, or the comparison means nothing.
+ * TF.js's `conv2DBackpropFilter` has no wasm kernel, so its reference runs on the 'cpu' backend.
+ */
+import type { Conv2dParams, View } from '../packages/tensor/src/backend/kernels.ts';
+import { wasmKernels } from '../packages/tensor/src/backend/wasm/index.ts';
+import type { WasmBuf } from '../packages/tensor/src/backend/wasm/index.ts';
+import { conv3x3, conv3x3FilterGrad, conv3x3InputGrad, tf } from './peer.ts';
+
+const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i]! - b[i]!));
+  return d;
+};
+
+/** Largest absolute difference seen across all comparisons (throws above `tolerance`). */
+export async function checkAgreement(tolerance = 1e-3): Promise<number> {
+  const [N, C, H, W, O] = [2, 5, 6, 7, 4];
+  const p: Conv2dParams = { stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1 };
+  const x = tf.randomNormal([N, H, W, C], 0, 1, 'float32', 1) as tf.Tensor4D;
+  const w = tf.randomNormal([3, 3, C, O], 0, 1, 'float32', 2) as tf.Tensor4D;
+  const dy = tf.randomNormal([N, H, W, O], 0, 1, 'float32', 3) as tf.Tensor4D;
+  const nchw = (t: tf.Tensor4D): Float32Array => tf.tidy(() => tf.transpose(t, [0, 3, 1, 2]).dataSync() as Float32Array);
+  const oihw = (t: tf.Tensor4D): Float32Array => tf.tidy(() => tf.transpose(t, [3, 2, 0, 1]).dataSync() as Float32Array);
+
+  const tuned = { y: conv3x3(x, w), dx: conv3x3InputGrad(dy, w), dw: conv3x3FilterGrad(x, dy) };
+  // TF.js's own gradient ops, on its cpu backend (same numbers moved across).
+  const backend = tf.getBackend();
+  const [xd, wd, dyd] = [x.dataSync(), w.dataSync(), dy.dataSync()];
+  await tf.setBackend('cpu');
+  const reference = tf.tidy(() => {
+    const xc = tf.tensor4d(xd, x.shape), wc = tf.tensor4d(wd, w.shape), dyc = tf.tensor4d(dyd, dy.shape);
+    return {
+      dx: tf.conv2dTranspose(dyc, wc, [N, H, W, C], 1, 'same').dataSync().slice(),
+      dw: tf.grad((f: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(xc, f as tf.Tensor4D, 1, 'same'), dyc)))(wc).dataSync().slice(),
+    };
+  });
+  await tf.setBackend(backend);
+  let worst = Math.max(maxDiff(tuned.dx.dataSync(), reference.dx), maxDiff(tuned.dw.dataSync(), reference.dw));
+
+  // Ours, in NCHW, against the peer's tuned results.
+  const up = (data: Float32Array, shape: number[]): View<WasmBuf> => ({ buf: wasmKernels.upload(data), shape, dtype: 'float32' });
+  const xv = up(nchw(x), [N, C, H, W]), wv = up(oihw(w), [O, C, 3, 3]), dyv = up(nchw(dy), [N, O, H, W]);
+  const read = (buf: WasmBuf, shape: number[]): ArrayLike<number> => wasmKernels.readSync({ buf, shape, dtype: 'float32' });
+  worst = Math.max(worst,
+    maxDiff(read(wasmKernels.conv2d(xv, wv, p, [N, O, H, W]), [N, O, H, W]), nchw(tuned.y)),
+    maxDiff(read(wasmKernels.conv2dInputGrad(dyv, wv, p, [N, C, H, W]), [N, C, H, W]), nchw(tuned.dx)),
+    maxDiff(read(wasmKernels.conv2dWeightGrad(xv, dyv, p, [O, C, 3, 3]), [O, C, 3, 3]), oihw(tuned.dw)));
+  tf.dispose([x, w, dy, tuned.y, tuned.dx, tuned.dw]);
+  if (!(worst <= tolerance)) throw new Error(`bench check: ours, the tuned peer and TF.js's gradients differ by ${worst}`);
+  return worst;
+}

@@ -1,0 +1,175 @@
+/**
+ * conv2d and its two gradients on the engine, as im2col + GEMM per image and group:
+ *   forward      Y[n,g]  = W[g] · col(X[n,g])                    (og × K) · (K × P)
+ *   input grad   dX[n,g] = col2im(W[g]ᵀ · dY[n,g])               (K × og) · (og × P)
+ *   weight grad  dW[g]  += dY[n,g] · col(X[n,g])ᵀ                (og × P) · (P × K)
+ * with K = C/groups · kH · kW taps and P = oH · oW output pixels. A 1×1, stride-1, unpadded
+ * convolution needs no column matrix: col(X) is X itself.
+ *
+ * Each (image, group) item is a task that the next free thread takes, with that thread's own column
+ * matrix (and, for the weight gradient, its own partial dW, summed at the end). With fewer items
+ * than threads, items run one after another and each GEMM is split across the threads instead.
+ */
+
+import type { Conv2dParams } from '../kernels.ts';
+import { ConvGeometryWords } from './conv-kernel.ts';
+import type { Engine } from './engine.ts';
+import { Op } from './engine-module.ts';
+import { gemmParallel, queueGemm } from './sgemm.ts';
+import type { GemmProblem, Push } from './sgemm.ts';
+
+/** Sizes of one conv2d: x [N, C, H, W], w [O, C/groups, kH, kW], y [N, O, oH, oW]. */
+export interface ConvShape {
+  readonly N: number;
+  readonly C: number;
+  readonly H: number;
+  readonly W: number;
+  readonly O: number;
+  readonly kH: number;
+  readonly kW: number;
+  readonly oH: number;
+  readonly oW: number;
+  readonly p: Conv2dParams;
+}
+
+interface Plan {
+  readonly s: ConvShape;
+  readonly groups: number;
+  /** Channels per group in and out. */
+  readonly cg: number;
+  readonly og: number;
+  /** Taps per output (rows of the column matrix) and output pixels (its columns). */
+  readonly K: number;
+  readonly P: number;
+  /** Whether col(X) = X (1×1 kernel, stride 1, no padding). */
+  readonly direct: boolean;
+  /** The geometry record for the generated kernels. */
+  readonly geometry: number;
+  /** (image, group) items. */
+  readonly items: { n: number; gi: number }[];
+}
+
+function plan(engine: Engine, s: ConvShape): Plan {
+  const { p } = s;
+  const groups = p.groups, cg = s.C / groups, og = s.O / groups;
+  const K = cg * s.kH * s.kW, P = s.oH * s.oW;
+  const direct = s.kH === 1 && s.kW === 1 && p.stride[0] === 1 && p.stride[1] === 1 && p.padding[0] === 0 && p.padding[1] === 0;
+  const G = ConvGeometryWords;
+  const geometry = engine.heap.alloc(4 * (G.TABLE + 2 * s.kW));
+  const words = engine.heap.i32, base = geometry >> 2;
+  const [sH, sW] = p.stride, [pH, pW] = p.padding, [dH, dW] = p.dilation;
+  const values: [number, number][] = [[G.C, cg], [G.H, s.H], [G.W, s.W], [G.kH, s.kH], [G.kW, s.kW], [G.sH, sH], [G.sW, sW],
+    [G.pH, pH], [G.pW, pW], [G.dH, dH], [G.dW, dW], [G.oH, s.oH], [G.oW, s.oW]];
+  for (const [w, v] of values) words[base + w] = v;
+  for (let kj = 0; kj < s.kW; kj++) {
+    // Output columns whose input column oj·sW − pW + kj·dW lies in [0, W).
+    const clamp = (v: number, lo: number): number => Math.min(Math.max(v, lo), s.oW);
+    const lo = clamp(Math.ceil((pW - kj * dW) / sW), 0);
+    const hi = clamp(Math.ceil((s.W + pW - kj * dW) / sW), lo);
+    words[base + G.TABLE + kj] = lo;
+    words[base + G.TABLE + s.kW + kj] = hi;
+  }
+  const items: { n: number; gi: number }[] = [];
+  for (let n = 0; n < s.N; n++) for (let gi = 0; gi < groups; gi++) items.push({ n, gi });
+  return { s, groups, cg, og, K, P, direct, geometry, items };
+}
+
+/**
+ * Run `body` for every item. With at least as many items as threads, each item is a task (`whole`:
+ * queue everything on `push`, with thread t's column matrix `col`); otherwise items run in turn on
+ * thread 0's column matrix, and `body` runs each step at once (`step` queues on thread 0 and runs).
+ */
+function forItems(engine: Engine, pl: Plan, body: (item: { n: number; gi: number }, t: number, push: Push, col: number, whole: boolean) => void): void {
+  const T = engine.threads;
+  const whole = T > 1 && pl.items.length >= T;
+  const colBytes = pl.direct ? 0 : 4 * pl.K * pl.P;
+  const cols = Array.from({ length: whole ? T : 1 }, () => (colBytes > 0 ? engine.heap.alloc(colBytes) : 0));
+  try {
+    if (whole) {
+      for (const item of pl.items) engine.addTask((t, push) => body(item, t, push, cols[t]!, true));
+      engine.runTasks();
+    } else {
+      const step: Push = (op, args) => {
+        engine.push(0, op, args);
+        engine.flush();
+      };
+      for (const item of pl.items) body(item, 0, step, cols[0]!, false);
+    }
+  } finally {
+    for (const col of cols) if (col !== 0) engine.heap.release(col);
+    engine.heap.release(pl.geometry);
+  }
+}
+
+/** A GEMM inside an item: queued whole on this thread's task, or run at once across all threads. */
+function gemm(engine: Engine, t: number, push: Push, whole: boolean, p: GemmProblem): void {
+  if (whole) queueGemm(engine, t, push, p, 0, p.m, 0, p.n);
+  else gemmParallel(engine, p);
+}
+
+/** y = conv2d(x, w): byte addresses of f32 buffers in the engine's heap. */
+export function conv2dForward(engine: Engine, x: number, w: number, y: number, s: ConvShape): void {
+  const pl = plan(engine, s);
+  const { cg, og, K, P } = pl, HW = s.H * s.W;
+  forItems(engine, pl, ({ n, gi }, t, push, col, whole) => {
+    const xg = x + 4 * (n * s.C + gi * cg) * HW;
+    if (!pl.direct) push(Op.im2col, [pl.geometry, xg, col]);
+    gemm(engine, t, push, whole, {
+      m: og, n: P, k: K,
+      a: w + 4 * gi * og * K, rsA: K, csA: 1,
+      b: pl.direct ? xg : col, rsB: P, csB: 1,
+      c: y + 4 * (n * s.O + gi * og) * P, ldc: P, accumulate: false,
+    });
+  });
+}
+
+/** dx = ∂L/∂x of conv2d given dy (dx is overwritten). */
+export function conv2dInputGrad(engine: Engine, dy: number, w: number, dx: number, s: ConvShape): void {
+  const pl = plan(engine, s);
+  const { cg, og, K, P } = pl, HW = s.H * s.W;
+  if (!pl.direct) engine.heap.f32.fill(0, dx >> 2, (dx >> 2) + s.N * s.C * HW);
+  forItems(engine, pl, ({ n, gi }, t, push, col, whole) => {
+    const dxg = dx + 4 * (n * s.C + gi * cg) * HW;
+    // col = W[g]ᵀ · dY[n, g]: A[tap, o] = w[o·K + tap].
+    gemm(engine, t, push, whole, {
+      m: K, n: P, k: og,
+      a: w + 4 * gi * og * K, rsA: 1, csA: K,
+      b: dy + 4 * (n * s.O + gi * og) * P, rsB: P, csB: 1,
+      c: pl.direct ? dxg : col, ldc: P, accumulate: false,
+    });
+    if (!pl.direct) push(Op.col2im, [pl.geometry, col, dxg]);
+  });
+}
+
+/** dw = ∂L/∂w of conv2d given x and dy (dw is overwritten). */
+export function conv2dWeightGrad(engine: Engine, x: number, dy: number, dw: number, s: ConvShape): void {
+  const pl = plan(engine, s);
+  const { cg, og, K, P } = pl, HW = s.H * s.W;
+  const dwLength = s.O * K;
+  // Thread 0 accumulates into dw itself; other threads into partials summed at the end.
+  const partials = [dw];
+  const spread = pl.items.length >= engine.threads && engine.threads > 1;
+  if (spread) for (let t = 1; t < engine.threads; t++) partials.push(engine.heap.alloc(4 * dwLength));
+  const f32 = () => engine.heap.f32;
+  for (const part of partials) f32().fill(0, part >> 2, (part >> 2) + dwLength);
+  try {
+    forItems(engine, pl, ({ n, gi }, t, push, col, whole) => {
+      const xg = x + 4 * (n * s.C + gi * cg) * HW;
+      if (!pl.direct) push(Op.im2col, [pl.geometry, xg, col]);
+      // dW[g] += dY[n, g] · col(X)ᵀ: B[pixel, tap] = col[tap·P + pixel].
+      gemm(engine, t, push, whole, {
+        m: og, n: K, k: P,
+        a: dy + 4 * (n * s.O + gi * og) * P, rsA: P, csA: 1,
+        b: pl.direct ? xg : col, rsB: 1, csB: P,
+        c: partials[t]! + 4 * gi * og * K, ldc: K, accumulate: true,
+      });
+    });
+    const view = f32(), out = dw >> 2;
+    for (const part of partials.slice(1)) {
+      const src = part >> 2;
+      for (let i = 0; i < dwLength; i++) view[out + i]! += view[src + i]!;
+    }
+  } finally {
+    for (const part of partials.slice(1)) engine.heap.release(part);
+  }
+}

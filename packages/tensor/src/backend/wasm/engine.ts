@@ -1,0 +1,163 @@
+/**
+ * The engine: one generated module, one shared memory (the heap), one instance on this thread and
+ * one per worker, and per-thread scratch (packed panels, command lists). `getEngine()` builds it on
+ * first use, synchronously: `new WebAssembly.Module(bytes)` is allowed on Node's main thread for any size.
+ */
+
+import { availableParallelism } from 'node:os';
+import { CommandList, RECORD_BYTES } from './commands.ts';
+import { buildEngineModule, Op } from './engine-module.ts';
+import type { EngineExports } from './engine-module.ts';
+import { defaultGemmShape } from './gemm-kernel.ts';
+import type { GemmShape } from './gemm-kernel.ts';
+import { Heap } from './heap.ts';
+import { CONTROL_WORDS, Pool } from './pool.ts';
+
+/** Cache blocking (BLIS's MC, KC, NC): an A block MC×KC stays in L2, a B panel KC×NR in L1. */
+export interface Blocking {
+  readonly mc: number;
+  readonly kc: number;
+  readonly nc: number;
+}
+
+export interface EngineOptions {
+  /** Threads including the calling one; default: the machine's available parallelism, at most 8. */
+  readonly threads?: number;
+  readonly shape?: GemmShape;
+  readonly blocking?: Blocking;
+  /** Records per thread's command list. */
+  readonly listCapacity?: number;
+}
+
+export const defaultBlocking: Blocking = { mc: 128, kc: 256, nc: 2048 };
+
+/** Per-thread scratch: where that thread packs its A block and B panel, and its edge tile. */
+export interface ThreadScratch {
+  readonly packA: number;
+  readonly packB: number;
+  readonly tile: number;
+}
+
+export class Engine {
+  readonly heap: Heap;
+  readonly exports: EngineExports;
+  readonly pool: Pool;
+  readonly threads: number;
+  readonly shape: GemmShape;
+  readonly blocking: Blocking;
+  readonly scratch: readonly ThreadScratch[];
+  /** A packed B block (KC × NC) that all threads read when they split one product's rows. */
+  readonly sharedPackB: number;
+  readonly lists: readonly CommandList[];
+  /** Byte address of thread t's table of list addresses. */
+  private readonly tables: readonly number[];
+  /** Tasks queued with `addTask` (their lists start at the recorded table entries). */
+  private taskCount = 0;
+
+  constructor(options: EngineOptions = {}) {
+    this.threads = Math.max(1, options.threads ?? Math.min(availableParallelism(), 8));
+    this.shape = options.shape ?? defaultGemmShape;
+    const { mr, nr } = this.shape;
+    const b = options.blocking ?? defaultBlocking;
+    // MC a multiple of MR and NC of NR, so only a matrix's last panel is ever partial.
+    this.blocking = { mc: Math.ceil(b.mc / mr) * mr, kc: b.kc, nc: Math.ceil(b.nc / nr) * nr };
+    const capacity = options.listCapacity ?? 4096;
+
+    // Low memory, never moved: 64 bytes left unused (so address 0 is never a block), then the
+    // pool's control words, each thread's table of list addresses, and each thread's list region.
+    const controlPtr = 64;
+    const tablesPtr = controlPtr + (this.threads + 1) * CONTROL_WORDS * 4;
+    const listsPtr = tablesPtr + this.threads * capacity * 4;
+    const reserved = listsPtr + this.threads * capacity * RECORD_BYTES;
+    this.heap = new Heap(reserved);
+    this.tables = Array.from({ length: this.threads }, (_, t) => tablesPtr + t * capacity * 4);
+
+    const { module, instantiate } = buildEngineModule(this.shape, this.heap.memory);
+    this.exports = instantiate();
+    this.pool = new Pool(module, this.heap.memory, controlPtr, this.threads);
+    this.lists = Array.from({ length: this.threads }, (_, t) => {
+      const list = new CommandList(() => this.heap.i32, listsPtr + t * capacity * RECORD_BYTES, capacity);
+      list.clear();
+      return list;
+    });
+    const { mc, kc, nc } = this.blocking;
+    this.scratch = Array.from({ length: this.threads }, () => ({
+      packA: this.heap.alloc(mc * kc * 4),
+      packB: this.heap.alloc(nc * kc * 4),
+      tile: this.heap.alloc(mr * nr * 4),
+    }));
+    this.sharedPackB = this.heap.alloc(nc * kc * 4);
+  }
+
+  /**
+   * Static split: queue a command on thread t's list. When a list fills up, everything queued so far
+   * runs first (commands on one thread keep their order; there are no cross-thread dependencies
+   * within one `flush`).
+   */
+  push(t: number, op: number, args: readonly number[]): void {
+    if (this.taskCount > 0) throw new Error('wasm engine: push during addTask; call runTasks first');
+    if (this.lists[t]!.free <= 0) this.flush();
+    this.lists[t]!.push(op, args);
+  }
+
+  /**
+   * Run the ceiling probe (`peak-kernel.ts`) for `trips` trips on each of the first `threads`
+   * threads at once; each thread performs `trips · peakFlopsPerTrip` floating-point operations.
+   */
+  peak(trips: number, threads = this.threads): void {
+    for (let t = 0; t < Math.min(threads, this.threads); t++) this.push(t, Op.peak, [trips, this.scratch[t]!.tile]);
+    this.flush();
+  }
+
+  /** Run every thread's queued commands (in parallel across threads) and clear the lists. */
+  flush(): void {
+    const work = this.lists.map((list, t) => {
+      if (list.length === 0) return null;
+      this.heap.i32[this.tables[t]! >> 2] = list.ptr;
+      return { table: this.tables[t]!, count: 1, claim: this.pool.ownClaim(t) };
+    });
+    this.execute(work);
+  }
+
+  /**
+   * Dynamic split: add a task that whichever thread is free next will run. `build(t, push)` queues
+   * the task's commands as thread t would run them (with thread t's scratch), for every t.
+   */
+  addTask(build: (t: number, push: (op: number, args: readonly number[]) => void) => void): void {
+    if (this.lists.some((l) => l.length > 0) && this.taskCount === 0) throw new Error('wasm engine: addTask after push; call flush first');
+    if (this.lists.some((l) => l.free < 256)) this.runTasks();
+    for (let t = 0; t < this.threads; t++) {
+      const list = this.lists[t]!;
+      this.heap.i32[(this.tables[t]! >> 2) + this.taskCount] = list.position;
+      build(t, (op, args) => list.push(op, args));
+      list.endTask();
+    }
+    this.taskCount++;
+  }
+
+  /** Run the tasks added so far, each once, on whichever threads are free; then clear them. */
+  runTasks(): void {
+    const count = this.taskCount;
+    this.taskCount = 0;
+    if (count === 0) return;
+    const work = this.tables.map((table) => ({ table, count, claim: this.pool.sharedClaim }));
+    this.execute(work);
+  }
+
+  private execute(work: readonly ({ table: number; count: number; claim: number } | null)[]): void {
+    if (work.every((w) => w === null)) return;
+    try {
+      this.pool.run(work, (ptr) => this.exports.run(ptr));
+    } finally {
+      for (const l of this.lists) l.clear();
+    }
+  }
+}
+
+let shared: Engine | undefined;
+
+/** The process-wide engine, built on first use. */
+export function getEngine(): Engine {
+  shared ??= new Engine();
+  return shared;
+}

@@ -1,0 +1,11 @@
+/** The wasm CPU engine: generated WebAssembly SIMD kernels on worker threads over shared memory. */
+export { wasmKernels, WasmBuf } from './wasm-kernels.ts';
+export { Engine, getEngine, defaultBlocking } from './engine.ts';
+export type { Blocking, EngineOptions } from './engine.ts';
+export { sgemm, runGemms } from './sgemm.ts';
+export type { SgemmParams, GemmProblem } from './sgemm.ts';
+export { conv2dForward, conv2dInputGrad, conv2dWeightGrad } from './conv2d.ts';
+export type { ConvShape } from './conv2d.ts';
+export { defaultGemmShape } from './gemm-kernel.ts';
+export type { GemmShape } from './gemm-kernel.ts';
+export { peakFlopsPerTrip } from './peak-kernel.ts';

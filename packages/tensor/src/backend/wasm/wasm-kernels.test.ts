@@ -1,0 +1,96 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import type { DType, Shape, TypedArray, View } from '../kernels.ts';
+import { jsKernels } from '../js/index.ts';
+import { broadcastShapes, sizeOf } from '../../shape.ts';
+import { broadcastableShapes } from '../../testing/arbitraries.ts';
+import { getEngine } from './engine.ts';
+import { wasmKernels } from './wasm-kernels.ts';
+import type { WasmBuf } from './wasm-kernels.ts';
+
+function random(dtype: DType, n: number, seed: number): TypedArray {
+  let state = seed >>> 0;
+  const next = (): number => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 4 - 2;
+  if (dtype === 'int32') return Int32Array.from({ length: n }, () => Math.round(next() * 3));
+  return dtype === 'float32' ? Float32Array.from({ length: n }, next) : Float64Array.from({ length: n }, next);
+}
+
+/** The same tensor on both backends. */
+function pair(shape: Shape, dtype: DType, seed: number): { w: View<WasmBuf>; j: View<TypedArray> } {
+  const data = random(dtype, sizeOf(shape), seed);
+  return { w: { buf: wasmKernels.upload(data), shape, dtype }, j: { buf: data, shape, dtype } };
+}
+
+function assertSame(got: WasmBuf, gotShape: Shape, dtype: DType, want: TypedArray, tol = 0): void {
+  const out = wasmKernels.readSync({ buf: got, shape: gotShape, dtype });
+  assert.equal(out.constructor, want.constructor);
+  assert.equal(out.length, want.length);
+  for (let i = 0; i < want.length; i++) {
+    const a = out[i]!, b = want[i]!;
+    if (!(Object.is(a, b) || Math.abs(a - b) <= tol * (1 + Math.abs(b)))) assert.fail(`[${i}] = ${a}, want ${b}`);
+  }
+  wasmKernels.dispose(got);
+}
+
+describe('wasm kernels agree with js', () => {
+  it('upload / readSync / fill / dispose for every dtype', () => {
+    for (const dtype of ['float32', 'float64', 'int32'] as const) {
+      const data = random(dtype, 37, 1);
+      assertSame(wasmKernels.upload(data), [37], dtype, data);
+      assertSame(wasmKernels.fill([2, 3], dtype, 5), [2, 3], dtype, jsKernels.fill([2, 3], dtype, 5));
+    }
+  });
+  it('elementwise, reductions and layout kernels (they share the js loops)', () => {
+    fc.assert(fc.property(broadcastableShapes(2), fc.constantFrom<DType>('float32', 'float64'), fc.integer(), ([sa, sb], dtype, seed) => {
+      const a = pair(sa!, dtype, seed), b = pair(sb!, dtype, seed + 1);
+      const out = broadcastShapes('test', sa!, sb!);
+      assertSame(wasmKernels.binary('mul', a.w, b.w, out), out, dtype, jsKernels.binary('mul', a.j, b.j, out));
+      assertSame(wasmKernels.binary('lt', a.w, b.w, out), out, dtype, jsKernels.binary('lt', a.j, b.j, out));
+      assertSame(wasmKernels.unary('exp', a.w), sa!, dtype, jsKernels.unary('exp', a.j));
+      const dims = sa!.map((_, i) => i).filter((i) => i % 2 === 0);
+      const reduced = sa!.map((d, i) => (dims.includes(i) ? 1 : d));
+      assertSame(wasmKernels.reduce('sum', a.w, dims), reduced, dtype, jsKernels.reduce('sum', a.j, dims));
+      assertSame(wasmKernels.cast(a.w, 'int32'), sa!, 'int32', jsKernels.cast(a.j, 'int32'));
+      wasmKernels.dispose(a.w.buf);
+      wasmKernels.dispose(b.w.buf);
+    }), { seed: 11, numRuns: 40 });
+  });
+  it('batched matmul with broadcasting and transposes (float32 on the engine, float64 via js)', () => {
+    const dims = fc.integer({ min: 1, max: 19 });
+    fc.assert(fc.property(dims, dims, dims, fc.boolean(), fc.boolean(), broadcastableShapes(2, { maxDims: 2, maxSize: 3 }),
+      fc.constantFrom<DType>('float32', 'float64'), fc.integer(), (m, n, k, tA, tB, [ba, bb], dtype, seed) => {
+        const a = pair([...ba!, ...(tA ? [k, m] : [m, k])], dtype, seed);
+        const b = pair([...bb!, ...(tB ? [n, k] : [k, n])], dtype, seed + 1);
+        const out = [...broadcastShapes('test', ba!, bb!), m, n];
+        const tol = dtype === 'float32' ? 1e-5 : 0;
+        assertSame(wasmKernels.matmul(a.w, b.w, out, tA, tB), out, dtype, jsKernels.matmul(a.j, b.j, out, tA, tB), tol);
+        wasmKernels.dispose(a.w.buf);
+        wasmKernels.dispose(b.w.buf);
+      }), { seed: 12, numRuns: 60 });
+  });
+  it('conv2d and both gradients', () => {
+    const p = { stride: [2, 1], padding: [1, 2], dilation: [1, 2], groups: 2 } as const;
+    const xShape = [3, 4, 9, 8], wShape = [6, 2, 3, 2];
+    const oH = Math.floor((9 + 2 - 2 - 1) / 2) + 1, oW = Math.floor((8 + 4 - 2 - 1) / 1) + 1;
+    const yShape = [3, 6, oH, oW];
+    const x = pair(xShape, 'float32', 1), w = pair(wShape, 'float32', 2), dy = pair(yShape, 'float32', 3);
+    assertSame(wasmKernels.conv2d(x.w, w.w, p, yShape), yShape, 'float32', jsKernels.conv2d(x.j, w.j, p, yShape), 1e-5);
+    assertSame(wasmKernels.conv2dInputGrad(dy.w, w.w, p, xShape), xShape, 'float32', jsKernels.conv2dInputGrad(dy.j, w.j, p, xShape), 1e-5);
+    assertSame(wasmKernels.conv2dWeightGrad(x.w, dy.w, p, wShape), wShape, 'float32', jsKernels.conv2dWeightGrad(x.j, dy.j, p, wShape), 1e-5);
+  });
+  it('keeps contents across memory growth and reuses freed blocks', () => {
+    const heap = getEngine().heap;
+    const small = pair([1000], 'float32', 9);
+    const before = heap.memory.buffer.byteLength;
+    const big = wasmKernels.fill([before / 4 + 1], 'float32', 1); // cannot fit: the memory must grow
+    assert.ok(heap.memory.buffer.byteLength > before);
+    assertSame(small.w.buf, [1000], 'float32', small.j.buf);
+    const live = heap.liveBytes;
+    wasmKernels.dispose(big);
+    assert.ok(heap.liveBytes < live);
+    const again = wasmKernels.fill([before / 4 + 1], 'float32', 2);
+    assert.ok(heap.memory.buffer.byteLength <= 2 * before + 2 ** 20, 'the freed block was reused');
+    wasmKernels.dispose(again);
+  });
+});
