@@ -64,27 +64,73 @@ export const binaryFns = {
   ge: (a, b) => +(a >= b),
 } satisfies Record<BinaryCode, (a: number, b: number) => number>;
 
+/**
+ * The hot loops, one per code, each with its operation written inline. (A single loop calling
+ * `unaryFns[code]` would be an indirect call per element: V8 shares one compiled loop among all
+ * codes, so it cannot inline fifteen different functions.) `unaryFns` stays the specification, and a
+ * test checks every loop against it.
+ */
+function unaryLoop(code: UnaryCode, X: TypedArray, out: TypedArray): void {
+  const n = X.length;
+  switch (code) {
+    case 'neg': for (let i = 0; i < n; i++) out[i] = -X[i]!; return;
+    case 'abs': for (let i = 0; i < n; i++) out[i] = Math.abs(X[i]!); return;
+    case 'exp': for (let i = 0; i < n; i++) out[i] = Math.exp(X[i]!); return;
+    case 'log': for (let i = 0; i < n; i++) out[i] = Math.log(X[i]!); return;
+    case 'log1p': for (let i = 0; i < n; i++) out[i] = Math.log1p(X[i]!); return;
+    case 'sqrt': for (let i = 0; i < n; i++) out[i] = Math.sqrt(X[i]!); return;
+    case 'rsqrt': for (let i = 0; i < n; i++) out[i] = 1 / Math.sqrt(X[i]!); return;
+    case 'sin': for (let i = 0; i < n; i++) out[i] = Math.sin(X[i]!); return;
+    case 'cos': for (let i = 0; i < n; i++) out[i] = Math.cos(X[i]!); return;
+    case 'tanh': for (let i = 0; i < n; i++) out[i] = Math.tanh(X[i]!); return;
+    case 'relu': for (let i = 0; i < n; i++) { const v = X[i]!; out[i] = v > 0 ? v : 0; } return;
+    case 'sigmoid': for (let i = 0; i < n; i++) { const v = X[i]!; out[i] = v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v)); } return;
+    case 'floor': for (let i = 0; i < n; i++) out[i] = Math.floor(X[i]!); return;
+    case 'sign': for (let i = 0; i < n; i++) out[i] = unaryFns.sign(X[i]!); return;
+    case 'erf': for (let i = 0; i < n; i++) out[i] = erf(X[i]!); return;
+    default: { const never: never = code; throw new Error(`unary: unknown code ${String(never)}`); }
+  }
+}
+
 export function unary(code: UnaryCode, x: View<TypedArray>): TypedArray {
-  const f = unaryFns[code], src = x.buf, out = alloc(x.dtype, src.length);
-  for (let i = 0; i < src.length; i++) out[i] = f(src[i]!);
+  const out = alloc(x.dtype, x.buf.length);
+  unaryLoop(code, x.buf, out);
   return out;
 }
 
+/**
+ * out[o + j] = A[ia + j·la] ∘ B[ib + j·lb] for j < n: one row of a broadcasting binary op, with
+ * strides la, lb of 0 (broadcast) or 1. Inline loops per code, for the reason given at unaryLoop.
+ */
+function binaryRow(code: BinaryCode, A: TypedArray, ia: number, la: number, B: TypedArray, ib: number, lb: number, out: TypedArray, o: number, n: number): void {
+  switch (code) {
+    case 'add': for (let j = 0; j < n; j++) out[o + j] = A[ia + j * la]! + B[ib + j * lb]!; return;
+    case 'sub': for (let j = 0; j < n; j++) out[o + j] = A[ia + j * la]! - B[ib + j * lb]!; return;
+    case 'mul': for (let j = 0; j < n; j++) out[o + j] = A[ia + j * la]! * B[ib + j * lb]!; return;
+    case 'div': for (let j = 0; j < n; j++) out[o + j] = A[ia + j * la]! / B[ib + j * lb]!; return;
+    case 'pow': for (let j = 0; j < n; j++) out[o + j] = Math.pow(A[ia + j * la]!, B[ib + j * lb]!); return;
+    case 'maximum': for (let j = 0; j < n; j++) out[o + j] = binaryFns.maximum(A[ia + j * la]!, B[ib + j * lb]!); return;
+    case 'minimum': for (let j = 0; j < n; j++) out[o + j] = binaryFns.minimum(A[ia + j * la]!, B[ib + j * lb]!); return;
+    case 'eq': for (let j = 0; j < n; j++) out[o + j] = +(A[ia + j * la]! === B[ib + j * lb]!); return;
+    case 'ne': for (let j = 0; j < n; j++) out[o + j] = +(A[ia + j * la]! !== B[ib + j * lb]!); return;
+    case 'lt': for (let j = 0; j < n; j++) out[o + j] = +(A[ia + j * la]! < B[ib + j * lb]!); return;
+    case 'le': for (let j = 0; j < n; j++) out[o + j] = +(A[ia + j * la]! <= B[ib + j * lb]!); return;
+    case 'gt': for (let j = 0; j < n; j++) out[o + j] = +(A[ia + j * la]! > B[ib + j * lb]!); return;
+    case 'ge': for (let j = 0; j < n; j++) out[o + j] = +(A[ia + j * la]! >= B[ib + j * lb]!); return;
+    default: { const never: never = code; throw new Error(`binary: unknown code ${String(never)}`); }
+  }
+}
+
 export function binary(code: BinaryCode, a: View<TypedArray>, b: View<TypedArray>, outShape: Shape): TypedArray {
-  const f = binaryFns[code], out = alloc(a.dtype, sizeOf(outShape));
+  const out = alloc(a.dtype, sizeOf(outShape));
   const A = a.buf, B = b.buf;
-  if (shapesEqual(a.shape, outShape) && shapesEqual(b.shape, outShape)) {
-    for (let i = 0; i < out.length; i++) out[i] = f(A[i]!, B[i]!);
-  } else if (B.length === 1 && shapesEqual(a.shape, outShape)) {
-    const s = B[0]!;
-    for (let i = 0; i < out.length; i++) out[i] = f(A[i]!, s);
-  } else {
-    // The odometer walks every dim but the last; the last runs as a tight loop whose strides are 0 or 1.
+  if (shapesEqual(a.shape, outShape) && shapesEqual(b.shape, outShape)) binaryRow(code, A, 0, 1, B, 0, 1, out, 0, out.length);
+  else if (B.length === 1 && shapesEqual(a.shape, outShape)) binaryRow(code, A, 0, 1, B, 0, 0, out, 0, out.length);
+  else {
+    // The odometer walks every dim but the last; the last runs as one row whose strides are 0 or 1.
     const sa = broadcastStrides(a.shape, outShape), sb = broadcastStrides(b.shape, outShape);
     const n = outShape[outShape.length - 1]!, la = sa.pop()!, lb = sb.pop()!;
-    forEachOffset(outShape.slice(0, -1), [sa, sb], (row, [ia, ib]) => {
-      for (let j = 0, o = row * n; j < n; j++) out[o + j] = f(A[ia! + j * la]!, B[ib! + j * lb]!);
-    });
+    forEachOffset(outShape.slice(0, -1), [sa, sb], (row, [ia, ib]) => binaryRow(code, A, ia!, la, B, ib!, lb, out, row * n, n));
   }
   return out;
 }
