@@ -1,0 +1,147 @@
+// End-to-end tests of the diffusion-ts command on tiny settings in a temporary folder: train, sample
+// (PNG and GIF), eval, exact resumption, Ctrl-C, and every kind of bad input.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from './main.ts';
+
+let dir: string;
+before(() => { dir = mkdtempSync(join(tmpdir(), 'diffusion-ts-cli-')); });
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Run the CLI in-process, capturing what it writes. */
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [], err: string[] = [];
+  const code = await main(argv, { out: { write: (s: string) => out.push(s) }, err: { write: (s: string) => err.push(s) } });
+  return { code, out: out.join(''), err: err.join('') };
+}
+
+const tiny2d = ['--data', 'swiss-roll', '--model', 'mlp', '--batch', '16', '--train-size', '64', '--preview', '1'];
+
+describe('diffusion-ts train / sample / eval', () => {
+  it('trains a few steps and writes checkpoint, loss CSV and plot, and a preview', async () => {
+    const out = join(dir, 'run2d');
+    const r = await run('train', ...tiny2d, '--steps', '6', '--ckpt-every', '3', '--out', out);
+    assert.equal(r.code, 0, r.err);
+    for (const f of ['checkpoint.safetensors', 'loss.csv', 'loss.png', 'samples-000003.png', 'samples-000006.png']) assert.ok(existsSync(join(out, f)), f);
+    assert.equal(readFileSync(join(out, 'loss.csv'), 'utf8').trim().split('\n').length, 7);
+  });
+
+  it('samples a PNG and a GIF trajectory; the same seed gives the same file', async () => {
+    const ckpt = join(dir, 'run2d');
+    for (const [sampler, file] of [['heun', 'a.png'], ['euler-a', 'b.gif'], ['dpm2m', 'c.png'], ['edm', 'd.png']] as const) {
+      const r = await run('sample', '--ckpt', ckpt, '--sampler', sampler, '--steps', '3', '--n', '32', '--out', join(dir, file));
+      assert.equal(r.code, 0, r.err);
+    }
+    assert.equal(readFileSync(join(dir, 'b.gif')).subarray(0, 6).toString(), 'GIF89a');
+    await run('sample', '--ckpt', ckpt, '--steps', '3', '--n', '32', '--out', join(dir, 'a2.png'));
+    assert.deepEqual(readFileSync(join(dir, 'a.png')), readFileSync(join(dir, 'a2.png')));
+  });
+
+  it('ddpm, iddpm and ddim sample a discrete-time run; eval --sweep writes its table and plot', async () => {
+    const out = join(dir, 'ddpm');
+    assert.equal((await run('train', ...tiny2d, '--objective', 'iddpm', '--timesteps', '50', '--steps', '3', '--out', out)).code, 0);
+    for (const [sampler, steps] of [['iddpm', '4'], ['ddim', '4'], ['heun', '3']] as const) {
+      const r = await run('sample', '--ckpt', out, '--sampler', sampler, '--steps', steps, '--n', '8', '--out', join(dir, `${sampler}.png`));
+      assert.equal(r.code, 0, r.err);
+    }
+    const r = await run('sample', '--ckpt', out, '--sampler', 'ddpm', '--steps', '5', '--n', '8', '--out', join(dir, 'x.png'));
+    assert.equal(r.code, 1);
+    assert.match(r.err, /runs all 50 steps.*--sampler iddpm/);
+    const sweep = await run('eval', '--ckpt', join(dir, 'run2d'), '--sweep', '--n', '20');
+    assert.equal(sweep.code, 0, sweep.err);
+    assert.match(sweep.out, /\| heun \|/);
+    assert.ok(existsSync(join(dir, 'run2d', 'sweep.png')));
+  });
+
+  it('trains a U-Net on images, samples a grid, and reports bits/dim for a discrete run', async () => {
+    const out = join(dir, 'img');
+    const r = await run('train', '--data', 'shapes16', '--model', 'unet', '--objective', 'ddpm', '--timesteps', '25', '--batch', '2', '--train-size', '8', '--steps', '2', '--preview', '0', '--out', out);
+    assert.equal(r.code, 0, r.err);
+    assert.equal((await run('sample', '--ckpt', out, '--sampler', 'ddim', '--steps', '2', '--n', '2', '--out', join(dir, 'img.png'))).code, 0);
+    const nll = await run('eval', '--ckpt', out, '--nll', '--n', '2');
+    assert.equal(nll.code, 0, nll.err);
+    assert.match(nll.out, /bound \(bits\/dim\): +\d+\.\d+/);
+  });
+
+  it('--resume continues exactly: the same losses as an uninterrupted run', async () => {
+    const whole = join(dir, 'whole'), parts = join(dir, 'parts');
+    assert.equal((await run('train', ...tiny2d, '--preview', '0', '--steps', '8', '--ckpt-every', '4', '--out', whole)).code, 0);
+    assert.equal((await run('train', ...tiny2d, '--preview', '0', '--steps', '4', '--out', parts)).code, 0);
+    const r = await run('train', ...tiny2d, '--preview', '0', '--steps', '8', '--out', parts, '--resume');
+    assert.equal(r.code, 0, r.err);
+    assert.equal(readFileSync(join(parts, 'loss.csv'), 'utf8'), readFileSync(join(whole, 'loss.csv'), 'utf8'));
+    assert.deepEqual(readFileSync(join(parts, 'checkpoint.safetensors')), readFileSync(join(whole, 'checkpoint.safetensors')));
+  });
+});
+
+describe('diffusion-ts bad input', () => {
+  it('unknown flags and values are usage errors (exit 2) that list the choices', async () => {
+    const flag = await run('train', '--bogus', '1');
+    assert.equal(flag.code, 2);
+    assert.match(flag.err, /--bogus/);
+    const choice = await run('sample', '--ckpt', 'x', '--sampler', 'nope', '--out', 'x.png');
+    assert.equal(choice.code, 2);
+    assert.match(choice.err, /ddpm, iddpm, ddim, euler, heun, edm, euler-a, dpm2m/);
+    assert.equal((await run('train', '--steps', 'many', '--out', join(dir, 'q'))).code, 2);
+    assert.equal((await run('frobnicate')).code, 2);
+    assert.equal((await run('train')).code, 2, '--out is required');
+    assert.equal((await run('sample', '--ckpt', join(dir, 'run2d'), '--out', join(dir, 'x.jpg'))).code, 2);
+  });
+
+  it('--help lists every command and every choice', async () => {
+    const top = await run('--help');
+    for (const c of ['train', 'sample', 'eval', 'demo']) assert.match(top.out, new RegExp(c));
+    const train = await run('train', '--help');
+    for (const c of ['swiss-roll', 'shapes16', 'clips16', 'mlp', 'unet', 'video-unet', 'ddpm', 'iddpm', 'edm']) assert.ok(train.out.includes(c), c);
+  });
+
+  it('an existing run folder is refused unless --resume or --force', async () => {
+    const r = await run('train', ...tiny2d, '--steps', '1', '--out', join(dir, 'run2d'));
+    assert.equal(r.code, 1);
+    assert.match(r.err, /already exists.*--resume.*--force/);
+    assert.equal((await run('train', ...tiny2d, '--preview', '0', '--steps', '1', '--out', join(dir, 'forced'))).code, 0);
+    assert.equal((await run('train', ...tiny2d, '--preview', '0', '--steps', '1', '--out', join(dir, 'forced'), '--force')).code, 0);
+    assert.equal((await run('train', ...tiny2d, '--steps', '2', '--out', join(dir, 'absent'), '--resume')).code, 1);
+  });
+
+  it('missing and truncated checkpoints give a clear error and overwrite nothing', async () => {
+    const missing = await run('sample', '--ckpt', join(dir, 'nowhere'), '--out', join(dir, 'm.png'));
+    assert.equal(missing.code, 1);
+    assert.match(missing.err, /cannot load checkpoint/);
+    const broken = join(dir, 'broken');
+    assert.equal((await run('train', ...tiny2d, '--preview', '0', '--steps', '2', '--out', broken)).code, 0);
+    const ckpt = join(broken, 'checkpoint.safetensors');
+    truncateSync(ckpt, statSync(ckpt).size - 10);
+    const before = readFileSync(ckpt);
+    writeFileSync(join(dir, 'keep.png'), 'old');
+    const r = await run('sample', '--ckpt', broken, '--out', join(dir, 'keep.png'), '--force');
+    assert.equal(r.code, 1);
+    assert.match(r.err, /cannot load checkpoint/);
+    assert.equal(readFileSync(join(dir, 'keep.png'), 'utf8'), 'old');
+    const resumed = await run('train', ...tiny2d, '--steps', '4', '--out', broken, '--resume');
+    assert.equal(resumed.code, 1);
+    assert.deepEqual(readFileSync(ckpt), before, 'the broken checkpoint is left as it was');
+    const exists = await run('sample', '--ckpt', join(dir, 'run2d'), '--out', join(dir, 'keep.png'));
+    assert.equal(exists.code, 1);
+    assert.match(exists.err, /exists; pass --force/);
+  });
+
+  it('Ctrl-C during training writes a checkpoint that resumes', async () => {
+    const out = join(dir, 'interrupted');
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'main.ts'), 'train', ...tiny2d, '--preview', '0', '--steps', '100000', '--ckpt-every', '5', '--out', out], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => { stderr += d; });
+    while (!existsSync(join(out, 'loss.csv'))) await new Promise((resolve) => setTimeout(resolve, 50));
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    assert.equal(code, 130, stderr);
+    assert.match(stderr, /stopped at step \d+/);
+    const step = Number(/stopped at step (\d+)/.exec(stderr)![1]);
+    assert.equal(readFileSync(join(out, 'loss.csv'), 'utf8').trim().split('\n').length, step + 1);
+    assert.equal((await run('train', ...tiny2d, '--preview', '0', '--steps', String(step + 2), '--out', out, '--resume')).code, 0);
+  });
+});

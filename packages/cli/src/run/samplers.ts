@@ -1,0 +1,107 @@
+/**
+ * The CLI's one table from sampler names to library samplers. Sigma-space samplers run on every
+ * objective (discrete models through their σ grid); ddpm, iddpm and ddim need a discrete process.
+ */
+import { Generator, type Tensor } from '@diffusion-ts/tensor';
+import {
+  classifierFree, randnFrom, sampleDdim, sampleDdpm, sampleDpmSolver2M, sampleEdmStochastic, sampleEuler, sampleEulerAncestral,
+  sampleHeun, spacedDiffusion, spaceTimesteps, type Denoiser, type DiffusionModel, type GaussianDiffusion, type StepInfo,
+} from '@diffusion-ts/diffusion';
+import { CliError } from '../errors.ts';
+import { labelTensor } from './objectives.ts';
+import type { Session } from './session.ts';
+
+export const samplerNames = ['ddpm', 'iddpm', 'ddim', 'euler', 'heun', 'edm', 'euler-a', 'dpm2m'] as const;
+export type SamplerName = (typeof samplerNames)[number];
+
+export interface SampleOptions {
+  sampler: SamplerName;
+  steps: number;
+  n: number;
+  seed: number;
+  /** DDIM's η (0: deterministic). */
+  eta?: number;
+  /** EDM's S_churn for the `edm` sampler. */
+  churn?: number;
+  /** Classifier-free guidance scale (1: plain conditional sampling). */
+  guidance?: number;
+  /** The class to draw, for class-conditional runs. */
+  classLabel?: number;
+  onStep?: (info: StepInfo) => void;
+}
+
+/** What each sampler needs: the run, the per-sample generators and the options. */
+type SamplerFn = (session: Session, gens: Generator[], o: SampleOptions) => Tensor;
+
+function discrete(session: Session, sampler: SamplerName): GaussianDiffusion {
+  const d = session.objective.diffusion;
+  if (d === undefined) throw new CliError(`--sampler ${sampler} needs a discrete-time model (objective ddpm or iddpm); this run was trained with ${session.objective.name}; use euler, heun, edm, euler-a or dpm2m`);
+  return d;
+}
+
+/** Labels for a class-conditional run (or undefined), and the null class used by guidance. */
+function conditioning(session: Session, o: SampleOptions): { labels?: Tensor; nullLabels?: Tensor } {
+  const { cond, numClasses } = session.config;
+  if (!cond) {
+    if (o.classLabel !== undefined || (o.guidance ?? 1) !== 1) throw new CliError('--class and --guidance need a class-conditional run (train with --cond)');
+    return {};
+  }
+  const k = o.classLabel ?? 0;
+  if (!Number.isInteger(k) || k < 0 || k >= numClasses) throw new CliError(`--class ${k} is out of range: this run has classes 0..${numClasses - 1}`);
+  return { labels: labelTensor(new Int32Array(o.n).fill(k)), nullLabels: labelTensor(new Int32Array(o.n).fill(numClasses)) };
+}
+
+/** The (possibly guided) denoiser of the run. */
+function denoiserOf(session: Session, o: SampleOptions): Denoiser {
+  const { labels, nullLabels } = conditioning(session, o);
+  const cond = session.objective.denoiser(session.forward, labels);
+  const scale = o.guidance ?? 1;
+  return scale === 1 || nullLabels === undefined ? cond : classifierFree(cond, session.objective.denoiser(session.forward, nullLabels), scale);
+}
+
+const modelOf = (session: Session): DiffusionModel<Tensor | undefined> => (x, t, y) => session.forward(x, t, y);
+const shapeOf = (session: Session, n: number): number[] => [n, ...session.data.shape.slice(1)];
+const clip = (session: Session): boolean => session.kind !== '2d';
+
+/** Sigma-space samplers start from N(0, σ₀² I). */
+const sigmaSpace = (run: (D: Denoiser, x: Tensor, sigmas: number[], session: Session, gens: Generator[], o: SampleOptions) => Tensor): SamplerFn =>
+  (session, gens, o) => {
+    const sigmas = session.objective.sigmas(o.steps);
+    const x = randnFrom(gens, shapeOf(session, o.n)).mul(sigmas[0]!);
+    return run(denoiserOf(session, o), x, sigmas, session, gens, o);
+  };
+
+const samplers: Record<SamplerName, SamplerFn> = {
+  ddpm: (session, gens, o) => {
+    const d = discrete(session, 'ddpm');
+    if (o.steps !== d.numTimesteps) throw new CliError(`--sampler ddpm runs all ${d.numTimesteps} steps (Algorithm 2 of Ho et al.); for ${o.steps} steps use --sampler iddpm`);
+    const { labels } = conditioning(session, o);
+    return sampleDdpm(d, modelOf(session), randnFrom(gens, shapeOf(session, o.n)), { noise: gens, clipDenoised: clip(session), modelKwargs: labels, onStep: o.onStep });
+  },
+  iddpm: (session, gens, o) => {
+    const d = discrete(session, 'iddpm');
+    const spaced = spacedDiffusion(d.betas, spaceTimesteps(d.numTimesteps, [o.steps]), { modelMeanType: d.modelMeanType, modelVarType: d.modelVarType, lossType: d.lossType, rescaleTimesteps: d.rescaleTimesteps });
+    const { labels } = conditioning(session, o);
+    return sampleDdpm(spaced, modelOf(session), randnFrom(gens, shapeOf(session, o.n)), { noise: gens, clipDenoised: clip(session), modelKwargs: labels, onStep: o.onStep });
+  },
+  ddim: (session, gens, o) => {
+    const d = discrete(session, 'ddim');
+    const spaced = spacedDiffusion(d.betas, spaceTimesteps(d.numTimesteps, `ddim${o.steps}`), { modelMeanType: d.modelMeanType, modelVarType: d.modelVarType, lossType: d.lossType, rescaleTimesteps: d.rescaleTimesteps });
+    const { labels } = conditioning(session, o);
+    return sampleDdim(spaced, modelOf(session), randnFrom(gens, shapeOf(session, o.n)), { eta: o.eta ?? 0, noise: gens, clipDenoised: clip(session), modelKwargs: labels, onStep: o.onStep });
+  },
+  euler: sigmaSpace((D, x, sigmas, _s, _g, o) => sampleEuler(D, x, sigmas, { onStep: o.onStep })),
+  heun: sigmaSpace((D, x, sigmas, _s, _g, o) => sampleHeun(D, x, sigmas, { onStep: o.onStep })),
+  edm: sigmaSpace((D, x, sigmas, _s, gens, o) => sampleEdmStochastic(D, x, sigmas, { sChurn: o.churn ?? 40, sTmin: 0.05, sTmax: 50, sNoise: 1.003, noise: gens, onStep: o.onStep })),
+  'euler-a': sigmaSpace((D, x, sigmas, _s, gens, o) => sampleEulerAncestral(D, x, sigmas, { noise: gens, onStep: o.onStep })),
+  dpm2m: sigmaSpace((D, x, sigmas, _s, _g, o) => sampleDpmSolver2M(D, x, sigmas, { onStep: o.onStep })),
+};
+
+/**
+ * Draw `n` samples. Sample k uses its own generator seeded `seed + k` (EDM's per-sample seeds), so it
+ * is the same whether drawn alone or among many, and the same seed always gives the same samples.
+ */
+export function generate(session: Session, o: SampleOptions): Tensor {
+  const gens = Array.from({ length: o.n }, (_, k) => new Generator(o.seed + k));
+  return samplers[o.sampler](session, gens, o);
+}

@@ -1,0 +1,69 @@
+/**
+ * A run brought to life: its data, objective and network, built the same way whether training
+ * starts, resumes, or a checkpoint is loaded to sample or evaluate.
+ */
+import { Generator, tensor, type Tensor } from '@diffusion-ts/tensor';
+import { loadCheckpoint, type Module } from '@diffusion-ts/nn';
+import { datasets, type DatasetKind } from '../data/registry.ts';
+import type { Dataset } from '../data/types.ts';
+import { CliError } from '../errors.ts';
+import { parseRunConfig, type RunConfig } from './config.ts';
+import { buildModel } from './models.ts';
+import { makeObjective, type Network, type Objective } from './objectives.ts';
+
+export interface Session {
+  config: RunConfig;
+  kind: DatasetKind;
+  data: Dataset;
+  objective: Objective;
+  module: Module;
+  forward: Network;
+}
+
+/** Independent streams derived from the run seed, so data, initialisation and training noise never share draws. */
+export const streams = {
+  data: (seed: number) => new Generator(seed * 4 + 1),
+  init: (seed: number) => new Generator(seed * 4 + 2),
+  train: (seed: number) => new Generator(seed * 4 + 3),
+};
+
+export function createSession(config: RunConfig): Session {
+  const kind = datasets[config.data].kind;
+  const data = datasets[config.data].make(config.trainSize, streams.data(config.seed));
+  // Images live in [−1, 1] with standard deviation about ½ (EDM's σ_data); the 2-D toys are scaled to unit variance.
+  const objective = makeObjective(config.objective, { sigmaData: kind === '2d' ? 1 : 0.5, clipDenoised: kind !== '2d', numTimesteps: config.timesteps });
+  const { module, forward } = buildModel(config, data, objective.learnsVariance, streams.init(config.seed));
+  return { config, kind, data, objective, module, forward };
+}
+
+/** Rows `indices` of the data set as a [B, …] tensor, and their labels as int32 [B] when the data has them. */
+export function batchOf(data: Dataset, indices: Int32Array): { x: Tensor; labels?: Int32Array } {
+  const row = data.data.length / data.shape[0]!;
+  const x = new Float32Array(indices.length * row);
+  indices.forEach((i, b) => x.set(data.data.subarray(i * row, (i + 1) * row), b * row));
+  return {
+    x: tensor(x, { shape: [indices.length, ...data.shape.slice(1)] }),
+    labels: data.labels ? Int32Array.from(indices, (i) => data.labels![i]!) : undefined,
+  };
+}
+
+/** Load a trained run for sampling or evaluation: its config, and the EMA weights unless `useEma` is false. */
+export async function loadSession(checkpointPath: string, { useEma = true } = {}): Promise<Session & { step: number }> {
+  let checkpoint;
+  try {
+    checkpoint = await loadCheckpoint(checkpointPath);
+  } catch (e) {
+    throw new CliError(`cannot load checkpoint ${checkpointPath}: ${(e as Error).message}`);
+  }
+  let session: Session;
+  try {
+    session = createSession(parseRunConfig(checkpoint.config, checkpointPath));
+    const weights = useEma && checkpoint.ema ? checkpoint.ema.shadow : checkpoint.model;
+    session.module.loadStateDict(weights);
+  } catch (e) {
+    throw e instanceof CliError ? e : new CliError(`checkpoint ${checkpointPath} does not fit its own config: ${(e as Error).message}`);
+  }
+  session.module.eval();
+  return { ...session, step: checkpoint.step };
+}
+
