@@ -24,8 +24,9 @@ export interface MLPOptions {
  * then Linear–SiLU–Linear), and is added before every hidden activation, as the U-Net's residual
  * blocks add it to their features (Ho et al. 2020, Appendix B):
  *   e = timeEmbed(emb(t)),  h₀ = inputProj(x),  h_{i+1} = layer_i(SiLU(h_i + e)),  out(SiLU(h_L + e)).
- * Sohl-Dickstein et al. (Appendix D.1) instead read the time out of the network through fixed bump
- * functions of t; the additive sinusoidal embedding is the DDPM-era equivalent and handles fractional t.
+ * Sohl-Dickstein et al. instead read the time out of the network: through fixed bump functions of t
+ * (Appendix D.2.1, Eqs. 62–63; a per-step readout layer for the toys, Appendix D.1.1); the additive
+ * sinusoidal embedding is the DDPM-era equivalent and handles fractional t.
  */
 export class MLP extends Module {
   readonly dataDim: number;

@@ -21,7 +21,7 @@ export interface AttentionPool2dOptions {
  * s² positions is prepended as an extra token, a learned positional embedding is added to all s² + 1
  * tokens, and multi-head attention (guided-diffusion's QKVAttention, softmax(qᵀk/√ch) per head) is read
  * out at the mean token only, then projected by a 1×1 conv (`c_proj`). The classifier head of
- * Dhariwal & Nichol 2021 (Sec. 4 and Appendix: "attention pool"). Only the first token's query is
+ * Dhariwal & Nichol 2021 (Sec. 4.3 and Appendix: "attention pool"). Only the first token's query is
  * computed: the other tokens' outputs are discarded by the reference (`x[:, :, 0]`), so the result is
  * the same.
  *

@@ -40,7 +40,7 @@ export interface ResBlockOptions {
   outChannels?: number;
   /** When the channels change, a 3×3 conv on the skip path instead of a 1×1 (DDPM's conv_shortcut). */
   useConv?: boolean;
-  /** Adaptive group norm, GroupNorm(h)·(1 + s) + b with (s, b) from the embedding (Dhariwal & Nichol 2021, Sec. 3). */
+  /** Adaptive group norm, GroupNorm(h)·(1 + s) + b with (s, b) from the embedding (Dhariwal & Nichol 2021, Sec. 3.1). */
   useScaleShiftNorm?: boolean;
   /** BigGAN-style ×2 upsampling inside the block (Brock et al. 2019; ADM). */
   up?: boolean;
