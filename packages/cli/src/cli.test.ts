@@ -145,3 +145,18 @@ describe('diffusion-ts bad input', () => {
     assert.equal((await run('train', ...tiny2d, '--preview', '0', '--steps', String(step + 2), '--out', out, '--resume')).code, 0);
   });
 });
+
+describe('diffusion-ts on clips', () => {
+  it('trains the space-time U-Net a step and samples a GIF of clips', async () => {
+    const out = join(dir, 'video');
+    const r = await run('train', '--data', 'clips16', '--model', 'video-unet', '--batch', '1', '--train-size', '2', '--steps', '1', '--preview', '0', '--out', out);
+    assert.equal(r.code, 0, r.err);
+    const s = await run('sample', '--ckpt', out, '--sampler', 'euler', '--steps', '1', '--n', '1', '--out', join(dir, 'clips.gif'));
+    assert.equal(s.code, 0, s.err);
+    assert.equal(readFileSync(join(dir, 'clips.gif')).subarray(0, 6).toString(), 'GIF89a');
+    const wrong = await run('train', '--data', 'clips16', '--model', 'mlp', '--steps', '1', '--out', join(dir, 'wrong'));
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.err, /--model mlp is for 2d data; 'clips16' is video data \(use --model video-unet\)/);
+    assert.ok(!existsSync(join(dir, 'wrong')), 'no run folder is left behind');
+  });
+});

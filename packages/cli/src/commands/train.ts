@@ -7,6 +7,7 @@ import { datasetNames, datasets } from '../data/registry.ts';
 import { createProgress } from '../progress.ts';
 import { encodePng } from '../render/index.ts';
 import { modelNames, type RunConfig } from '../run/config.ts';
+import { checkModelForData } from '../run/models.ts';
 import { objectiveNames } from '../run/objectives.ts';
 import { picture } from '../run/pictures.ts';
 import { prepareRunFolder, runPaths } from '../run/run-folder.ts';
@@ -49,6 +50,7 @@ export async function runTrain(v: OptionValues<typeof trainCommand.options>, io:
     version: 1, data: v.data, model: v.model, objective: v.objective, timesteps: v.timesteps, seed: v.seed, batch: v.batch, lr: v.lr, ema: v.ema,
     trainSize: v['train-size'], cond: v.cond, labelDropout: v['label-dropout'], numClasses: probe.numClasses ?? 0,
   };
+  checkModelForData(config.model, config.data);
   const paths = runPaths(v.out);
   prepareRunFolder(paths, v.resume ? 'resume' : v.force ? 'force' : 'new');
 

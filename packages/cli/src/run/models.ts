@@ -1,10 +1,10 @@
 /** The networks the CLI trains, built from a run config and the shape of its data. */
 import type { Generator, Tensor } from '@diffusion-ts/tensor';
-import { MLP, UNet, presets, type Module } from '@diffusion-ts/nn';
+import { MLP, UNet, VideoUNet, presets, videoPresets, type Module } from '@diffusion-ts/nn';
 import type { Dataset } from '../data/types.ts';
-import { datasets } from '../data/registry.ts';
+import { datasets, type DatasetKind, type DatasetName } from '../data/registry.ts';
 import { CliError } from '../errors.ts';
-import type { RunConfig } from './config.ts';
+import type { ModelName, RunConfig } from './config.ts';
 import type { Network } from './objectives.ts';
 
 export interface BuiltModel {
@@ -12,26 +12,39 @@ export interface BuiltModel {
   forward: Network;
 }
 
+/** Which kind of data each network is for. */
+const modelKinds: Record<ModelName, readonly DatasetKind[]> = { mlp: ['2d'], unet: ['image', 'binary'], 'video-unet': ['video'] };
+
+/** Throw a CliError unless `model` fits data of `kind` (checked before a run folder is touched). */
+export function checkModelForData(model: ModelName, data: DatasetName): void {
+  const kind = datasets[data].kind;
+  if (!modelKinds[model].includes(kind)) {
+    const fitting = (Object.keys(modelKinds) as ModelName[]).filter((m) => modelKinds[m].includes(kind));
+    throw new CliError(`--model ${model} is for ${modelKinds[model].join('/')} data; '${data}' is ${kind} data (use --model ${fitting.join(' or ')})`);
+  }
+}
+
 /** Build the network named in `config` for data shaped like `sample` (one batch of the data set). */
 export function buildModel(config: RunConfig, sample: Pick<Dataset, 'shape'>, learnsVariance: boolean, generator: Generator): BuiltModel {
-  const kind = datasets[config.data].kind;
+  checkModelForData(config.model, config.data);
   const channels = sample.shape[1]!;
-  const out = learnsVariance ? 2 * channels : channels;
+  const classes = config.cond ? config.numClasses + 1 : null; // + the null class of classifier-free guidance
   switch (config.model) {
     case 'mlp': {
-      if (kind !== '2d') throw new CliError(`--model mlp is for 2-D data; '${config.data}' is ${kind} data (use --model unet)`);
       const mlp = new MLP({ dataDim: channels, hiddenDim: 128, numLayers: 3, timeEmbedDim: 32, learnSigma: learnsVariance, generator });
       return { module: mlp, forward: (x: Tensor, t: Tensor) => mlp.forward(x, t) };
     }
     case 'unet': {
-      if (kind !== 'image' && kind !== 'binary') throw new CliError(`--model unet is for image data; '${config.data}' is ${kind} data`);
       const size = sample.shape[2]!;
       const base = size <= 16 ? presets.tiny16 : presets.tiny32;
-      const unet = new UNet({ ...base, imageSize: size, inChannels: channels, outChannels: out, numClasses: config.cond ? config.numClasses + 1 : null }, { generator });
+      const unet = new UNet({ ...base, imageSize: size, inChannels: channels, outChannels: channels, learnSigma: learnsVariance, numClasses: classes }, { generator });
       return { module: unet, forward: (x, t, labels) => unet.forward(x, t, labels) };
     }
-    case 'video-unet':
-      throw new CliError(`--model video-unet: the space-time U-Net is not wired into the CLI yet`);
+    case 'video-unet': {
+      const [, , frames, size] = sample.shape as [number, number, number, number];
+      const net = new VideoUNet({ ...videoPresets.tinyVideo16, imageSize: size, numFrames: frames, inChannels: channels, outChannels: channels, learnSigma: learnsVariance, numClasses: classes }, { generator });
+      return { module: net, forward: (x, t, labels) => net.forward(x, t, labels) };
+    }
     default: {
       const never: never = config.model;
       throw new CliError(`unknown model ${String(never)}`);
