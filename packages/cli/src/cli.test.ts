@@ -67,6 +67,24 @@ describe('diffusion-ts train / sample / eval', () => {
     assert.match(nll.out, /bound \(bits\/dim\): +\d+\.\d+/);
   });
 
+  it('class-conditional training, and classifier-free guidance in discrete and sigma-space samplers', async () => {
+    const out = join(dir, 'cond');
+    const r = await run('train', '--data', 'shapes16', '--model', 'unet', '--objective', 'iddpm', '--timesteps', '25', '--cond', '--batch', '2', '--train-size', '8', '--steps', '1', '--preview', '0', '--out', out);
+    assert.equal(r.code, 0, r.err);
+    for (const sampler of ['iddpm', 'ddim', 'heun']) {
+      const s = await run('sample', '--ckpt', out, '--sampler', sampler, '--steps', '2', '--n', '2', '--class', '1', '--guidance', '2', '--out', join(dir, `cfg-${sampler}.png`));
+      assert.equal(s.code, 0, s.err);
+    }
+    const bad = await run('sample', '--ckpt', out, '--steps', '2', '--n', '2', '--class', '9', '--out', join(dir, 'cfg-bad.png'));
+    assert.equal(bad.code, 1);
+    assert.match(bad.err, /--class 9 is out of range: this run has classes 0\.\.3/);
+    const uncond = await run('sample', '--ckpt', join(dir, 'run2d'), '--guidance', '2', '--out', join(dir, 'cfg-2d.png'));
+    assert.equal(uncond.code, 1);
+    assert.match(uncond.err, /need a class-conditional run/);
+    const mlp = await run('train', ...tiny2d, '--cond', '--data', 'moons', '--steps', '1', '--out', join(dir, 'mlp-cond'));
+    assert.equal(mlp.code, 2);
+  });
+
   it('--resume continues exactly: the same losses as an uninterrupted run', async () => {
     const whole = join(dir, 'whole'), parts = join(dir, 'parts');
     assert.equal((await run('train', ...tiny2d, '--preview', '0', '--steps', '8', '--ckpt-every', '4', '--out', whole)).code, 0);

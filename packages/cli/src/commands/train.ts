@@ -46,6 +46,7 @@ export async function runTrain(v: OptionValues<typeof trainCommand.options>, io:
   chooseBackend(v.backend);
   const probe = datasets[v.data].make(1, new Generator(0));
   if (v.cond && probe.labels === undefined) throw new UsageError(`train: --cond needs labelled data; '${v.data}' has no labels`);
+  if (v.cond && v.model === 'mlp') throw new UsageError('train: --cond needs a network with a class embedding (--model unet or video-unet); the MLP takes no labels');
   const config: RunConfig = {
     version: 1, data: v.data, model: v.model, objective: v.objective, timesteps: v.timesteps, seed: v.seed, batch: v.batch, lr: v.lr, ema: v.ema,
     trainSize: v['train-size'], cond: v.cond, labelDropout: v['label-dropout'], numClasses: probe.numClasses ?? 0,

@@ -2,7 +2,7 @@
  * The CLI's one table from sampler names to library samplers. Sigma-space samplers run on every
  * objective (discrete models through their σ grid); ddpm, iddpm and ddim need a discrete process.
  */
-import { Generator, type Tensor } from '@diffusion-ts/tensor';
+import { cat, Generator, type Tensor } from '@diffusion-ts/tensor';
 import {
   classifierFree, randnFrom, sampleDdim, sampleDdpm, sampleDpmSolver2M, sampleEdmStochastic, sampleEuler, sampleEulerAncestral,
   sampleHeun, spacedDiffusion, spaceTimesteps, type Denoiser, type DiffusionModel, type GaussianDiffusion, type StepInfo,
@@ -59,7 +59,26 @@ function denoiserOf(session: Session, o: SampleOptions): Denoiser {
   return scale === 1 || nullLabels === undefined ? cond : classifierFree(cond, session.objective.denoiser(session.forward, nullLabels), scale);
 }
 
-const modelOf = (session: Session): DiffusionModel<Tensor | undefined> => (x, t, y) => session.forward(x, t, y);
+/**
+ * The discrete model to sample, with classifier-free guidance (Ho & Salimans 2022) applied to its
+ * ε channels when asked: ε̃ = ε_u + s·(ε_c − ε_u); a learned variance comes from the conditional
+ * output, as GLIDE does.
+ */
+function modelOf(session: Session, o: SampleOptions): DiffusionModel<undefined> {
+  const { labels, nullLabels } = conditioning(session, o);
+  const scale = o.guidance ?? 1;
+  if (scale === 1 || nullLabels === undefined) return (x, t) => session.forward(x, t, labels);
+  return (x, t) => {
+    const c = session.forward(x, t, labels), u = session.forward(x, t, nullLabels);
+    const channels = x.shape[1]!;
+    if (!session.objective.learnsVariance) return u.add(c.sub(u).mul(scale));
+    const eps = (out: Tensor) => out.narrow(1, 0, channels);
+    return cat([eps(u).add(eps(c).sub(eps(u)).mul(scale)), c.narrow(1, channels, channels)], 1);
+  };
+}
+/** The same process visiting only `sections` of its steps (iDDPM's strided sampling, DDIM's strides). */
+const respaced = (d: GaussianDiffusion, sections: number[] | string): GaussianDiffusion =>
+  spacedDiffusion(d.betas, spaceTimesteps(d.numTimesteps, sections), { modelMeanType: d.modelMeanType, modelVarType: d.modelVarType, lossType: d.lossType, rescaleTimesteps: d.rescaleTimesteps });
 const shapeOf = (session: Session, n: number): number[] => [n, ...session.data.shape.slice(1)];
 const clip = (session: Session): boolean => session.kind !== '2d';
 
@@ -75,20 +94,15 @@ const samplers: Record<SamplerName, SamplerFn> = {
   ddpm: (session, gens, o) => {
     const d = discrete(session, 'ddpm');
     if (o.steps !== d.numTimesteps) throw new CliError(`--sampler ddpm runs all ${d.numTimesteps} steps (Algorithm 2 of Ho et al.); for ${o.steps} steps use --sampler iddpm`);
-    const { labels } = conditioning(session, o);
-    return sampleDdpm(d, modelOf(session), randnFrom(gens, shapeOf(session, o.n)), { noise: gens, clipDenoised: clip(session), modelKwargs: labels, onStep: o.onStep });
+    return sampleDdpm(d, modelOf(session, o), randnFrom(gens, shapeOf(session, o.n)), { noise: gens, clipDenoised: clip(session), onStep: o.onStep });
   },
   iddpm: (session, gens, o) => {
     const d = discrete(session, 'iddpm');
-    const spaced = spacedDiffusion(d.betas, spaceTimesteps(d.numTimesteps, [o.steps]), { modelMeanType: d.modelMeanType, modelVarType: d.modelVarType, lossType: d.lossType, rescaleTimesteps: d.rescaleTimesteps });
-    const { labels } = conditioning(session, o);
-    return sampleDdpm(spaced, modelOf(session), randnFrom(gens, shapeOf(session, o.n)), { noise: gens, clipDenoised: clip(session), modelKwargs: labels, onStep: o.onStep });
+    return sampleDdpm(respaced(d, [o.steps]), modelOf(session, o), randnFrom(gens, shapeOf(session, o.n)), { noise: gens, clipDenoised: clip(session), onStep: o.onStep });
   },
   ddim: (session, gens, o) => {
     const d = discrete(session, 'ddim');
-    const spaced = spacedDiffusion(d.betas, spaceTimesteps(d.numTimesteps, `ddim${o.steps}`), { modelMeanType: d.modelMeanType, modelVarType: d.modelVarType, lossType: d.lossType, rescaleTimesteps: d.rescaleTimesteps });
-    const { labels } = conditioning(session, o);
-    return sampleDdim(spaced, modelOf(session), randnFrom(gens, shapeOf(session, o.n)), { eta: o.eta ?? 0, noise: gens, clipDenoised: clip(session), modelKwargs: labels, onStep: o.onStep });
+    return sampleDdim(respaced(d, `ddim${o.steps}`), modelOf(session, o), randnFrom(gens, shapeOf(session, o.n)), { eta: o.eta ?? 0, noise: gens, clipDenoised: clip(session), onStep: o.onStep });
   },
   euler: sigmaSpace((D, x, sigmas, _s, _g, o) => sampleEuler(D, x, sigmas, { onStep: o.onStep })),
   heun: sigmaSpace((D, x, sigmas, _s, _g, o) => sampleHeun(D, x, sigmas, { onStep: o.onStep })),
