@@ -110,6 +110,20 @@ describe('diffusion-ts bad input', () => {
     assert.equal((await run('sample', '--ckpt', join(dir, 'run2d'), '--out', join(dir, 'x.jpg'))).code, 2);
   });
 
+  it('the installed bin runs the command and passes its exit code', async () => {
+    const bin = join(import.meta.dirname, '..', 'bin', 'diffusion-ts.js');
+    const exit = (args: string[]) => new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'ignore'] });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => { out += d; });
+      child.on('exit', (code) => resolve({ code, out }));
+    });
+    const help = await exit(['--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.out, /^Usage: diffusion-ts <command>/);
+    assert.equal((await exit(['train', '--bogus'])).code, 2);
+  });
+
   it('--help lists every command and every choice', async () => {
     const top = await run('--help');
     for (const c of ['train', 'sample', 'eval', 'demo']) assert.match(top.out, new RegExp(c));

@@ -2,6 +2,7 @@
  * The `diffusion-ts` command. This file owns the process: arguments, exit codes, and turning
  * errors into messages (usage mistakes exit 2, other failures 1).
  */
+import { pathToFileURL } from 'node:url';
 import { parseProgram, programHelp, UsageError } from './args.ts';
 import { CliError } from './errors.ts';
 import { processIo, type Io } from './io.ts';
@@ -42,6 +43,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('/diffusion-ts.js')) {
+// Run when executed directly (`tsx packages/cli/src/main.ts …`); the bin script imports `main` instead.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   process.exitCode = await main(process.argv.slice(2));
 }

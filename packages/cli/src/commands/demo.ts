@@ -60,10 +60,12 @@ export async function runDemo(v: OptionValues<typeof demoCommand.options>, io: I
   await writeFileAtomic(files.loss, encodePng(lossPlot(losses.map((_, i) => i + 1), losses)));
 
   // Is it the data? Compare with the distance between two held-out sets of the same size.
-  const held = heldOut(demoConfig.data, 2 * v.n, 7), half = v.n * 2;
+  // Two held-out sets of n points each (2 numbers per point).
+  const held = heldOut(demoConfig.data, 2 * v.n, 7);
+  const [first, second] = [held.data.subarray(0, 2 * v.n), held.data.subarray(2 * v.n)];
   const sw = (a: ArrayLike<number>, b: ArrayLike<number>) => slicedWasserstein(a, b, 2, { projections: 256, rand: new Generator(11) });
-  const samplesToHeldOut = sw(samples.dataSync(), held.data.subarray(0, half));
-  const heldOutHalves = sw(held.data.subarray(half), held.data.subarray(0, half));
+  const samplesToHeldOut = sw(samples.dataSync(), first);
+  const heldOutHalves = sw(second, first);
   log(`sliced Wasserstein distance, samples to held-out data: ${samplesToHeldOut.toFixed(4)}`);
   log(`                 between two held-out sets (n = ${v.n}): ${heldOutHalves.toFixed(4)}`);
   for (const [what, path] of Object.entries(files)) io.out.write(`${what.padEnd(10)} ${path}\n`);
