@@ -110,23 +110,13 @@ function varianceReader(type: ModelVarType): VarianceReader {
   }
 }
 
-/** A Gaussian diffusion process with T steps, built from its betas. */
-export class GaussianDiffusion implements DiffusionCoefficients {
-  readonly numTimesteps: number;
-  readonly betas: Float64Array;
-  readonly alphas: Float64Array;
-  readonly alphasCumprod: Float64Array;
-  readonly alphasCumprodPrev: Float64Array;
-  readonly alphasCumprodNext: Float64Array;
-  readonly sqrtAlphasCumprod: Float64Array;
-  readonly sqrtOneMinusAlphasCumprod: Float64Array;
-  readonly logOneMinusAlphasCumprod: Float64Array;
-  readonly sqrtRecipAlphasCumprod: Float64Array;
-  readonly sqrtRecipm1AlphasCumprod: Float64Array;
-  readonly posteriorVariance: Float64Array;
-  readonly posteriorLogVarianceClipped: Float64Array;
-  readonly posteriorMeanCoef1: Float64Array;
-  readonly posteriorMeanCoef2: Float64Array;
+/**
+ * A Gaussian diffusion process with T steps, built from its betas. Its coefficient arrays
+ * (`alphasCumprod`, `posteriorVariance`, …) are those of {@link diffusionCoefficients}, merged into
+ * the class's type below and copied onto the instance in the constructor.
+ */
+export interface GaussianDiffusion extends DiffusionCoefficients {}
+export class GaussianDiffusion {
   /** ln β_t, the upper end of the learned range. */
   readonly logBetas: Float64Array;
   /** β_t with the first entry replaced by β̃ at the second step, as the reference's FIXED_LARGE ("to get a better decoder log likelihood"). */
@@ -143,22 +133,7 @@ export class GaussianDiffusion implements DiffusionCoefficients {
   private readonly readVariance: VarianceReader;
 
   constructor(betas: ArrayLike<number>, { modelMeanType = 'eps', modelVarType = 'fixedSmall', lossType = 'mse', rescaleTimesteps = false }: GaussianDiffusionOptions = {}) {
-    const c = diffusionCoefficients(betas);
-    this.numTimesteps = c.numTimesteps;
-    this.betas = c.betas;
-    this.alphas = c.alphas;
-    this.alphasCumprod = c.alphasCumprod;
-    this.alphasCumprodPrev = c.alphasCumprodPrev;
-    this.alphasCumprodNext = c.alphasCumprodNext;
-    this.sqrtAlphasCumprod = c.sqrtAlphasCumprod;
-    this.sqrtOneMinusAlphasCumprod = c.sqrtOneMinusAlphasCumprod;
-    this.logOneMinusAlphasCumprod = c.logOneMinusAlphasCumprod;
-    this.sqrtRecipAlphasCumprod = c.sqrtRecipAlphasCumprod;
-    this.sqrtRecipm1AlphasCumprod = c.sqrtRecipm1AlphasCumprod;
-    this.posteriorVariance = c.posteriorVariance;
-    this.posteriorLogVarianceClipped = c.posteriorLogVarianceClipped;
-    this.posteriorMeanCoef1 = c.posteriorMeanCoef1;
-    this.posteriorMeanCoef2 = c.posteriorMeanCoef2;
+    Object.assign(this, diffusionCoefficients(betas));
     this.logBetas = this.betas.map(Math.log);
     this.fixedLargeVariance = Float64Array.from(this.betas);
     this.fixedLargeVariance[0] = this.posteriorVariance[1]!;
