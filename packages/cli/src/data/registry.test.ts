@@ -12,7 +12,7 @@ describe('datasets registry', () => {
   it('lists the promised names', () => {
     assert.deepEqual(
       [...datasetNames].sort(),
-      ['binary16', 'checkerboard', 'clips16', 'moons', 'ring', 'shapes16', 'shapes32', 'swiss-roll'].sort(),
+      ['binary16', 'checkerboard', 'clips16', 'gmm8', 'moons', 'ring', 'shapes16', 'shapes32', 'swiss-roll'].sort(),
     );
     assert.ok(isDatasetName('moons'));
     assert.ok(!isDatasetName('toString'));
@@ -50,5 +50,17 @@ describe('datasets registry', () => {
     assert.equal(seeds.size, 200);
     for (let i = 0; i < 200; i++) assert.ok(!seeds.has(i), 'a held-out seed equals a small training seed');
     assert.throws(() => heldOutSeed(-1), /seed/);
+  });
+});
+
+describe('gmm8', () => {
+  it('draws the analytic mixture whose exact denoiser the diffusion package exports', () => {
+    const d = datasets.gmm8.make(4000, new Generator(1));
+    let r2 = 0;
+    for (let i = 0; i < 4000; i++) r2 += d.data[2 * i]! ** 2 + d.data[2 * i + 1]! ** 2;
+    // Points sit on the unit circle with std 0.1 per axis: E|x|² = 1 + 2·0.01.
+    assert.ok(Math.abs(r2 / 4000 - 1.02) < 0.01, `mean squared radius ${r2 / 4000}`);
+    assert.equal(d.numClasses, 8);
+    assert.equal(new Set(d.labels).size, 8);
   });
 });

@@ -3,6 +3,7 @@
  * code takes the generator functions themselves, never these names.
  */
 import { Generator, philox4x32 } from '@diffusion-ts/tensor';
+import { gmm2d8 } from '@diffusion-ts/diffusion';
 import { movingShapesClips } from './clips.ts';
 import { binaryImages, shapesImages } from './shapes.ts';
 import { checkerboard, ring, swissRoll, twoMoons } from './toy2d.ts';
@@ -33,6 +34,14 @@ export const datasets = {
     describe: '4x4 checkerboard, uniform on the dark squares, 2-D',
     kind: '2d',
     make: (n, gen) => checkerboard(n, gen),
+  },
+  gmm8: {
+    describe: 'mixture of 8 Gaussians (std 0.1) on the unit circle, 2-D, labelled by component; its exact score and denoiser are gmm2d8 in @diffusion-ts/diffusion',
+    kind: '2d',
+    make: (n, gen) => {
+      const { x, labels } = gmm2d8.sampleWithLabels(n, gen);
+      return { data: Float32Array.from(x), shape: [n, 2], labels, numClasses: gmm2d8.weights.length };
+    },
   },
   ring: {
     describe: 'circle of radius sqrt(2) with radial noise, 2-D',
