@@ -12,16 +12,14 @@
  */
 import type { Generator, Tensor } from '@diffusion-ts/tensor';
 import { zeroModule } from '../init.ts';
-import { Module, ModuleList, Sequential } from '../module.ts';
-import { AttentionBlock } from '../layers/attention-block.ts';
+import { Module, Sequential, type ModuleList } from '../module.ts';
 import { Conv2d } from '../layers/conv2d.ts';
-import { Downsample } from '../layers/downsample.ts';
 import { GroupNorm } from '../layers/group-norm.ts';
-import { Linear } from '../layers/linear.ts';
 import { SiLU } from '../layers/silu.ts';
 import { timestepEmbedding } from '../layers/timestep-embedding.ts';
 import { AttentionPool2d } from './attention-pool-2d.ts';
-import { ResBlock, TimestepEmbedSequential } from './blocks.ts';
+import type { TimestepEmbedSequential } from './blocks.ts';
+import { buildDownPath, timeEmbedMlp, timestepEmbedBlock } from './build-unet.ts';
 import { resolveUNetConfig, UNetConfigError, type UNetConfig } from './config.ts';
 
 /**
@@ -102,38 +100,13 @@ export class EncoderUNet extends Module {
     super();
     const c = resolveEncoderUNetConfig(config);
     this.config = c;
-    const mc = c.modelChannels, embDim = 4 * mc, g = c.numGroups;
-    const attentionRates = c.attentionResolutions.map((r) => c.imageSize / r);
-    const resBlock = (channels: number, outChannels: number, down = false): ResBlock =>
-      new ResBlock({ channels, embChannels: embDim, dropout: c.dropout, outChannels, useScaleShiftNorm: c.useScaleShiftNorm, numGroups: g, down, generator });
-    const attention = (channels: number): AttentionBlock =>
-      new AttentionBlock({ channels, numHeads: c.numHeads, numHeadChannels: c.numHeadChannels, useNewAttentionOrder: c.useNewAttentionOrder, numGroups: g, generator });
-
-    this.timeEmbed = new Sequential(
-      new Linear({ inFeatures: mc, outFeatures: embDim, generator }),
-      new SiLU(),
-      new Linear({ inFeatures: embDim, outFeatures: embDim, generator }),
-    );
-
-    let ch = Math.trunc(c.channelMult[0]! * mc);
-    this.inputBlocks = new ModuleList([new TimestepEmbedSequential(new Conv2d({ inChannels: c.inChannels, outChannels: ch, kernelSize: 3, padding: 1, generator }))]);
-    let ds = 1;
-    c.channelMult.forEach((mult, level) => {
-      for (let i = 0; i < c.numResBlocks; i++) {
-        const layers: (ResBlock | AttentionBlock)[] = [resBlock(ch, Math.trunc(mult * mc))];
-        ch = Math.trunc(mult * mc);
-        if (attentionRates.includes(ds)) layers.push(attention(ch));
-        this.inputBlocks.append(new TimestepEmbedSequential(...layers));
-      }
-      if (level !== c.channelMult.length - 1) {
-        this.inputBlocks.append(new TimestepEmbedSequential(
-          c.resblockUpdown ? resBlock(ch, ch, true) : new Downsample({ channels: ch, useConv: c.convResample, generator }),
-        ));
-        ds *= 2;
-      }
-    });
-
-    this.middleBlock = new TimestepEmbedSequential(resBlock(ch, ch), attention(ch), resBlock(ch, ch));
+    const g = c.numGroups;
+    this.timeEmbed = timeEmbedMlp(c.modelChannels, generator);
+    // The UNet's down path (see build-unet.ts), each block a TimestepEmbedSequential.
+    const { inputBlocks, middleBlock, channels: ch } = buildDownPath(c, timestepEmbedBlock, generator);
+    this.inputBlocks = inputBlocks;
+    this.middleBlock = middleBlock;
+    const lowest = c.imageSize / 2 ** (c.channelMult.length - 1); // the resolution the head sees
 
     const pool = c.pool;
     switch (pool) {
@@ -150,7 +123,7 @@ export class EncoderUNet extends Module {
         this.out = new Sequential(
           new GroupNorm({ numGroups: g, numChannels: ch }),
           new SiLU(),
-          new AttentionPool2d({ spatialDim: c.imageSize / ds, embedDim: ch, numHeadChannels: c.numHeadChannels ?? ch / c.numHeads, outputDim: c.outChannels, generator }),
+          new AttentionPool2d({ spatialDim: lowest, embedDim: ch, numHeadChannels: c.numHeadChannels ?? ch / c.numHeads, outputDim: c.outChannels, generator }),
         );
         break;
       default: {

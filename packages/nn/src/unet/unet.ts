@@ -13,18 +13,11 @@
  */
 import type { Generator, Tensor } from '@diffusion-ts/tensor';
 import { cat } from '@diffusion-ts/tensor';
-import { zeroModule } from '../init.ts';
-import { Module, ModuleList, Sequential } from '../module.ts';
-import { AttentionBlock } from '../layers/attention-block.ts';
-import { Conv2d } from '../layers/conv2d.ts';
-import { Downsample } from '../layers/downsample.ts';
-import { Embedding } from '../layers/embedding.ts';
-import { GroupNorm } from '../layers/group-norm.ts';
-import { Linear } from '../layers/linear.ts';
-import { SiLU } from '../layers/silu.ts';
+import { Module, type ModuleList, type Sequential } from '../module.ts';
+import type { Embedding } from '../layers/embedding.ts';
 import { timestepEmbedding } from '../layers/timestep-embedding.ts';
-import { Upsample } from '../layers/upsample.ts';
-import { ResBlock, TimestepEmbedSequential } from './blocks.ts';
+import type { TimestepEmbedSequential } from './blocks.ts';
+import { buildUNet, timestepEmbedBlock } from './build-unet.ts';
 import { resolveUNetConfig, type UNetConfig, type UNetConfigInput } from './config.ts';
 
 export interface UNetOptions {
@@ -48,65 +41,9 @@ export class UNet extends Module {
     super();
     const c = resolveUNetConfig(config);
     this.config = c;
-    const mc = c.modelChannels, embDim = 4 * mc, g = c.numGroups;
-    const attentionRates = c.attentionResolutions.map((r) => c.imageSize / r);
-    const resBlock = (channels: number, outChannels: number, updown: { up?: boolean; down?: boolean } = {}): ResBlock =>
-      new ResBlock({ channels, embChannels: embDim, dropout: c.dropout, outChannels, useScaleShiftNorm: c.useScaleShiftNorm, numGroups: g, generator, ...updown });
-    const attention = (channels: number, numHeads: number): AttentionBlock =>
-      new AttentionBlock({ channels, numHeads, numHeadChannels: c.numHeadChannels, useNewAttentionOrder: c.useNewAttentionOrder, numGroups: g, generator });
-
-    this.timeEmbed = new Sequential(
-      new Linear({ inFeatures: mc, outFeatures: embDim, generator }),
-      new SiLU(),
-      new Linear({ inFeatures: embDim, outFeatures: embDim, generator }),
-    );
-    this.labelEmb = c.numClasses === null ? null : new Embedding({ numEmbeddings: c.numClasses, embeddingDim: embDim, generator });
-
-    // Down: a conv, then per level numResBlocks × (ResBlock [+ attention]) and a downsampler.
-    let ch = Math.trunc(c.channelMult[0]! * mc);
-    const inputCh = ch;
-    this.inputBlocks = new ModuleList([new TimestepEmbedSequential(new Conv2d({ inChannels: c.inChannels, outChannels: ch, kernelSize: 3, padding: 1, generator }))]);
-    const skipChannels = [ch];
-    let ds = 1;
-    c.channelMult.forEach((mult, level) => {
-      for (let i = 0; i < c.numResBlocks; i++) {
-        const layers: (ResBlock | AttentionBlock)[] = [resBlock(ch, Math.trunc(mult * mc))];
-        ch = Math.trunc(mult * mc);
-        if (attentionRates.includes(ds)) layers.push(attention(ch, c.numHeads));
-        this.inputBlocks.append(new TimestepEmbedSequential(...layers));
-        skipChannels.push(ch);
-      }
-      if (level !== c.channelMult.length - 1) {
-        this.inputBlocks.append(new TimestepEmbedSequential(
-          c.resblockUpdown ? resBlock(ch, ch, { down: true }) : new Downsample({ channels: ch, useConv: c.convResample, generator }),
-        ));
-        skipChannels.push(ch);
-        ds *= 2;
-      }
-    });
-
-    this.middleBlock = new TimestepEmbedSequential(resBlock(ch, ch), attention(ch, c.numHeads), resBlock(ch, ch));
-
-    // Up: per level numResBlocks + 1 × (ResBlock on [h, skip] [+ attention]) and an upsampler.
-    this.outputBlocks = new ModuleList();
-    [...c.channelMult.entries()].reverse().forEach(([level, mult]) => {
-      for (let i = 0; i <= c.numResBlocks; i++) {
-        const layers: (ResBlock | AttentionBlock | Upsample)[] = [resBlock(ch + skipChannels.pop()!, Math.trunc(mult * mc))];
-        ch = Math.trunc(mult * mc);
-        if (attentionRates.includes(ds)) layers.push(attention(ch, c.numHeadsUpsample ?? c.numHeads));
-        if (level > 0 && i === c.numResBlocks) {
-          layers.push(c.resblockUpdown ? resBlock(ch, ch, { up: true }) : new Upsample({ channels: ch, useConv: c.convResample, generator }));
-          ds /= 2;
-        }
-        this.outputBlocks.append(new TimestepEmbedSequential(...layers));
-      }
-    });
-
-    this.out = new Sequential(
-      new GroupNorm({ numGroups: g, numChannels: ch }),
-      new SiLU(),
-      zeroModule(new Conv2d({ inChannels: inputCh, outChannels: c.learnSigma ? 2 * c.outChannels : c.outChannels, kernelSize: 3, padding: 1, generator })),
-    );
+    // guided-diffusion's layers, in its order (see build-unet.ts), each block a TimestepEmbedSequential.
+    ({ timeEmbed: this.timeEmbed, labelEmb: this.labelEmb, inputBlocks: this.inputBlocks,
+      middleBlock: this.middleBlock, outputBlocks: this.outputBlocks, out: this.out } = buildUNet(c, timestepEmbedBlock, generator));
   }
 
   /**

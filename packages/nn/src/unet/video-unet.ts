@@ -18,18 +18,12 @@
  */
 import type { Generator, Tensor } from '@diffusion-ts/tensor';
 import { cat, tensor } from '@diffusion-ts/tensor';
-import { zeroModule } from '../init.ts';
-import { Module, ModuleList, Sequential, type UnaryModule } from '../module.ts';
+import { Module, ModuleList, type Sequential, type UnaryModule } from '../module.ts';
 import { AttentionBlock } from '../layers/attention-block.ts';
-import { Conv2d } from '../layers/conv2d.ts';
-import { Downsample } from '../layers/downsample.ts';
-import { Embedding } from '../layers/embedding.ts';
-import { GroupNorm } from '../layers/group-norm.ts';
-import { Linear } from '../layers/linear.ts';
-import { SiLU } from '../layers/silu.ts';
+import type { Embedding } from '../layers/embedding.ts';
 import { timestepEmbedding } from '../layers/timestep-embedding.ts';
-import { Upsample } from '../layers/upsample.ts';
-import { ResBlock, TimestepBlock } from './blocks.ts';
+import { TimestepBlock } from './blocks.ts';
+import { buildUNet, type BlockAttention, type WrapBlock } from './build-unet.ts';
 import { resolveUNetConfig, UNetConfigError, type UNetConfig, type UNetConfigInput } from './config.ts';
 import { TemporalAttentionBlock } from './temporal-attention.ts';
 
@@ -132,71 +126,15 @@ export class VideoUNet extends Module {
     super();
     const c = resolveVideoUNetConfig(config);
     this.config = c;
-    const mc = c.modelChannels, embDim = 4 * mc, g = c.numGroups;
-    const attentionRates = c.attentionResolutions.map((r) => c.imageSize / r);
-    const resBlock = (channels: number, outChannels: number, updown: { up?: boolean; down?: boolean } = {}): ResBlock =>
-      new ResBlock({ channels, embChannels: embDim, dropout: c.dropout, outChannels, useScaleShiftNorm: c.useScaleShiftNorm, numGroups: g, generator, ...updown });
-    const attention = (channels: number, numHeads: number): AttentionBlock =>
-      new AttentionBlock({ channels, numHeads, numHeadChannels: c.numHeadChannels, useNewAttentionOrder: c.useNewAttentionOrder, numGroups: g, generator });
-    const temporal = (channels: number, numHeads: number): TemporalAttentionBlock | null => (!c.temporalAttention ? null
-      : new TemporalAttentionBlock({ channels, numHeads, numHeadChannels: c.numHeadChannels, useNewAttentionOrder: c.useNewAttentionOrder, numGroups: g,
-        maxRelativeDistance: c.relativePositionBias ? c.numFrames - 1 : null, generator }));
-    // A block; with spatial attention it also gets the temporal attention that follows it.
-    const block = (layers: (TimestepBlock | UnaryModule)[], channels: number, numHeads: number): SpaceTimeSequential =>
-      new SpaceTimeSequential(layers, layers.some((m) => m instanceof AttentionBlock) ? temporal(channels, numHeads) : null);
-
-    this.timeEmbed = new Sequential(
-      new Linear({ inFeatures: mc, outFeatures: embDim, generator }),
-      new SiLU(),
-      new Linear({ inFeatures: embDim, outFeatures: embDim, generator }),
-    );
-    this.labelEmb = c.numClasses === null ? null : new Embedding({ numEmbeddings: c.numClasses, embeddingDim: embDim, generator });
-
-    let ch = Math.trunc(c.channelMult[0]! * mc);
-    const inputCh = ch;
-    this.inputBlocks = new ModuleList([new SpaceTimeSequential([new Conv2d({ inChannels: c.inChannels, outChannels: ch, kernelSize: 3, padding: 1, generator })])]);
-    const skipChannels = [ch];
-    let ds = 1;
-    c.channelMult.forEach((mult, level) => {
-      for (let i = 0; i < c.numResBlocks; i++) {
-        const layers: (ResBlock | AttentionBlock)[] = [resBlock(ch, Math.trunc(mult * mc))];
-        ch = Math.trunc(mult * mc);
-        if (attentionRates.includes(ds)) layers.push(attention(ch, c.numHeads));
-        this.inputBlocks.append(block(layers, ch, c.numHeads));
-        skipChannels.push(ch);
-      }
-      if (level !== c.channelMult.length - 1) {
-        this.inputBlocks.append(new SpaceTimeSequential([
-          c.resblockUpdown ? resBlock(ch, ch, { down: true }) : new Downsample({ channels: ch, useConv: c.convResample, generator }),
-        ]));
-        skipChannels.push(ch);
-        ds *= 2;
-      }
-    });
-
-    this.middleBlock = block([resBlock(ch, ch), attention(ch, c.numHeads), resBlock(ch, ch)], ch, c.numHeads);
-
-    this.outputBlocks = new ModuleList();
-    const headsUp = c.numHeadsUpsample ?? c.numHeads;
-    [...c.channelMult.entries()].reverse().forEach(([level, mult]) => {
-      for (let i = 0; i <= c.numResBlocks; i++) {
-        const layers: (ResBlock | AttentionBlock | Upsample)[] = [resBlock(ch + skipChannels.pop()!, Math.trunc(mult * mc))];
-        ch = Math.trunc(mult * mc);
-        if (attentionRates.includes(ds)) layers.push(attention(ch, headsUp));
-        const attentionChannels = ch;
-        if (level > 0 && i === c.numResBlocks) {
-          layers.push(c.resblockUpdown ? resBlock(ch, ch, { up: true }) : new Upsample({ channels: ch, useConv: c.convResample, generator }));
-          ds /= 2;
-        }
-        this.outputBlocks.append(block(layers, attentionChannels, headsUp));
-      }
-    });
-
-    this.out = new Sequential(
-      new GroupNorm({ numGroups: g, numChannels: ch }),
-      new SiLU(),
-      zeroModule(new Conv2d({ inChannels: inputCh, outChannels: c.learnSigma ? 2 * c.outChannels : c.outChannels, kernelSize: 3, padding: 1, generator })),
-    );
+    const temporal = ({ channels, numHeads }: BlockAttention): TemporalAttentionBlock =>
+      new TemporalAttentionBlock({ channels, numHeads, numHeadChannels: c.numHeadChannels, useNewAttentionOrder: c.useNewAttentionOrder, numGroups: c.numGroups,
+        maxRelativeDistance: c.relativePositionBias ? c.numFrames - 1 : null, generator });
+    // A block; with spatial attention it also gets the temporal attention that follows it (same width and heads).
+    const spaceTimeBlock: WrapBlock<SpaceTimeSequential> = (layers, attention) =>
+      new SpaceTimeSequential(layers, attention !== null && c.temporalAttention ? temporal(attention) : null);
+    // The image UNet's layers, in its order (see build-unet.ts), each block a SpaceTimeSequential.
+    ({ timeEmbed: this.timeEmbed, labelEmb: this.labelEmb, inputBlocks: this.inputBlocks,
+      middleBlock: this.middleBlock, outputBlocks: this.outputBlocks, out: this.out } = buildUNet(c, spaceTimeBlock, generator));
   }
 
   /**
