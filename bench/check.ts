@@ -7,6 +7,7 @@ import type { Conv2dParams, View } from '../packages/tensor/src/backend/kernels.
 import { wasmKernels } from '../packages/tensor/src/backend/wasm/index.ts';
 import type { WasmBuf } from '../packages/tensor/src/backend/wasm/index.ts';
 import { conv3x3, conv3x3FilterGrad, conv3x3InputGrad, tf } from './peer.ts';
+import { peerUNet, plainOps, timeFeatures, tunedOps } from './peer-unet.ts';
 
 const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
   let d = 0;
@@ -49,5 +50,38 @@ export async function checkAgreement(tolerance = 1e-3): Promise<number> {
     maxDiff(read(wasmKernels.conv2dWeightGrad(xv, dyv, p, [O, C, 3, 3]), [O, C, 3, 3]), oihw(tuned.dw)));
   tf.dispose([x, w, dy, tuned.y, tuned.dx, tuned.dw]);
   if (!(worst <= tolerance)) throw new Error(`bench check: ours, the tuned peer and TF.js's gradients differ by ${worst}`);
+  return worst;
+}
+
+/**
+ * The peer's U-Net: gradients of every parameter through the tuned ops (customGrad conv2d and
+ * matMul, on TF.js wasm) against the same network built from plain tfjs ops with TF.js's own
+ * gradients (on its cpu backend, which has conv2d's filter gradient), same weights, on a
+ * [2, 16, 16, 3] input. Returns the largest difference relative to each gradient's largest entry.
+ */
+export async function checkPeerUNet(tolerance = 1e-3): Promise<number> {
+  const gradsOn = async (backend: string, ops: typeof tunedOps): Promise<Float32Array[]> => {
+    const previous = tf.getBackend();
+    await tf.setBackend(backend);
+    try {
+      const net = peerUNet(ops, 3);
+      const x = tf.randomNormal([2, 16, 16, 3], 0, 1, 'float32', 4) as tf.Tensor4D, feats = timeFeatures([3, 700]);
+      const { grads } = tf.variableGrads(() => tf.mean(tf.square(net.forward(x, feats))) as tf.Scalar, net.variables);
+      const out = net.variables.map((v) => grads[v.name]!.dataSync() as Float32Array);
+      tf.dispose([x, feats, ...Object.values(grads), ...net.variables]);
+      return out;
+    } finally {
+      await tf.setBackend(previous);
+    }
+  };
+  const tuned = await gradsOn('wasm', tunedOps), plain = await gradsOn('cpu', plainOps);
+  let worst = 0;
+  tuned.forEach((g, i) => {
+    const ref = plain[i]!;
+    let scale = 1e-12;
+    for (const v of ref) scale = Math.max(scale, Math.abs(v));
+    worst = Math.max(worst, maxDiff(g, ref) / scale);
+  });
+  if (!(worst <= tolerance)) throw new Error(`bench check: the peer U-Net's tuned gradients differ from TF.js's own by ${worst} (relative)`);
   return worst;
 }

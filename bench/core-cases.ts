@@ -15,6 +15,8 @@ export interface BenchCase {
   /** Work per call (floating-point operations), and the unit's scale (1e9 for GFLOP/s). */
   readonly work: number;
   readonly scale: number;
+  /** Seconds per call rather than milliseconds: fewer warm-up calls and samples. */
+  readonly slow?: boolean;
   setup(): void;
   ours(): void;
   peer?: () => void;

@@ -23,9 +23,9 @@ export interface Summary {
   readonly count: number;
 }
 
-/** Time `fn` (synchronous) with benchmark.js for about `maxTime` seconds. */
-export function time(name: string, fn: () => void, maxTime: number): Timing {
-  const bench = new Benchmark(name, fn, { maxTime, minSamples: 5, initCount: 1 });
+/** Time `fn` (synchronous) with benchmark.js for about `maxTime` seconds, and at least `minSamples` samples. */
+export function time(name: string, fn: () => void, maxTime: number, minSamples = 5): Timing {
+  const bench = new Benchmark(name, fn, { maxTime, minSamples, initCount: 1 });
   const cpu0 = process.cpuUsage(), wall0 = performance.now();
   bench.run({ async: false });
   const cpu = process.cpuUsage(cpu0), wall = (performance.now() - wall0) / 1000;

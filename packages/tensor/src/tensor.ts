@@ -15,7 +15,7 @@ export type TensorLike = Tensor | number;
 /** Nested arrays as returned by `toArray()`. */
 export type NestedArray = number | NestedArray[];
 
-/** Frees backend memory of tensors that were dropped without `dispose()` (no-op on `js`). */
+/** Frees backend memory of tensors that were dropped without `dispose()` (backends whose buffers are not garbage-collected). */
 const finalizer = new FinalizationRegistry<{ backend: Kernels; buf: unknown }>(({ backend, buf }) => backend.dispose(buf));
 
 export class Tensor implements View {
@@ -36,7 +36,7 @@ export class Tensor implements View {
     readonly dtype: DType,
     readonly backend: Kernels,
   ) {
-    if (backend.name !== 'js') finalizer.register(this, { backend, buf: storage }, this);
+    if (!backend.garbageCollected) finalizer.register(this, { backend, buf: storage }, this);
   }
 
   /** The backend buffer (kernels read it). Throws once the tensor is disposed. */

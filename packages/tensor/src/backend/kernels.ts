@@ -37,6 +37,12 @@ export interface Kernels<B = unknown> {
   readonly name: BackendName;
   /** Whether `readSync` works (a GPU backend may only read asynchronously). */
   readonly synchronous: boolean;
+  /**
+   * Buffers are ordinary garbage-collected JavaScript memory (typed arrays): tensors may share one
+   * (`reshape` does), `dispose` frees nothing, and no finalizer is needed. False for memory the
+   * backend must release itself (a GPU's).
+   */
+  readonly garbageCollected: boolean;
 
   upload(data: TypedArray): B;
   readSync(x: View<B>): TypedArray;

@@ -1,11 +1,26 @@
 /** The current backend: where new tensors live. Tensors remember their own backend. */
 import type { BackendName, Kernels } from './kernels.ts';
 import { jsKernels } from './js/index.ts';
+import { wasmEngineSupported } from './wasm/platform.ts';
+import { wasmKernels } from './wasm/wasm-kernels.ts';
 
-const builtIn: Partial<Record<BackendName, Kernels>> = { js: jsKernels as Kernels };
-let current: Kernels = jsKernels as Kernels;
+/**
+ * The built-in backends present on this platform. `wasm` is listed where its engine can run
+ * (shared memory, SIMD-128, worker threads); listing it builds nothing: the engine (module,
+ * memory, workers) is created on the first kernel call.
+ */
+const builtIn: Partial<Record<BackendName, Kernels>> = {
+  js: jsKernels as Kernels,
+  ...(wasmEngineSupported() ? { wasm: wasmKernels as Kernels } : {}),
+};
+/**
+ * The default: `wasm` where it runs (Node), since it is the fastest backend present there: the
+ * bench U-Net's training step measured 0.5 steps/s on it against 0.06 on `js` (bench/README.md);
+ * elsewhere `js`. Creating the first tensor builds nothing: the engine starts at the first GEMM.
+ */
+let current: Kernels = builtIn.wasm ?? (jsKernels as Kernels);
 
-/** Make a backend available to `setBackend` by name (the wasm and gpu engines call this on import). */
+/** Make a further backend (one not built in, e.g. a user's `Kernels`) available to `setBackend` by name. */
 export function registerBackend(kernels: Kernels): void {
   builtIn[kernels.name] = kernels;
 }

@@ -9,7 +9,7 @@ import { broadcastStrides, checkShape, fmt, normalizeDim, normalizeDims, OpError
 import { add } from './arithmetic.ts';
 import { checkCompatible, checkIndex, wrap } from './internal.ts';
 
-/** View with a new shape (one entry may be −1). Storage is shared on the js backend. */
+/** View with a new shape (one entry may be −1). Storage is shared where buffers are garbage-collected (js, wasm). */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   const unknown = shape.filter((d) => d === -1).length;
   const known = sizeOf(shape.filter((d) => d !== -1));
@@ -18,7 +18,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   if (sizeOf(resolved) !== x.numel() || !resolved.every(Number.isInteger)) {
     throw new OpError('reshape', `shape ${fmt(shape)} is invalid for input of shape ${fmt(x.shape)} (${x.numel()} elements)`);
   }
-  const buf = x.backend.name === 'js' ? x.buf : x.backend.strided(x, x.shape, stridesOf(x.shape), 0);
+  const buf = x.backend.garbageCollected ? x.buf : x.backend.strided(x, x.shape, stridesOf(x.shape), 0);
   return record('reshape', [x], wrap(x, buf, resolved), (dy) => [reshape(dy, x.shape)]);
 }
 

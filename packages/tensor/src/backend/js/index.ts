@@ -9,6 +9,7 @@ import { argReduce, reduce } from './reduce.ts';
 export const jsKernels: Kernels<TypedArray> = {
   name: 'js',
   synchronous: true,
+  garbageCollected: true,
   upload: (data) => data.slice(),
   readSync: (x) => x.buf,
   read: async (x) => x.buf,

@@ -4,13 +4,13 @@
  * first use, synchronously: `new WebAssembly.Module(bytes)` is allowed on Node's main thread for any size.
  */
 
-import { availableParallelism } from 'node:os';
 import { CommandList, RECORD_BYTES } from './commands.ts';
 import { buildEngineModule, Op } from './engine-module.ts';
 import type { EngineExports } from './engine-module.ts';
 import { defaultGemmShape } from './gemm-kernel.ts';
 import type { GemmShape } from './gemm-kernel.ts';
 import { Heap } from './heap.ts';
+import { availableParallelism } from './platform.ts';
 import { CONTROL_WORDS, Pool } from './pool.ts';
 
 /** Cache blocking (BLIS's MC, KC, NC): an A block MC×KC stays in L2, a B panel KC×NR in L1. */

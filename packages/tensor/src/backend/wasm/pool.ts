@@ -11,8 +11,8 @@
  * whoever is free" (a dynamic split, where table t holds thread t's copy of each task).
  */
 
-import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
-import type { MessagePort } from 'node:worker_threads';
+import type { MessagePort, Worker } from 'node:worker_threads';
+import { workerThreads } from './platform.ts';
 
 /** i32 words of control per thread, padded to a cache line. */
 export const CONTROL_WORDS = 16;
@@ -69,9 +69,11 @@ export class Pool {
     // which never moves when the memory grows.
     this.words = new Int32Array(memory.buffer);
     this.words.fill(0, this.control, this.control + (threads + 1) * CONTROL_WORDS);
+    const wt = workerThreads();
+    if (threads > 1 && wt === null) throw new Error('wasm engine: worker threads are not available on this platform');
     for (let t = 1; t < threads; t++) {
-      const { port1, port2 } = new MessageChannel();
-      const worker = new Worker(workerSource, {
+      const { port1, port2 } = new wt!.MessageChannel();
+      const worker = new wt!.Worker(workerSource, {
         eval: true,
         workerData: { module, memory, control: this.controlOf(t), port: port2 },
         transferList: [port2],
@@ -130,7 +132,7 @@ export class Pool {
         Atomics.wait(words, control + DONE, done);
       }
       if (Atomics.exchange(words, control + FAILED, 0) !== 0) {
-        const message = receiveMessageOnPort(pw.port)?.message;
+        const message = workerThreads()?.receiveMessageOnPort(pw.port)?.message;
         failure ??= new Error(`wasm worker failed: ${String(message)}`);
       }
     }

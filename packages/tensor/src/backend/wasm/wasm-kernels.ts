@@ -1,94 +1,96 @@
 /**
- * `wasmKernels`: the whole kernel contract on the wasm engine. Buffers live in the engine's shared
- * memory. float32 matmul and conv2d (forward and both gradients) run on the generated SIMD kernels
- * across threads; every other kernel, and every float64/int32 one, runs the `js` reference loops on
- * typed-array views of that memory and copies the result in.
+ * `wasmKernels`: the whole kernel contract on the wasm engine.
+ *
+ * Storage. A tensor's buffer is an ordinary typed array, owned by the JavaScript garbage collector,
+ * exactly as on `js`; the engine's shared memory (the heap) only holds the operands of one kernel
+ * call while it runs. A kernel copies its inputs in, runs the generated code across the threads,
+ * copies the result out and releases its blocks before it returns. Why not keep tensors in the heap:
+ * heap blocks can only be returned by `dispose()` or by a FinalizationRegistry callback, and those
+ * callbacks run only when the event loop turns, which a synchronous training or sampling loop never
+ * lets it do: the heap grew by the whole autograd graph every step (gigabytes, then a stall). The
+ * copies cost one memcpy per operand, against O(n^1.5) arithmetic for the GEMMs, and let every
+ * other kernel work in place on the typed arrays with no copy at all.
+ *
+ * What runs where: float32 matmul and conv2d (forward and both gradients) on the generated SIMD
+ * GEMM across threads; the float32 unary kernels of `native.ts` (generated SIMD, one thread)
+ * where the arithmetic outweighs the copies; broadcasting arithmetic, reductions and layout copies
+ * as the row loops of `loops.ts`; everything else, and float64/int32, the `js` reference loops.
  */
 
-import type { Conv2dParams, DType, Kernels, Shape, TypedArray, View } from '../kernels.ts';
+import type { Conv2dParams, Kernels, Shape, TypedArray, UnaryCode, View } from '../kernels.ts';
 import { jsKernels } from '../js/index.ts';
-import { broadcastStrides, sizeOf, stridesOf } from '../../shape.ts';
+import { broadcastStrides, sizeOf } from '../../shape.ts';
 import { conv2dForward, conv2dInputGrad, conv2dWeightGrad } from './conv2d.ts';
 import type { ConvShape } from './conv2d.ts';
 import { getEngine } from './engine.ts';
 import type { Engine } from './engine.ts';
-import { runGemms } from './sgemm.ts';
+import * as loops from './loops.ts';
+import { runGemms, splitRange } from './sgemm.ts';
+import { Op } from './engine-module.ts';
+import { nativeUnaryCodes } from './unary-kernel.ts';
 import type { GemmProblem } from './sgemm.ts';
 
-/** A block of the engine's memory holding one tensor's elements. */
-export class WasmBuf {
-  disposed = false;
-  constructor(
-    /** Byte address in the engine's heap. */
-    readonly ptr: number,
-    readonly byteLength: number,
-  ) {}
-}
+/** A tensor's storage on this backend: a typed array, as on `js`. */
+export type WasmBuf = TypedArray;
 
-const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4 };
-
-/** Blocks of buffers that were garbage-collected without `dispose` go back to the heap. */
-const forgotten = new FinalizationRegistry<number>((ptr) => getEngine().heap.release(ptr));
-
-function allocBuf(engine: Engine, dtype: DType, length: number): WasmBuf {
-  const byteLength = BYTES[dtype] * length;
-  const buf = new WasmBuf(engine.heap.alloc(byteLength), byteLength);
-  forgotten.register(buf, buf.ptr, buf);
-  return buf;
-}
-
-/** A typed array over the buffer's elements (valid until the memory next grows). */
-function viewOf(engine: Engine, buf: WasmBuf, dtype: DType, length: number): TypedArray {
-  if (buf.disposed) throw new Error('wasm: use of a disposed buffer');
-  const heap = engine.heap;
-  switch (dtype) {
-    case 'float32': return heap.f32.subarray(buf.ptr >> 2, (buf.ptr >> 2) + length);
-    case 'float64': return heap.f64.subarray(buf.ptr >> 3, (buf.ptr >> 3) + length);
-    case 'int32': return heap.i32.subarray(buf.ptr >> 2, (buf.ptr >> 2) + length);
-    default: { const never: never = dtype; throw new Error(`wasm: unknown dtype ${String(never)}`); }
+/**
+ * Run `body` on heap copies of `inputs`, with an output block of `outLength` float32s, and return
+ * the output as a new Float32Array. Every block is released before returning, also on error.
+ */
+export function staged(inputs: readonly TypedArray[], outLength: number, body: (engine: Engine, ptrs: readonly number[], out: number) => void): Float32Array {
+  const engine = getEngine(), heap = engine.heap;
+  const ptrs: number[] = [];
+  try {
+    for (const x of inputs) ptrs.push(heap.alloc(4 * x.length));
+    ptrs.push(heap.alloc(4 * outLength));
+    // Copy only after every alloc: an alloc may grow the memory and replace the views.
+    inputs.forEach((x, i) => heap.f32.set(x, ptrs[i]! >> 2));
+    const out = ptrs[inputs.length]!;
+    body(engine, ptrs, out);
+    return heap.f32.slice(out >> 2, (out >> 2) + outLength);
+  } finally {
+    for (const p of ptrs) heap.release(p);
   }
 }
-
-function upload(data: TypedArray): WasmBuf {
-  const engine = getEngine();
-  const dtype: DType = data instanceof Float32Array ? 'float32' : data instanceof Float64Array ? 'float64' : 'int32';
-  const buf = allocBuf(engine, dtype, data.length);
-  viewOf(engine, buf, dtype, data.length).set(data);
-  return buf;
-}
-
-/** The `js` view of a kernel argument: same shape and dtype, storage a typed array over our memory. */
-function js(x: View<WasmBuf>): View<TypedArray> {
-  return { buf: viewOf(getEngine(), x.buf, x.dtype, sizeOf(x.shape)), shape: x.shape, dtype: x.dtype };
-}
-
-/** Run a `js` kernel on views of our memory and copy its result in. */
-const viaJs = (result: TypedArray): WasmBuf => upload(result);
 
 function matmul(a: View<WasmBuf>, b: View<WasmBuf>, outShape: Shape, transA: boolean, transB: boolean): WasmBuf {
-  if (a.dtype !== 'float32') return viaJs(jsKernels.matmul(js(a), js(b), outShape, transA, transB));
-  const engine = getEngine();
+  if (a.dtype !== 'float32') return jsKernels.matmul(a, b, outShape, transA, transB);
   const nd = outShape.length, m = outShape[nd - 2]!, n = outShape[nd - 1]!;
   const k = a.shape[a.shape.length - (transA ? 2 : 1)]!;
-  const out = allocBuf(engine, 'float32', sizeOf(outShape));
-  // Batch offsets in whole matrices, 0 along broadcast dims, walked with an odometer.
-  const batch = outShape.slice(0, -2);
-  const sa = broadcastStrides(a.shape.slice(0, -2), batch), sb = broadcastStrides(b.shape.slice(0, -2), batch);
-  const count = sizeOf(batch), idx = new Array<number>(batch.length).fill(0);
-  const problems: GemmProblem[] = [];
-  for (let i = 0; i < count; i++) {
-    let ia = 0, ib = 0;
-    for (let d = 0; d < batch.length; d++) { ia += idx[d]! * sa[d]!; ib += idx[d]! * sb[d]!; }
-    problems.push({
-      m, n, k,
-      a: a.buf.ptr + 4 * ia * m * k, rsA: transA ? 1 : k, csA: transA ? m : 1,
-      b: b.buf.ptr + 4 * ib * k * n, rsB: transB ? 1 : n, csB: transB ? k : 1,
-      c: out.ptr + 4 * i * m * n, ldc: n, accumulate: false,
-    });
-    for (let d = batch.length - 1; d >= 0 && ++idx[d]! === batch[d]!; d--) idx[d] = 0;
-  }
-  runGemms(engine, problems);
-  return out;
+  return staged([a.buf, b.buf], sizeOf(outShape), (engine, [pa, pb], out) => {
+    // Batch offsets in whole matrices, 0 along broadcast dims, walked with an odometer.
+    const batch = outShape.slice(0, -2);
+    const sa = broadcastStrides(a.shape.slice(0, -2), batch), sb = broadcastStrides(b.shape.slice(0, -2), batch);
+    const count = sizeOf(batch), idx = new Array<number>(batch.length).fill(0);
+    const problems: GemmProblem[] = [];
+    for (let i = 0; i < count; i++) {
+      let ia = 0, ib = 0;
+      for (let d = 0; d < batch.length; d++) { ia += idx[d]! * sa[d]!; ib += idx[d]! * sb[d]!; }
+      problems.push({
+        m, n, k,
+        a: pa! + 4 * ia * m * k, rsA: transA ? 1 : k, csA: transA ? m : 1,
+        b: pb! + 4 * ib * k * n, rsB: transB ? 1 : n, csB: transB ? k : 1,
+        c: out + 4 * i * m * n, ldc: n, accumulate: false,
+      });
+      for (let d = batch.length - 1; d >= 0 && ++idx[d]! === batch[d]!; d--) idx[d] = 0;
+    }
+    runGemms(engine, problems);
+  });
+}
+
+/** Below this many elements a unary kernel runs on one thread (waking a worker costs ~10–50 µs). */
+const UNARY_PARALLEL_MIN = 1 << 15;
+
+/** float32 exp, sigmoid, … on the generated SIMD kernels, split across the threads; the rest via `js`. */
+function unary(code: UnaryCode, x: View<WasmBuf>): WasmBuf {
+  const index = (nativeUnaryCodes as readonly UnaryCode[]).indexOf(code);
+  if (x.dtype !== 'float32' || index < 0) return jsKernels.unary(code, x);
+  const n = x.buf.length;
+  return staged([x.buf], n, (engine, [src], dst) => {
+    const parts = n < UNARY_PARALLEL_MIN ? 1 : engine.threads;
+    splitRange(n, parts, 16).forEach(([n0, n1], t) => engine.push(t, Op.unary + index, [src! + 4 * n0, dst + 4 * n0, n1 - n0]));
+    engine.flush();
+  });
 }
 
 function convShape(xShape: Shape, wShape: Shape, yShape: Shape, p: Conv2dParams): ConvShape {
@@ -99,58 +101,31 @@ function convShape(xShape: Shape, wShape: Shape, yShape: Shape, p: Conv2dParams)
 }
 
 export const wasmKernels: Kernels<WasmBuf> = {
+  ...jsKernels,
   name: 'wasm',
   synchronous: true,
+  garbageCollected: true,
 
-  upload,
-  readSync: (x) => js(x).buf.slice(),
-  read: async (x) => js(x).buf.slice(),
-  dispose(buf) {
-    if (buf.disposed) return;
-    buf.disposed = true;
-    forgotten.unregister(buf);
-    getEngine().heap.release(buf.ptr);
-  },
-
-  fill(shape, dtype, value) {
-    const engine = getEngine(), length = sizeOf(shape);
-    const buf = allocBuf(engine, dtype, length);
-    viewOf(engine, buf, dtype, length).fill(value);
-    return buf;
-  },
-  cast: (x, dtype) => viaJs(jsKernels.cast(js(x), dtype)),
-  unary: (code, x) => viaJs(jsKernels.unary(code, js(x))),
-  binary: (code, a, b, outShape) => viaJs(jsKernels.binary(code, js(a), js(b), outShape)),
-  where: (cond, a, b, outShape) => viaJs(jsKernels.where(js(cond), js(a), js(b), outShape)),
-  reduce: (code, x, dims) => viaJs(jsKernels.reduce(code, js(x), dims)),
-  argReduce: (code, x, dim) => viaJs(jsKernels.argReduce(code, js(x), dim)),
-
-  strided: (x, outShape, strides, offset) => viaJs(jsKernels.strided(js(x), outShape, strides, offset)),
-  concat: (xs, dim, outShape) => viaJs(jsKernels.concat(xs.map(js), dim, outShape)),
-  pad: (x, before, after, value) => viaJs(jsKernels.pad(js(x), before, after, value)),
-  gather: (x, dim, index) => viaJs(jsKernels.gather(js(x), dim, js(index))),
-  scatterAdd: (outShape, dim, index, src) => viaJs(jsKernels.scatterAdd(outShape, dim, js(index), js(src))),
+  unary,
+  binary: loops.binary,
+  reduce: loops.reduce,
+  strided: loops.strided,
+  pad: loops.pad,
 
   matmul,
   conv2d(x, w, p, outShape) {
-    if (x.dtype !== 'float32') return viaJs(jsKernels.conv2d(js(x), js(w), p, outShape));
-    const engine = getEngine(), out = allocBuf(engine, 'float32', sizeOf(outShape));
-    conv2dForward(engine, x.buf.ptr, w.buf.ptr, out.ptr, convShape(x.shape, w.shape, outShape, p));
-    return out;
+    if (x.dtype !== 'float32') return jsKernels.conv2d(x, w, p, outShape);
+    return staged([x.buf, w.buf], sizeOf(outShape), (engine, [px, pw], out) =>
+      conv2dForward(engine, px!, pw!, out, convShape(x.shape, w.shape, outShape, p)));
   },
   conv2dInputGrad(dy, w, p, xShape) {
-    if (dy.dtype !== 'float32') return viaJs(jsKernels.conv2dInputGrad(js(dy), js(w), p, xShape));
-    const engine = getEngine(), out = allocBuf(engine, 'float32', sizeOf(xShape));
-    conv2dInputGrad(engine, dy.buf.ptr, w.buf.ptr, out.ptr, convShape(xShape, w.shape, dy.shape, p));
-    return out;
+    if (dy.dtype !== 'float32') return jsKernels.conv2dInputGrad(dy, w, p, xShape);
+    return staged([dy.buf, w.buf], sizeOf(xShape), (engine, [pdy, pw], out) =>
+      conv2dInputGrad(engine, pdy!, pw!, out, convShape(xShape, w.shape, dy.shape, p)));
   },
   conv2dWeightGrad(x, dy, p, wShape) {
-    if (x.dtype !== 'float32') return viaJs(jsKernels.conv2dWeightGrad(js(x), js(dy), p, wShape));
-    const engine = getEngine(), out = allocBuf(engine, 'float32', sizeOf(wShape));
-    conv2dWeightGrad(engine, x.buf.ptr, dy.buf.ptr, out.ptr, convShape(x.shape, wShape, dy.shape, p));
-    return out;
+    if (x.dtype !== 'float32') return jsKernels.conv2dWeightGrad(x, dy, p, wShape);
+    return staged([x.buf, dy.buf], sizeOf(wShape), (engine, [px, pdy], out) =>
+      conv2dWeightGrad(engine, px!, pdy!, out, convShape(x.shape, wShape, dy.shape, p)));
   },
 };
-
-/** Row-major strides, re-exported for callers that build `strided` arguments against this backend. */
-export { stridesOf };

@@ -154,4 +154,26 @@ export class Code {
   f32x4Add(): this { return this.simd(0xe4); }
   f32x4Sub(): this { return this.simd(0xe5); }
   f32x4Mul(): this { return this.simd(0xe6); }
+  f32x4Div(): this { return this.simd(0xe7); }
+  /** IEEE min/max: NaN if either lane is NaN. */
+  f32x4Min(): this { return this.simd(0xe8); }
+  f32x4Max(): this { return this.simd(0xe9); }
+  /** Pseudo-max: a < b ? b : a (no NaN propagation from a). */
+  f32x4Pmax(): this { return this.simd(0xeb); }
+  f32x4Abs(): this { return this.simd(0xe0); }
+  f32x4Neg(): this { return this.simd(0xe1); }
+  f32x4Sqrt(): this { return this.simd(0xe3); }
+  /** Round to nearest, ties to even. */
+  f32x4Nearest(): this { return this.simd(0x6a); }
+  /** Lane-wise f32 → i32, saturating (NaN → 0). */
+  i32x4TruncSatF32x4S(): this { return this.simd(0xf8); }
+  i32x4Add(): this { return this.simd(0xae); }
+  i32x4Sub(): this { return this.simd(0xb1); }
+  /** [v128, i32 count] → v128. */
+  i32x4Shl(): this { return this.simd(0xab); }
+  i32x4ShrS(): this { return this.simd(0xac); }
+  /** A 128-bit constant given as four i32 lanes. */
+  v128ConstI32(lanes: readonly [number, number, number, number]): this {
+    return this.simd(0x0c, ...lanes.flatMap((v) => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff]));
+  }
 }

@@ -1,0 +1,35 @@
+/**
+ * Peak resident memory of the U-Net training step, one library per process so they share nothing:
+ * `tsx bench/rss.ts ours|peer <steps>` builds the model, runs the steps and prints
+ * {"side", "steps", "maxRssMiB"} (the process's peak RSS, model and runtime included).
+ * `peakRss(side, steps)` runs that child from the benchmark.
+ */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export interface RssResult {
+  readonly side: 'ours' | 'peer';
+  readonly steps: number;
+  readonly maxRssMiB: number;
+}
+
+export function peakRss(side: 'ours' | 'peer', steps: number): RssResult {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), side, String(steps)], { encoding: 'utf8' });
+  return JSON.parse(out.trim().split('\n').pop()!) as RssResult;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const side = process.argv[2] as 'ours' | 'peer', steps = Number(process.argv[3] ?? 3);
+  if (side === 'ours') {
+    const { ourUNet } = await import('./unet.ts');
+    const u = ourUNet('wasm');
+    for (let i = 0; i < steps; i++) u.trainStep();
+  } else {
+    const { initPeer } = await import('./peer.ts');
+    const { peerTrainer } = await import('./peer-unet.ts');
+    await initPeer();
+    const p = peerTrainer();
+    for (let i = 0; i < steps; i++) p.trainStep();
+  }
+  console.log(JSON.stringify({ side, steps, maxRssMiB: Number((process.resourceUsage().maxRSS / 1024).toFixed(1)) }));
+}

@@ -1,0 +1,80 @@
+/**
+ * Generated SIMD kernels for the float32 unary codes that cost arithmetic, not just memory:
+ * `unary_<code>(src, dst, n)` maps n floats, four lanes at a time. The transcendental ones replace
+ * `Math.exp` (a call per element, in float64) with a vector polynomial:
+ *
+ *   exp x = 2ⁿ · eʳ,  n = round(x · log₂e),  r = x − n·ln2 (ln2 split in two, C1 + C2, so n·C1 is
+ *   exact without FMA),  eʳ ≈ 1 + r + r²·P(r) with Cephes' `expf` degree-5 P on |r| ≤ ln2/2
+ *   (relative error ~1e-7, about an ulp). 2ⁿ is assembled in the exponent bits, in two halves so
+ *   that n from −150 to 129 stays representable (gradual underflow to 0, overflow to ∞); NaN
+ *   propagates through every step.
+ *   sigmoid x = 1 / (1 + e⁻ˣ): for x ≪ 0 e⁻ˣ = ∞ gives 0, for x ≫ 0 it gives 1.
+ *
+ * Lengths are rounded up to whole vectors: heap blocks are 64-byte aligned and sized in multiples of
+ * 64 bytes (heap.ts), so the last vector stays inside the blocks and the extra lanes are never read.
+ */
+
+import type { UnaryCode } from '../kernels.ts';
+import { Code, i32, v128 } from './emit/code.ts';
+import type { ModuleBuilder } from './emit/module.ts';
+
+/** The codes with a generated kernel, in opcode order. */
+/** (neg and abs are pure memory traffic: the js loop, with no copies, is faster.) */
+export const nativeUnaryCodes = ['exp', 'sigmoid', 'relu', 'sqrt'] as const satisfies readonly UnaryCode[];
+export type NativeUnaryCode = (typeof nativeUnaryCodes)[number];
+
+const splat = (v: number): [number, number, number, number] => [v, v, v, v];
+
+/** Emit, for the vector in local `x`, its exp; the result is left on the stack. Uses `t`, `n` scratch locals. */
+function emitExp(c: Code, x: number, t: number, n: number): void {
+  // x clamped to [−104, 89] (outside it exp is 0 or ∞ in f32 anyway); NaN passes through min/max.
+  c.localGet(x).v128ConstF32(splat(89)).f32x4Min().v128ConstF32(splat(-104)).f32x4Max().localSet(x);
+  // n = round(x · log₂e)
+  c.localGet(x).v128ConstF32(splat(Math.LOG2E)).f32x4Mul().f32x4Nearest().localSet(n);
+  // r = x − n·C1 − n·C2
+  c.localGet(x).localGet(n).v128ConstF32(splat(0.693359375)).f32x4Mul().f32x4Sub()
+    .localGet(n).v128ConstF32(splat(-2.12194440e-4)).f32x4Mul().f32x4Sub().localSet(x);
+  // P(r) by Horner, then 1 + r + r²·P(r)
+  const p = [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1];
+  c.v128ConstF32(splat(p[0]!));
+  for (const coef of p.slice(1)) c.localGet(x).f32x4Mul().v128ConstF32(splat(coef)).f32x4Add();
+  c.localGet(x).localGet(x).f32x4Mul().f32x4Mul().localGet(x).f32x4Add().v128ConstF32(splat(1)).f32x4Add().localSet(t);
+  // 2ⁿ = 2^(n >> 1) · 2^(n − (n >> 1)), each built as ((k + 127) << 23)
+  c.localGet(n).i32x4TruncSatF32x4S().localSet(n);
+  c.localGet(t);
+  c.localGet(n).i32Const(1).i32x4ShrS().v128ConstI32(splat(127)).i32x4Add().i32Const(23).i32x4Shl().f32x4Mul();
+  c.localGet(n).localGet(n).i32Const(1).i32x4ShrS().i32x4Sub().v128ConstI32(splat(127)).i32x4Add().i32Const(23).i32x4Shl().f32x4Mul();
+}
+
+function unaryBody(code: NativeUnaryCode): Code {
+  const c = new Code([i32, i32, i32]);
+  const [src, dst, count] = [0, 1, 2];
+  const i = c.local(i32), end = c.local(i32);
+  const x = c.local(v128), t = c.local(v128), n = c.local(v128);
+  c.localGet(count).i32Const(4).i32Mul().localSet(end);
+  c.while(() => c.localGet(i).localGet(end).i32LtS(), () => {
+    c.localGet(dst).localGet(i).i32Add(); // store address, under the result
+    c.localGet(src).localGet(i).i32Add().v128Load().localSet(x);
+    switch (code) {
+      // pmax(0, x) = 0 < x ? x : 0, which maps NaN and −0 to 0 exactly as the js `v > 0 ? v : 0`.
+      case 'relu': c.v128ConstF32(splat(0)).localGet(x).f32x4Pmax(); break;
+      case 'sqrt': c.localGet(x).f32x4Sqrt(); break;
+      case 'exp': emitExp(c, x, t, n); break;
+      case 'sigmoid':
+        c.localGet(x).f32x4Neg().localSet(x);
+        c.v128ConstF32(splat(1)).v128ConstF32(splat(1));
+        emitExp(c, x, t, n);
+        c.f32x4Add().f32x4Div();
+        break;
+      default: { const never: never = code; throw new Error(`unary kernel: ${String(never)}`); }
+    }
+    c.v128Store();
+    c.localGet(i).i32Const(16).i32Add().localSet(i);
+  });
+  return c;
+}
+
+/** Declare `unary_<code>` for every native code; returns their function indices by code. */
+export function addUnaryFunctions(mod: ModuleBuilder): Record<NativeUnaryCode, number> {
+  return Object.fromEntries(nativeUnaryCodes.map((code) => [code, mod.declare(`unary_${code}`, unaryBody(code))])) as Record<NativeUnaryCode, number>;
+}
