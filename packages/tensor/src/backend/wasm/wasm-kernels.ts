@@ -12,7 +12,7 @@
  * other kernel work in place on the typed arrays with no copy at all.
  *
  * What runs where: float32 matmul and conv2d (forward and both gradients) on the generated SIMD
- * GEMM across threads; the float32 unary kernels of `native.ts` (generated SIMD, one thread)
+ * GEMM across threads; the float32 unary kernels of `unary-kernel.ts` (generated SIMD, split across the threads)
  * where the arithmetic outweighs the copies; broadcasting arithmetic, reductions and layout copies
  * as the row loops of `loops.ts`; everything else, and float64/int32, the `js` reference loops.
  */
