@@ -82,4 +82,12 @@ export interface Kernels<B = unknown> {
   conv2dInputGrad(dy: View<B>, w: View<B>, p: Conv2dParams, xShape: Shape): B;
   /** ∂L/∂w of conv2d given x and dy → `wShape`. */
   conv2dWeightGrad(x: View<B>, dy: View<B>, p: Conv2dParams, wShape: Shape): B;
+
+  /**
+   * Group norm of float x [N, C, …] in `groups` groups (C divisible by it): per (sample, group)
+   * μ and biased σ², then y = (x − μ)·(σ² + eps)^−½ · weight[c] + bias[c] (null weight = 1, bias = 0).
+   */
+  groupNorm(x: View<B>, weight: View<B> | null, bias: View<B> | null, groups: number, eps: number): B;
+  /** ∂L/∂x, ∂L/∂weight, ∂L/∂bias (the last two [C]) of `groupNorm` given dy; μ and σ² recomputed from x. */
+  groupNormBackward(dy: View<B>, x: View<B>, weight: View<B> | null, groups: number, eps: number): [B, B, B];
 }

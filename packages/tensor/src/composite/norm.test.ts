@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { groupNorm, layerNorm, Generator, type Tensor } from '../index.ts';
+import { add, groupNorm, layerNorm, mean, mul, reshape, rsqrt, sub, sum, variance, Generator, type Tensor } from '../index.ts';
 import { check, expectOpError, gradcheck, leaf, seedArb, shapeArb } from '../testing/index.ts';
 
 const assertClose = (actual: ArrayLike<number>, expected: ArrayLike<number>, atol: number, rtol = 0): void => {
@@ -53,7 +53,56 @@ const blockMoments = (data: ArrayLike<number>, size: number): [number, number][]
     return [mean, block.reduce((a, v) => a + (v - mean) ** 2, 0) / size];
   });
 
+/** groupNorm as it was composed before the fused op (ops/group-norm.ts): the reference it must match. */
+function composedGroupNorm(x: Tensor, groups: number, weight: Tensor | null, bias: Tensor | null, eps: number): Tensor {
+  const [n, c] = x.shape as [number, number], grouped = reshape(x, [n, groups, -1]);
+  const standardized = mul(sub(grouped, mean(grouped, [2], true)), rsqrt(add(variance(grouped, [2], { correction: 0, keepdim: true }), eps)));
+  let y = reshape(standardized, x.shape);
+  const perChannel = [1, c, ...Array(x.ndim - 2).fill(1)] as number[];
+  if (weight !== null) y = mul(y, reshape(weight, perChannel));
+  if (bias !== null) y = add(y, reshape(bias, perChannel));
+  return y;
+}
+
+/** Gradients of ⟨u, f(inputs)⟩, and (createGraph) of ⟨v, those gradients⟩, for fresh copies of `inputs`. */
+function firstAndSecondGradients(f: (...ts: Tensor[]) => Tensor, inputs: readonly Tensor[], u: Tensor, vs: readonly Tensor[]): [number[][], number[][]] {
+  const leaves = inputs.map((t) => t.detach().requiresGrad_());
+  sum(mul(f(...leaves), u)).backward(undefined, { createGraph: true });
+  const first = leaves.map((t) => t.grad!);
+  for (const t of leaves) t.grad = null;
+  first.map((g, i) => sum(mul(g, vs[i]!))).reduce((a, b) => add(a, b)).backward();
+  return [first.map((g) => [...g.dataSync()]), leaves.map((t) => [...(t.grad?.dataSync() ?? new Float64Array(t.numel()))])];
+}
+
 describe('norm', () => {
+  it('groupNorm (the fused op) matches its composed form: values, gradients and second derivatives', () => {
+    check(fc.tuple(groupNormArb, seedArb), ([{ n, groups, perGroup, spatial, affine, withBias, eps }, seed]) => {
+      const g = new Generator(seed), c = groups * perGroup;
+      const x = leaf([n, c, ...spatial], g, 3), w = affine ? leaf([c], g) : null, b = withBias ? leaf([c], g) : null;
+      const inputs = [x, ...(w ? [w] : []), ...(b ? [b] : [])];
+      const split = (f: (x: Tensor, groups: number, w: Tensor | null, b: Tensor | null, eps: number) => Tensor) => (...ts: Tensor[]) => f(ts[0]!, groups, w ? ts[1]! : null, b ? ts.at(-1)! : null, eps);
+      const fused = split(groupNorm), composed = split(composedGroupNorm);
+      assertClose(fused(...inputs).dataSync(), composed(...inputs).dataSync(), 1e-12, 1e-12);
+      const u = leaf(x.shape, g).detach(), vs = inputs.map((t) => leaf(t.shape, g).detach());
+      const [first, second] = firstAndSecondGradients(fused, inputs, u, vs);
+      const [first0, second0] = firstAndSecondGradients(composed, inputs, u, vs);
+      first.forEach((gr, i) => assertClose(gr, first0[i]!, 1e-10, 1e-10));
+      second.forEach((gr, i) => assertClose(gr, second0[i]!, 1e-9, 1e-9));
+    });
+  });
+
+  it('groupNorm in float32 agrees with float64 to float32 rounding, gradients included', () => {
+    const g = new Generator(7), x = leaf([2, 6, 5, 5], g, 3), w = leaf([6], g), b = leaf([6], g), u = leaf(x.shape, g).detach();
+    const grads = (dtype: 'float32' | 'float64') => {
+      const [xs, ws, bs] = [x, w, b].map((t) => t.detach().to(dtype).requiresGrad_()) as [Tensor, Tensor, Tensor];
+      const y = groupNorm(xs, 3, ws, bs);
+      sum(mul(y, u.to(dtype))).backward();
+      return [y, xs.grad!, ws.grad!, bs.grad!].map((t) => [...t.dataSync()]);
+    };
+    const [single, double] = [grads('float32'), grads('float64')];
+    single.forEach((values, i) => assertClose(values, double[i]!, 1e-4, 1e-4));
+  });
+
   it('gradient: groupNorm (affine, random groups)', () => {
     check(fc.tuple(groupNormArb, seedArb), ([{ n, groups, perGroup, spatial, affine, withBias, eps }, seed]) => {
       const g = new Generator(seed), c = groups * perGroup;

@@ -1,6 +1,6 @@
-/** Normalisation layers' functional forms: group norm (Wu & He 2018) and layer norm (Ba et al. 2016). */
+/** Layer normalisation (Ba et al. 2016); group norm is a primitive op (ops/group-norm.ts). */
 import type { Tensor } from '../tensor.ts';
-import { add, mul, reshape, rsqrt, sub } from '../ops/index.ts';
+import { add, mul, rsqrt, sub } from '../ops/index.ts';
 import { fmt, OpError } from '../shape.ts';
 import { mean, variance } from './reductions.ts';
 
@@ -8,27 +8,6 @@ import { mean, variance } from './reductions.ts';
 function standardize(x: Tensor, dims: number[], eps: number): Tensor {
   const mu = mean(x, dims, true);
   return mul(sub(x, mu), rsqrt(add(variance(x, dims, { correction: 0, keepdim: true }), eps)));
-}
-
-/**
- * Group normalisation of x [N, C, …]: channels split into `numGroups` groups, each normalised over
- * its channels and all spatial positions, then a per-channel affine transform (weight, bias [C]).
- */
-export function groupNorm(x: Tensor, numGroups: number, weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
-  if (x.ndim < 2) throw new OpError('groupNorm', `expects [N, C, ...], got ${fmt(x.shape)}`);
-  const [n, c] = x.shape as [number, number];
-  if (!Number.isInteger(numGroups) || numGroups < 1 || c % numGroups !== 0) {
-    throw new OpError('groupNorm', `${c} channels cannot be split into ${numGroups} groups`);
-  }
-  for (const [name, t] of [['weight', weight], ['bias', bias]] as const) {
-    if (t != null && (t.ndim !== 1 || t.shape[0] !== c)) throw new OpError('groupNorm', `${name} ${fmt(t.shape)} must be [${c}], one per channel`);
-  }
-  const grouped = reshape(x, [n, numGroups, -1]);
-  let y = reshape(standardize(grouped, [2], eps), x.shape);
-  const perChannel = [1, c, ...Array(x.ndim - 2).fill(1)] as number[];
-  if (weight != null) y = mul(y, reshape(weight, perChannel));
-  if (bias != null) y = add(y, reshape(bias, perChannel));
-  return y;
 }
 
 /** Layer normalisation over the trailing dims `normalizedShape`, with optional elementwise affine. */

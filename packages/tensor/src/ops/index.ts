@@ -6,3 +6,4 @@ export * from './layout.ts';
 export * from './matmul.ts';
 export * from './conv2d.ts';
 export * from './convert.ts';
+export * from './group-norm.ts';

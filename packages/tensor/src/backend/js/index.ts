@@ -4,6 +4,7 @@ import { conv2d, conv2dInputGrad, conv2dWeightGrad } from './conv2d.ts';
 import { binary, cast, fill, unary, where } from './elementwise.ts';
 import { concat, gather, pad, scatterAdd, strided } from './layout.ts';
 import { matmul } from './matmul.ts';
+import { groupNorm, groupNormBackward } from './norm.ts';
 import { argReduce, reduce } from './reduce.ts';
 
 export const jsKernels: Kernels<TypedArray> = {
@@ -17,4 +18,5 @@ export const jsKernels: Kernels<TypedArray> = {
   fill, cast, unary, binary, where, reduce, argReduce,
   strided, concat, pad, gather, scatterAdd,
   matmul, conv2d, conv2dInputGrad, conv2dWeightGrad,
+  groupNorm, groupNormBackward,
 };

@@ -14,7 +14,8 @@
  * What runs where: float32 matmul and conv2d (forward and both gradients) on the generated SIMD
  * GEMM across threads; the float32 unary kernels of `unary-kernel.ts` (generated SIMD, split across the threads)
  * where the arithmetic outweighs the copies; broadcasting arithmetic, reductions and layout copies
- * as the row loops of `loops.ts`; everything else, and float64/int32, the `js` reference loops.
+ * as the row loops of `loops.ts`; everything else, and float64/int32, the `js` reference loops
+ * (group norm among them: `js/norm.ts` is already one fused pass per block over the typed arrays).
  */
 
 import type { Conv2dParams, Kernels, Shape, TypedArray, UnaryCode, View } from '../kernels.ts';
