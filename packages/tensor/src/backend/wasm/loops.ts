@@ -9,7 +9,7 @@
 
 import type { BinaryCode, ReduceCode, Shape, TypedArray, View } from '../kernels.ts';
 import { jsKernels } from '../js/index.ts';
-import { alloc } from '../js/util.ts';
+import { alloc, forEachOffset } from '../js/util.ts';
 import { broadcastStrides, sizeOf, stridesOf } from '../../shape.ts';
 
 /**
@@ -40,22 +40,12 @@ function oneElement(c: { shape: number[]; strides: number[][] }): void {
 }
 
 /**
- * Call `row(offsets, n)` for every row of the collapsed iteration space: the last dim is the row
- * (length n), the others are walked by an odometer that keeps each operand's offset.
+ * Call `row(offsets, rowIndex)` for every row of the collapsed iteration space: the last dim is the
+ * row, the others are walked by the js backend's odometer, which keeps each operand's offset.
+ * `strides` hold the outer dims only (callers pop the row's stride first).
  */
 function forEachRow(shape: readonly number[], strides: readonly (readonly number[])[], row: (offsets: readonly number[], rowIndex: number) => void): void {
-  const nd = shape.length - 1;
-  const rows = sizeOf(shape.slice(0, nd)), idx = new Array<number>(nd).fill(0), offsets = strides.map(() => 0);
-  for (let r = 0; r < rows; r++) {
-    row(offsets, r);
-    for (let k = nd - 1; k >= 0; k--) {
-      idx[k]!++;
-      for (let j = 0; j < strides.length; j++) offsets[j]! += strides[j]![k]!;
-      if (idx[k]! < shape[k]!) break;
-      for (let j = 0; j < strides.length; j++) offsets[j]! -= strides[j]![k]! * shape[k]!;
-      idx[k] = 0;
-    }
-  }
+  forEachOffset(shape.slice(0, -1), strides, (r, offsets) => row(offsets, r));
 }
 
 /** out[o + j] = A[ia + j·la] ∘ B[ib + j·lb], la and lb in {0, 1}: the common codes inline. */
