@@ -8,7 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Generator, randn, tensor } from '@diffusion-ts/tensor';
-import { Adam, EMA, UNet, fromPyTorchKey, metaInit, presets, restoreCheckpoint, saveCheckpoint } from '@diffusion-ts/nn';
+import { Adam, EMA, UNet, fromPyTorchKey, metaInit, presets } from '@diffusion-ts/nn';
+import { restoreCheckpoint, saveCheckpoint } from '@diffusion-ts/nn/node';
 
 // The papers' models, counted without allocating their weights (metaInit builds shapes only).
 for (const name of ['ddpmCifar10', 'admImageNet64'] as const) {

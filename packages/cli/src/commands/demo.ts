@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Generator } from '@diffusion-ts/tensor';
-import { writeFileAtomic } from '@diffusion-ts/nn';
+import { writeFileAtomic } from '@diffusion-ts/nn/node';
 import { slicedWasserstein } from '@diffusion-ts/diffusion';
 import { defineCommand, type OptionValues } from '../args.ts';
 import { processIo, type Io } from '../io.ts';

@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { Generator, tensor } from '@diffusion-ts/tensor';
-import { writeFileAtomic } from '@diffusion-ts/nn';
+import { writeFileAtomic } from '@diffusion-ts/nn/node';
 import { calcBpd, slicedWasserstein } from '@diffusion-ts/diffusion';
 import { defineCommand, UsageError, type OptionValues } from '../args.ts';
 import { processIo, type Io } from '../io.ts';

@@ -1,7 +1,7 @@
 /** `diffusion-ts sample`: draw samples from a trained run with any sampler. */
 import { existsSync } from 'node:fs';
 import { extname } from 'node:path';
-import { writeFileAtomic } from '@diffusion-ts/nn';
+import { writeFileAtomic } from '@diffusion-ts/nn/node';
 import { defineCommand, UsageError, type OptionValues } from '../args.ts';
 import { processIo, type Io } from '../io.ts';
 import { CliError } from '../errors.ts';

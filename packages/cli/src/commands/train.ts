@@ -1,6 +1,6 @@
 /** `diffusion-ts train`: fit a model to a data set, with checkpoints, sample grids and a loss plot. */
 import { Generator } from '@diffusion-ts/tensor';
-import { writeFileAtomic } from '@diffusion-ts/nn';
+import { writeFileAtomic } from '@diffusion-ts/nn/node';
 import { defineCommand, UsageError, type OptionValues } from '../args.ts';
 import { processIo, type Io } from '../io.ts';
 import { datasetNames, datasets } from '../data/registry.ts';

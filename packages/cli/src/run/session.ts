@@ -3,7 +3,8 @@
  * starts, resumes, or a checkpoint is loaded to sample or evaluate.
  */
 import { Generator, tensor, type Tensor } from '@diffusion-ts/tensor';
-import { loadCheckpoint, type Module } from '@diffusion-ts/nn';
+import type { Module } from '@diffusion-ts/nn';
+import { loadCheckpoint } from '@diffusion-ts/nn/node';
 import { datasets, type DatasetKind } from '../data/registry.ts';
 import type { Dataset } from '../data/types.ts';
 import { CliError } from '../errors.ts';

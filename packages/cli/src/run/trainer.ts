@@ -5,7 +5,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { noGrad } from '@diffusion-ts/tensor';
-import { Adam, EMA, restoreCheckpoint, saveCheckpoint, writeFileAtomic } from '@diffusion-ts/nn';
+import { Adam, EMA } from '@diffusion-ts/nn';
+import { restoreCheckpoint, saveCheckpoint, writeFileAtomic } from '@diffusion-ts/nn/node';
 import { encodePng } from '../render/index.ts';
 import type { RunConfig } from './config.ts';
 import type { RunPaths } from './run-folder.ts';

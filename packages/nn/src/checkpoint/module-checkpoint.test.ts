@@ -9,16 +9,8 @@ import { buffer, Module, parameter } from '../module.ts';
 import { EMA } from '../ema.ts';
 import { Adam } from '../optim/adam.ts';
 import { SGD } from '../optim/sgd.ts';
-import {
-  CHECKPOINT_FORMAT,
-  CheckpointError,
-  encodeCheckpoint,
-  loadCheckpoint,
-  recordsToStateDict,
-  restoreCheckpoint,
-  saveCheckpoint,
-  stateDictToRecords,
-} from './module-checkpoint.ts';
+import { CHECKPOINT_FORMAT, CheckpointError, encodeCheckpoint, recordsToStateDict, stateDictToRecords } from './module-checkpoint.ts';
+import { loadCheckpoint, restoreCheckpoint, saveCheckpoint } from './checkpoint-file.ts';
 import { saveSafetensors } from './file.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'diffusion-ts-module-checkpoint-'));

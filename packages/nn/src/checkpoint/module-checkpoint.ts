@@ -15,12 +15,10 @@
  * validates the bytes (`decodeSafetensors`), then the layout and metadata, and `restoreCheckpoint`
  * checks every part against the model, EMA and optimizer before changing any of them.
  */
-import { readFile } from 'node:fs/promises';
 import { Generator, tensor, type GeneratorState, type Tensor } from '@diffusion-ts/tensor';
 import type { Module } from '../module.ts';
 import type { EMA, EmaStateDict } from '../ema.ts';
 import type { OptimizerStateDict, ParamState, SavedParamGroup } from '../optim/optimizer.ts';
-import { writeFileAtomic } from './file.ts';
 import { decodeSafetensors, encodeSafetensors, SafetensorsError, type DecodedSafetensors, type StoredTensor } from './safetensors.ts';
 
 /** The value of `__metadata__.format` in files written by `saveCheckpoint`. */
@@ -134,11 +132,6 @@ export async function encodeCheckpoint({ model, ema, optimizer, step, config, ge
   }
 }
 
-/** Write a checkpoint atomically: on any error, an existing file at `path` is left as it was. */
-export async function saveCheckpoint(path: string, contents: CheckpointInput): Promise<void> {
-  await writeFileAtomic(path, await encodeCheckpoint(contents));
-}
-
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
@@ -233,12 +226,6 @@ export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Chec
   }
 }
 
-/** Read, validate and decode a checkpoint file. Every problem is a `CheckpointError` naming the path. */
-export async function loadCheckpoint(path: string): Promise<Checkpoint> {
-  const bytes = await readFile(path);
-  return decodeCheckpoint(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), `loadCheckpoint(${JSON.stringify(path)})`);
-}
-
 export interface RestoreTargets {
   model: Module;
   ema?: EMA;
@@ -248,14 +235,12 @@ export interface RestoreTargets {
 }
 
 /**
- * Load a checkpoint into a model (and EMA, optimizer, generator when given). Every part is checked
- * against its target first; if anything does not fit, a `CheckpointError` says what, and nothing
- * is changed. Returns the decoded checkpoint (for `step` and `config`).
- * To sample with the averaged weights: `model.loadStateDict((await loadCheckpoint(path)).ema!.shadow)`.
+ * Load a decoded checkpoint into a model (and EMA, optimizer, generator when given). Every part is
+ * checked against its target first; if anything does not fit, a `CheckpointError` (its message
+ * starting with `where`) says what, and nothing is changed. Browser-safe; `restoreCheckpoint` in
+ * `@diffusion-ts/nn/node` reads the file first.
  */
-export async function restoreCheckpoint(path: string, { model, ema, optimizer, generator }: RestoreTargets): Promise<Checkpoint> {
-  const checkpoint = await loadCheckpoint(path);
-  const where = `restoreCheckpoint(${JSON.stringify(path)})`;
+export function applyCheckpoint(checkpoint: Checkpoint, { model, ema, optimizer, generator }: RestoreTargets, where = 'applyCheckpoint'): Checkpoint {
   const check = (what: string, fn: () => void): void => {
     try {
       fn();
