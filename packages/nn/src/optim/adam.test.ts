@@ -1,14 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { tensor, type Tensor } from '@diffusion-ts/tensor';
+import { tensor } from '@diffusion-ts/tensor';
 import { parameter } from '../module.ts';
 import { Adam, AdamW, type AdamHyperparameters } from './adam.ts';
+import { assertTrajectoryClose as assertClose, quadratic, trajectory } from './quadratic.test-support.ts';
 
-// f(θ) = ½ Σᵢ aᵢ (θᵢ − cᵢ)², so ∇f(θ) = a ⊙ (θ − c). The gradient comes from autodiff.
-const a = [1, 4, 0.25], c = [0.5, -1, 3];
-const gradOf = (theta: readonly number[]): number[] => theta.map((t, i) => a[i]! * (t - c[i]!));
-const lossBackward = (p: Tensor): void =>
-  p.sub(tensor(c, { dtype: p.dtype })).square().mul(tensor(a, { dtype: p.dtype })).sum().mul(0.5).backward();
+const { gradOf, lossBackward } = quadratic([1, 4, 0.25], [0.5, -1, 3]);
 
 /**
  * Adam / AdamW as published (Kingma and Ba 2015, Algorithm 1; Loshchilov and Hutter 2019) with
@@ -39,28 +36,8 @@ function adamReference(theta0: readonly number[], h: AdamHyperparameters, decoup
   return trajectory;
 }
 
-function run(Opt: typeof Adam | typeof AdamW, theta0: readonly number[], h: Partial<AdamHyperparameters>, steps: number, dtype: 'float32' | 'float64' = 'float64'): number[][] {
-  const p = parameter(tensor([...theta0], { dtype }));
-  const opt = new Opt([p], h);
-  const trajectory: number[][] = [];
-  for (let t = 0; t < steps; t++) {
-    opt.zeroGrad();
-    lossBackward(p);
-    opt.step();
-    trajectory.push([...p.dataSync()]);
-  }
-  return trajectory;
-}
-
-function assertClose(actual: number[][], expected: number[][], tol: number): void {
-  assert.equal(actual.length, expected.length);
-  actual.forEach((row, t) =>
-    row.forEach((v, i) => {
-      const e = expected[t]![i]!;
-      assert.ok(Math.abs(v - e) <= tol * Math.max(1, Math.abs(e)), `step ${t + 1}, element ${i}: got ${v}, expected ${e}`);
-    }),
-  );
-}
+const run = (Opt: typeof Adam | typeof AdamW, theta0: readonly number[], h: Partial<AdamHyperparameters>, steps: number, dtype: 'float32' | 'float64' = 'float64'): number[][] =>
+  trajectory((params) => new Opt(params, h), lossBackward, theta0, steps, dtype);
 
 const adamDefaults: AdamHyperparameters = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false };
 const theta0 = [2, 1, -1];

@@ -3,15 +3,9 @@ import { describe, it } from 'node:test';
 import { tensor, type Tensor } from '@diffusion-ts/tensor';
 import { parameter } from '../module.ts';
 import { SGD, type SGDHyperparameters } from './sgd.ts';
+import { assertTrajectoryClose as assertClose, quadratic, trajectory } from './quadratic.test-support.ts';
 
-// f(θ) = ½ Σᵢ aᵢ (θᵢ − cᵢ)², so ∇f(θ) = a ⊙ (θ − c). The gradient comes from autodiff.
-const a = [1, 2, 0.5], c = [0.5, -1, 3];
-const gradOf = (theta: readonly number[]): number[] => theta.map((t, i) => a[i]! * (t - c[i]!));
-
-function lossBackward(p: Tensor): void {
-  const ta = tensor(a, { dtype: p.dtype }), tc = tensor(c, { dtype: p.dtype });
-  p.sub(tc).square().mul(ta).sum().mul(0.5).backward();
-}
+const { gradOf, lossBackward } = quadratic([1, 2, 0.5], [0.5, -1, 3]);
 
 /** torch.optim.SGD's algorithm box, one scalar at a time, in float64. */
 function sgdReference(theta0: readonly number[], h: SGDHyperparameters, steps: number): number[][] {
@@ -32,28 +26,8 @@ function sgdReference(theta0: readonly number[], h: SGDHyperparameters, steps: n
   return trajectory;
 }
 
-function run(theta0: readonly number[], h: Partial<SGDHyperparameters> & { lr: number }, steps: number, dtype: 'float32' | 'float64' = 'float64'): number[][] {
-  const p = parameter(tensor([...theta0], { dtype }));
-  const opt = new SGD([p], h);
-  const trajectory: number[][] = [];
-  for (let t = 0; t < steps; t++) {
-    opt.zeroGrad();
-    lossBackward(p);
-    opt.step();
-    trajectory.push([...p.dataSync()]);
-  }
-  return trajectory;
-}
-
-function assertClose(actual: number[][], expected: number[][], tol: number): void {
-  assert.equal(actual.length, expected.length);
-  actual.forEach((row, t) =>
-    row.forEach((v, i) => {
-      const e = expected[t]![i]!;
-      assert.ok(Math.abs(v - e) <= tol * Math.max(1, Math.abs(e)), `step ${t + 1}, element ${i}: got ${v}, expected ${e}`);
-    }),
-  );
-}
+const run = (theta0: readonly number[], h: Partial<SGDHyperparameters> & { lr: number }, steps: number, dtype: 'float32' | 'float64' = 'float64'): number[][] =>
+  trajectory((params) => new SGD(params, h), lossBackward, theta0, steps, dtype);
 
 const defaults: SGDHyperparameters = { lr: 0.1, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false };
 const theta0 = [2, 1, -1];
