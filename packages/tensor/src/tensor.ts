@@ -142,7 +142,7 @@ export class Tensor implements View {
   relu(): Tensor { return ops.relu(this); }
   erf(): Tensor { return ops.erf(this); }
   floor(): Tensor { return ops.floor(this); }
-  silu(): Tensor { return cx.silu(this); }
+  silu(): Tensor { return ops.silu(this); }
   gelu(): Tensor { return cx.gelu(this); }
   softplus(): Tensor { return cx.softplus(this); }
   square(): Tensor { return cx.square(this); }
@@ -187,7 +187,7 @@ export class Tensor implements View {
 
   // ---- networks --------------------------------------------------------------------------
   matmul(other: Tensor): Tensor { return ops.matmul(this, other); }
-  softmax(dim: number): Tensor { return cx.softmax(this, dim); }
+  softmax(dim: number): Tensor { return ops.softmax(this, dim); }
   logSoftmax(dim: number): Tensor { return cx.logSoftmax(this, dim); }
 }
 

@@ -1,5 +1,5 @@
 /** guided-diffusion's `AttentionBlock` (guided_diffusion/unet.py): self-attention over spatial positions. */
-import { scaledDotProductAttention, type Generator, type Tensor } from '@diffusion-ts/tensor';
+import { matmulTransposed, softmax, type Generator, type Tensor } from '@diffusion-ts/tensor';
 import { zeroModule } from '../init.ts';
 import { Module } from '../module.ts';
 import { Conv1d } from './conv1d.ts';
@@ -32,6 +32,17 @@ export interface AttentionBlockOptions {
  * so the block starts as the identity. No positional terms: permuting positions permutes the
  * output. State dict (as guided-diffusion): `norm.*`, `qkv.*` ([3C, C, 1]), `projOut.*` ([C, C, 1]).
  */
+/**
+ * softmax(qᵀk/√ch) applied to v, for q, k, v [B, ch, T] kept channels-first, as guided-diffusion's
+ * einsums ("bct,bcs->bts", then "bts,bcs->bct") compute it: the two products read their operands
+ * transposed in place, so no [T, ch] copies are made. Scaling q (ch·T values) rather than the
+ * logits (T² values) is the same product, up to rounding.
+ */
+function attendChannelsFirst(q: Tensor, k: Tensor, v: Tensor): Tensor {
+  const logits = matmulTransposed(q.mul(1 / Math.sqrt(q.shape[1]!)), k, true, false); // [B, T, T]: logits[t, s] = q[:, t]·k[:, s]
+  return matmulTransposed(v, softmax(logits, -1), false, true);                    // [B, ch, T]: Σ_s v[:, s]·p[t, s]
+}
+
 export class AttentionBlock extends Module {
   readonly channels: number;
   readonly numHeads: number;
@@ -69,9 +80,8 @@ export class AttentionBlock extends Module {
     const [q, k, v] = this.useNewAttentionOrder
       ? qkv.chunk(3, 1).map((part) => part.reshape(b * heads, ch, t))     // QKVAttention
       : qkv.reshape(b * heads, 3 * ch, t).split(ch, 1);                   // QKVAttentionLegacy
-    const tokens = (m: Tensor): Tensor => m.transpose(1, 2);              // [B·heads, T, ch]
-    const a = scaledDotProductAttention(tokens(q!), tokens(k!), tokens(v!)); // [B·heads, T, ch]
-    const h = this.projOut.forward(a.transpose(1, 2).reshape(b, c, t));  // [B, C, T]
+    const a = attendChannelsFirst(q!, k!, v!);                           // [B·heads, ch, T]
+    const h = this.projOut.forward(a.reshape(b, c, t));                  // [B, C, T]
     return flat.add(h).reshape(b, c, height, width);
   }
 

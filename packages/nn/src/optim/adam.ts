@@ -14,7 +14,7 @@
  * Note where ε sits: torch (and this code) add it to √v̂ₜ with v̂ₜ = v/(1 − β₂ᵗ), as in the paper's
  * Algorithm 1, not to √v as the paper's "efficient version" in Section 2 does.
  */
-import { zerosLike, type Tensor } from '@diffusion-ts/tensor';
+import { adamStep, zerosLike, type Tensor } from '@diffusion-ts/tensor';
 import { Optimizer, OptimizerError, type ParamGroupInput, type ParamState } from './optimizer.ts';
 
 export type AdamHyperparameters = {
@@ -36,29 +36,33 @@ export type AdamOptions = Partial<AdamHyperparameters>;
 
 const adamDefaults: AdamHyperparameters = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false };
 
-/** One Adam step for one parameter; `decoupled` selects AdamW's weight decay. */
+/**
+ * One Adam step for one parameter; `decoupled` selects AdamW's weight decay. The fused `adamStep`
+ * kernel does the whole update in one pass; AMSGrad, which keeps a third state tensor, is written
+ * with ops.
+ */
 function adamUpdate(p: Tensor, grad: Tensor, state: ParamState, h: AdamHyperparameters, decoupled: boolean): Tensor {
-  const { lr, betas: [beta1, beta2], eps, weightDecay, amsgrad } = h;
-  let g = h.maximize ? grad.neg() : grad;
+  const { lr, betas: [beta1, beta2], eps, weightDecay, amsgrad, maximize } = h;
+  const t = state.step;
+  if (!amsgrad) {
+    const next = adamStep(p, grad, state.tensors['expAvg'] ?? null, state.tensors['expAvgSq'] ?? null, { lr, beta1, beta2, eps, weightDecay, decoupled, maximize, step: t });
+    state.tensors['expAvg'] = next.expAvg;
+    state.tensors['expAvgSq'] = next.expAvgSq;
+    return next.param;
+  }
+  let g = maximize ? grad.neg() : grad;
   if (weightDecay !== 0) {
     if (decoupled) p = p.mul(1 - lr * weightDecay);
     else g = g.add(p.mul(weightDecay));
   }
   const m = (state.tensors['expAvg'] ?? zerosLike(p)).mul(beta1).add(g.mul(1 - beta1));
   const v = (state.tensors['expAvgSq'] ?? zerosLike(p)).mul(beta2).add(g.mul(1 - beta2).mul(g));
+  const vMax = state.tensors['maxExpAvgSq']?.maximum(v) ?? v;
   state.tensors['expAvg'] = m;
   state.tensors['expAvgSq'] = v;
-  const t = state.step;
-  const biasCorrection1 = 1 - beta1 ** t;
-  const biasCorrection2 = 1 - beta2 ** t;
-  const stepSize = lr / biasCorrection1;
-  let vUsed = v;
-  if (amsgrad) {
-    vUsed = state.tensors['maxExpAvgSq']?.maximum(v) ?? v;
-    state.tensors['maxExpAvgSq'] = vUsed;
-  }
-  const denom = vUsed.sqrt().div(Math.sqrt(biasCorrection2)).add(eps);
-  return p.add(m.mul(-stepSize).div(denom));
+  state.tensors['maxExpAvgSq'] = vMax;
+  const denom = vMax.sqrt().div(Math.sqrt(1 - beta2 ** t)).add(eps);
+  return p.add(m.mul(-lr / (1 - beta1 ** t)).div(denom));
 }
 
 function validateAdam(kind: string, { lr, betas, eps, weightDecay }: AdamHyperparameters): void {

@@ -18,7 +18,7 @@ export interface View<B = unknown> {
 
 export type UnaryCode =
   | 'neg' | 'abs' | 'sign' | 'exp' | 'log' | 'log1p' | 'sqrt' | 'rsqrt'
-  | 'sin' | 'cos' | 'tanh' | 'sigmoid' | 'relu' | 'erf' | 'floor';
+  | 'sin' | 'cos' | 'tanh' | 'sigmoid' | 'silu' | 'relu' | 'erf' | 'floor';
 /** Arithmetic codes return the operands' dtype; comparison codes return 1/0 masks in that dtype. */
 export type BinaryCode =
   | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
@@ -31,6 +31,19 @@ export interface Conv2dParams {
   readonly padding: readonly [number, number];
   readonly dilation: readonly [number, number];
   readonly groups: number;
+}
+
+/** The scalars of one Adam / AdamW step (`adamStep`); `step` is t ≥ 1, counting this one. */
+export interface AdamStepParams {
+  readonly lr: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  readonly weightDecay: number;
+  /** AdamW: θ ← θ·(1 − lr·λ) before the step; Adam: g ← g + λ·θ. */
+  readonly decoupled: boolean;
+  readonly maximize: boolean;
+  readonly step: number;
 }
 
 export interface Kernels<B = unknown> {
@@ -90,4 +103,18 @@ export interface Kernels<B = unknown> {
   groupNorm(x: View<B>, weight: View<B> | null, bias: View<B> | null, groups: number, eps: number): B;
   /** ∂L/∂x, ∂L/∂weight, ∂L/∂bias (the last two [C]) of `groupNorm` given dy; μ and σ² recomputed from x. */
   groupNormBackward(dy: View<B>, x: View<B>, weight: View<B> | null, groups: number, eps: number): [B, B, B];
+
+  /** ∂L/∂x of SiLU from x and dy: dy · σ(x) · (1 + x · (1 − σ(x))). */
+  siluBackward(x: View<B>, dy: View<B>): B;
+
+  /**
+   * One Adam step for one float parameter: returns the new θ, m and v (new buffers; the inputs are
+   * left as they are). m and v are null before the first step (zeros). The update of adamStep in ops.
+   */
+  adamStep(param: View<B>, grad: View<B>, expAvg: View<B> | null, expAvgSq: View<B> | null, h: AdamStepParams): [B, B, B];
+
+  /** Softmax of float x along `dim`, on x − max (a ±∞ or NaN max shifts by 0 instead). */
+  softmax(x: View<B>, dim: number): B;
+  /** ∂L/∂x of softmax along `dim` from its output y and dy: y ⊙ (dy − Σ_dim dy ⊙ y). */
+  softmaxBackward(y: View<B>, dy: View<B>, dim: number): B;
 }

@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { gelu, silu, softplus, square, tensor, Generator, type Tensor } from '../index.ts';
-import { check, gradcheck, leaf, seedArb, shapeArb } from '../testing/index.ts';
+import { gelu, mul, sigmoid, silu, softplus, square, tensor, Generator, type Tensor } from '../index.ts';
+import { check, expectSameAsComposed, gradcheck, leaf, seedArb, shapeArb } from '../testing/index.ts';
 
 const f64 = (values: readonly number[]): Tensor => tensor(Float64Array.from(values));
 const scalars = fc.array(fc.double({ noNaN: true, min: -30, max: 30 }), { minLength: 1, maxLength: 8 });
@@ -54,6 +54,13 @@ describe('activations', () => {
   it('silu(x) = x·σ(x)', () => {
     check(scalars, (xs) => {
       assertClose(silu(f64(xs)).dataSync(), xs.map((x) => x / (1 + Math.exp(-x))), 1e-14, 1e-13);
+    });
+  });
+
+  it('silu (the fused op) matches x·σ(x) composed: values, gradients and second derivatives', () => {
+    check(fc.tuple(shapeArb(), seedArb, fc.constantFrom(1, 3, 30)), ([shape, seed, scale]) => {
+      const g = new Generator(seed);
+      expectSameAsComposed((x) => silu(x!), (x) => mul(x!, sigmoid(x!)), [leaf(shape, g, scale)], g, 1e-14);
     });
   });
 

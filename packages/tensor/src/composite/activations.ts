@@ -1,9 +1,6 @@
 /** Activations built from primitives: their gradients come from the tape, never by hand. */
 import type { Tensor } from '../tensor.ts';
-import { abs, add, exp, erf, log1p, maximum, mul, neg, sigmoid } from '../ops/index.ts';
-
-/** SiLU(x) = x·σ(x) (Elfwing et al. 2018; "swish"). */
-export const silu = (x: Tensor): Tensor => mul(x, sigmoid(x));
+import { abs, add, exp, erf, log1p, maximum, mul, neg } from '../ops/index.ts';
 
 /** GELU(x) = x·Φ(x) = ½x(1 + erf(x/√2)) (Hendrycks & Gimpel 2016), the exact form PyTorch uses by default. */
 export const gelu = (x: Tensor): Tensor => mul(mul(x, 0.5), add(erf(mul(x, Math.SQRT1_2)), 1));

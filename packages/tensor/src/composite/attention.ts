@@ -2,7 +2,7 @@
 import type { Tensor } from '../tensor.ts';
 import { add, matmulTransposed, mul, where } from '../ops/index.ts';
 import { broadcastShapes, fmt, OpError, shapesEqual } from '../shape.ts';
-import { softmax } from './softmax.ts';
+import { softmax } from '../ops/softmax.ts';
 
 export interface AttentionOptions {
   /** Boolean-like mask (1 = attend, 0 = blocked; any dtype) or additive float mask, broadcast to [..., Lq, Lk]. */

@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { log, logSoftmax, softmax, sum, tensor, Generator, type Tensor } from '../index.ts';
-import { check, expectOpError, gradcheck, leaf, seedArb, shapeArb } from '../testing/index.ts';
+import { div, exp, log, logSoftmax, max, softmax, sub, sum, tensor, where, Generator, noGrad, type Tensor } from '../index.ts';
+import { check, expectOpError, expectSameAsComposed, gradcheck, leaf, seedArb, shapeArb } from '../testing/index.ts';
 
 const assertClose = (actual: ArrayLike<number>, expected: ArrayLike<number>, atol: number, rtol = 0): void => {
   assert.equal(actual.length, expected.length);
@@ -28,7 +28,21 @@ function softmaxDirect(x: Tensor, dim: number): number[] {
   });
 }
 
+/** softmax as it was composed before the fused op (ops/softmax.ts): exp(x − m) / Σ exp(x − m), m detached. */
+function composedSoftmax(x: Tensor, dim: number): Tensor {
+  const m = noGrad(() => max(x, dim, true));
+  const e = exp(sub(x, noGrad(() => where(m.abs().lt(Infinity), m, 0))));
+  return div(e, sum(e, dim, true));
+}
+
 describe('softmax', () => {
+  it('softmax (the fused op) matches its composed form: values, gradients and second derivatives', () => {
+    check(fc.tuple(shapeAndDim, seedArb), ([[shape, dim], seed]) => {
+      const g = new Generator(seed);
+      expectSameAsComposed((x) => softmax(x!, dim), (x) => composedSoftmax(x!, dim), [leaf(shape, g, 3)], g, 1e-13);
+    });
+  });
+
   it('gradient: softmax (any dim)', () => {
     check(fc.tuple(shapeAndDim, seedArb), ([[shape, dim], seed]) => {
       const g = new Generator(seed);

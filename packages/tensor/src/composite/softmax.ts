@@ -1,14 +1,15 @@
 /**
- * softmax and logSoftmax along a dim, both on x − max(x): the shifted entries are ≤ 0, so nothing
- * overflows, and the largest entry is exactly 0, so large inputs lose no precision to the shift
- * (computing exp(x − logsumexp(x)) instead would round logsumexp at the scale of |x|).
+ * logSoftmax along a dim (softmax itself is the fused op of ops/softmax.ts), on x − max(x): the
+ * shifted entries are ≤ 0, so nothing overflows, and the largest entry is exactly 0, so large inputs
+ * lose no precision to the shift (computing exp(x − logsumexp(x)) instead would round logsumexp at
+ * the scale of |x|).
  */
 import type { Tensor } from '../tensor.ts';
-import { div, exp, log, max, sub, sum, where } from '../ops/index.ts';
+import { exp, log, max, sub, sum, where } from '../ops/index.ts';
 import { noGrad } from '../autograd.ts';
 import { normalizeDim } from '../shape.ts';
 
-/** x − m with m = max(x) along `dim`, detached: both functions are shift-invariant, so the gradient is unchanged. */
+/** x − m with m = max(x) along `dim`, detached: logSoftmax is shift-invariant, so the gradient is unchanged. */
 function shiftByMax(x: Tensor, dim: number): Tensor {
   const m = noGrad(() => max(x, dim, true));
   return sub(x, noGrad(() => where(m.abs().lt(Infinity), m, 0))); // an all −∞ row shifts by 0, not by −∞
@@ -18,10 +19,4 @@ function shiftByMax(x: Tensor, dim: number): Tensor {
 export function logSoftmax(x: Tensor, dim: number): Tensor {
   const z = shiftByMax(x, normalizeDim('logSoftmax', dim, x.ndim));
   return sub(z, log(sum(exp(z), dim, true)));
-}
-
-/** softmax(x)ᵢ = exp(xᵢ − m) / Σⱼ exp(xⱼ − m). */
-export function softmax(x: Tensor, dim: number): Tensor {
-  const e = exp(shiftByMax(x, normalizeDim('softmax', dim, x.ndim)));
-  return div(e, sum(e, dim, true));
 }

@@ -7,3 +7,5 @@ export * from './matmul.ts';
 export * from './conv2d.ts';
 export * from './convert.ts';
 export * from './group-norm.ts';
+export * from './softmax.ts';
+export * from './optim.ts';

@@ -1,7 +1,7 @@
 /** Elementwise math functions, each with its derivative beside it. */
 import type { Tensor } from '../tensor.ts';
 import type { UnaryCode } from '../backend/kernels.ts';
-import { record, type BackwardFn } from '../autograd.ts';
+import { isGradEnabled, record, type BackwardFn } from '../autograd.ts';
 import { wrap } from './internal.ts';
 import { add, div, mul, neg } from './arithmetic.ts';
 import { gt } from './compare.ts';
@@ -34,6 +34,15 @@ export const cos = unaryOp('cos', (dy, x) => neg(mul(dy, sin(x))));
 export const tanh = unaryOp('tanh', (dy, _x, y) => mul(dy, neg(mul(y, y)).add(1)));
 /** σ(x) = 1/(1 + e⁻ˣ); derivative y(1 − y). */
 export const sigmoid = unaryOp('sigmoid', (dy, _x, y) => mul(dy, mul(y, neg(y).add(1))));
+/**
+ * SiLU(x) = x·σ(x) (Elfwing et al. 2018; "swish"), one kernel each way; derivative
+ * σ(x)·(1 + x·(1 − σ(x))), written with ops when the backward is recorded (`createGraph`).
+ */
+export const silu = unaryOp('silu', (dy, x) => {
+  if (!isGradEnabled()) return wrap(x, x.backend.siluBackward(x, dy), x.shape);
+  const s = sigmoid(x);
+  return mul(dy, mul(s, add(mul(x, neg(s).add(1)), 1)));
+});
 /** max(x, 0); derivative 1 where x > 0, else 0 (PyTorch's choice at 0). */
 export const relu = unaryOp('relu', (dy, x) => mul(dy, gt(x, 0)));
 /** |x|; derivative sign(x) (0 at 0, as PyTorch). */

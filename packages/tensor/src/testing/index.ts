@@ -2,3 +2,4 @@
 export * from './gradcheck.ts';
 export * from './arbitraries.ts';
 export * from './properties.ts';
+export * from './fused.ts';

@@ -30,6 +30,11 @@ function continuedFraction(x: number): number {
   return 1 / f;
 }
 
+/** σ(v) = 1/(1 + e⁻ᵛ), written so that e^|v| is never formed (no overflow for large |v|). */
+function sigmoid(v: number): number {
+  return v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v));
+}
+
 export const unaryFns = {
   neg: (v) => -v,
   abs: Math.abs,
@@ -42,7 +47,8 @@ export const unaryFns = {
   sin: Math.sin,
   cos: Math.cos,
   tanh: Math.tanh,
-  sigmoid: (v) => (v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v))),
+  sigmoid,
+  silu: (v) => v * sigmoid(v),
   relu: (v) => (v > 0 ? v : 0),
   erf,
   floor: Math.floor,
@@ -84,7 +90,8 @@ function unaryLoop(code: UnaryCode, X: TypedArray, out: TypedArray): void {
     case 'cos': for (let i = 0; i < n; i++) out[i] = Math.cos(X[i]!); return;
     case 'tanh': for (let i = 0; i < n; i++) out[i] = Math.tanh(X[i]!); return;
     case 'relu': for (let i = 0; i < n; i++) { const v = X[i]!; out[i] = v > 0 ? v : 0; } return;
-    case 'sigmoid': for (let i = 0; i < n; i++) { const v = X[i]!; out[i] = v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v)); } return;
+    case 'sigmoid': for (let i = 0; i < n; i++) out[i] = sigmoid(X[i]!); return;
+    case 'silu': for (let i = 0; i < n; i++) { const v = X[i]!; out[i] = v * sigmoid(v); } return;
     case 'floor': for (let i = 0; i < n; i++) out[i] = Math.floor(X[i]!); return;
     case 'sign': for (let i = 0; i < n; i++) out[i] = unaryFns.sign(X[i]!); return;
     case 'erf': for (let i = 0; i < n; i++) out[i] = erf(X[i]!); return;
@@ -151,4 +158,14 @@ export function cast(x: View<TypedArray>, dtype: DType): TypedArray {
 
 export function fill(shape: Shape, dtype: DType, value: number): TypedArray {
   return alloc(dtype, sizeOf(shape)).fill(value);
+}
+
+/** dy · σ(x) · (1 + x · (1 − σ(x))), the derivative of x·σ(x), for same-shaped x and dy. */
+export function siluBackward(x: View<TypedArray>, dy: View<TypedArray>): TypedArray {
+  const X = x.buf, D = dy.buf, out = alloc(x.dtype, X.length);
+  for (let i = 0; i < X.length; i++) {
+    const v = X[i]!, s = sigmoid(v);
+    out[i] = D[i]! * s * (1 + v * (1 - s));
+  }
+  return out;
 }

@@ -9,7 +9,7 @@ import { ModuleBuilder } from './emit/module.ts';
 import { addGemmFunctions } from './gemm-kernel.ts';
 import type { GemmShape } from './gemm-kernel.ts';
 import { addPeakFunction } from './peak-kernel.ts';
-import { addUnaryFunctions, nativeUnaryCodes } from './unary-kernel.ts';
+import { addSiluBackwardFunction, addUnaryFunctions, nativeUnaryCodes } from './unary-kernel.ts';
 
 /** Command opcodes (0 ends a list). Arguments are those of the kernel named. */
 export const Op = {
@@ -19,6 +19,7 @@ export const Op = {
   im2col: 4, // conv_im2col(geometry, x, col)
   col2im: 5, // conv_col2im(geometry, col, x)
   peak: 6, // peak(trips, ptr): the ceiling probe, to run it on every thread at once
+  siluBackward: 7, // silu_backward(x, dy, dst, n)
   unary: 16, // unary_<code>(src, dst, n): opcode 16 + the code's index in `nativeUnaryCodes`
 } as const;
 
@@ -40,8 +41,10 @@ export function engineModuleBytes(shape: GemmShape, memory: { initial: number; m
   const conv = addConvFunctions(mod);
   const peak = addPeakFunction(mod);
   const unary = addUnaryFunctions(mod);
+  const siluBackward = addSiluBackwardFunction(mod);
   addRunFunction(mod, [
     ...nativeUnaryCodes.map((code, i) => ({ op: Op.unary + i, func: unary[code], argc: 3 })),
+    { op: Op.siluBackward, func: siluBackward, argc: 4 },
     { op: Op.peak, func: peak, argc: 2, returnsValue: true },
     { op: Op.im2col, func: conv.im2col, argc: 3 },
     { op: Op.col2im, func: conv.col2im, argc: 3 },

@@ -20,7 +20,7 @@ import type { ModuleBuilder } from './emit/module.ts';
 
 /** The codes with a generated kernel, in opcode order. */
 /** (neg and abs are pure memory traffic: the js loop, with no copies, is faster.) */
-export const nativeUnaryCodes = ['exp', 'sigmoid', 'relu', 'sqrt'] as const satisfies readonly UnaryCode[];
+export const nativeUnaryCodes = ['exp', 'sigmoid', 'silu', 'relu', 'sqrt'] as const satisfies readonly UnaryCode[];
 export type NativeUnaryCode = (typeof nativeUnaryCodes)[number];
 
 const splat = (v: number): [number, number, number, number] => [v, v, v, v];
@@ -46,6 +46,43 @@ function emitExp(c: Code, x: number, t: number, n: number): void {
   c.localGet(n).localGet(n).i32Const(1).i32x4ShrS().i32x4Sub().v128ConstI32(splat(127)).i32x4Add().i32Const(23).i32x4Shl().f32x4Mul();
 }
 
+/** Emit e⁻ˣ for the vector in local `x` (which it overwrites); the result is left on the stack. */
+function emitExpOfNegative(c: Code, x: number, t: number, n: number): void {
+  c.localGet(x).f32x4Neg().localSet(x);
+  emitExp(c, x, t, n);
+}
+
+/** Emit σ(x) = 1 / (1 + e⁻ˣ) (x ≪ 0: e⁻ˣ = ∞ gives 0; x ≫ 0 gives 1); overwrites `x`. */
+function emitSigmoid(c: Code, x: number, t: number, n: number): void {
+  c.v128ConstF32(splat(1)).v128ConstF32(splat(1));
+  emitExpOfNegative(c, x, t, n);
+  c.f32x4Add().f32x4Div();
+}
+
+/**
+ * silu_backward(x, dy, dst, n): dst = dy · s · (1 + x · (1 − s)) with s = σ(x), the derivative of
+ * SiLU applied to dy, n floats four lanes at a time (rounded up to whole vectors, as above).
+ */
+function siluBackwardBody(): Code {
+  const c = new Code([i32, i32, i32, i32]);
+  const [src, grad, dst, count] = [0, 1, 2, 3];
+  const i = c.local(i32), end = c.local(i32);
+  const x = c.local(v128), t = c.local(v128), n = c.local(v128), v = c.local(v128), s = c.local(v128);
+  c.localGet(count).i32Const(4).i32Mul().localSet(end);
+  c.while(() => c.localGet(i).localGet(end).i32LtS(), () => {
+    c.localGet(src).localGet(i).i32Add().v128Load().localTee(x).localSet(v);
+    emitSigmoid(c, x, t, n);
+    c.localSet(s);
+    c.localGet(dst).localGet(i).i32Add(); // store address, under the result
+    // dy · s · (1 + v · (1 − s))
+    c.localGet(grad).localGet(i).i32Add().v128Load().localGet(s).f32x4Mul();
+    c.v128ConstF32(splat(1)).localGet(s).f32x4Sub().localGet(v).f32x4Mul().v128ConstF32(splat(1)).f32x4Add();
+    c.f32x4Mul().v128Store();
+    c.localGet(i).i32Const(16).i32Add().localSet(i);
+  });
+  return c;
+}
+
 function unaryBody(code: NativeUnaryCode): Code {
   const c = new Code([i32, i32, i32]);
   const [src, dst, count] = [0, 1, 2];
@@ -60,10 +97,11 @@ function unaryBody(code: NativeUnaryCode): Code {
       case 'relu': c.v128ConstF32(splat(0)).localGet(x).f32x4Pmax(); break;
       case 'sqrt': c.localGet(x).f32x4Sqrt(); break;
       case 'exp': emitExp(c, x, t, n); break;
-      case 'sigmoid':
-        c.localGet(x).f32x4Neg().localSet(x);
-        c.v128ConstF32(splat(1)).v128ConstF32(splat(1));
-        emitExp(c, x, t, n);
+      case 'sigmoid': emitSigmoid(c, x, t, n); break;
+      // silu x = x / (1 + e⁻ˣ): x·σ(x) with one rounding fewer.
+      case 'silu':
+        c.localGet(x).v128ConstF32(splat(1));
+        emitExpOfNegative(c, x, t, n);
         c.f32x4Add().f32x4Div();
         break;
       default: { const never: never = code; throw new Error(`unary kernel: ${String(never)}`); }
@@ -73,6 +111,9 @@ function unaryBody(code: NativeUnaryCode): Code {
   });
   return c;
 }
+
+/** Declare `silu_backward`; returns its function index. */
+export const addSiluBackwardFunction = (mod: ModuleBuilder): number => mod.declare('silu_backward', siluBackwardBody());
 
 /** Declare `unary_<code>` for every native code; returns their function indices by code. */
 export function addUnaryFunctions(mod: ModuleBuilder): Record<NativeUnaryCode, number> {

@@ -56,6 +56,14 @@ describe('wasm kernels agree with js', () => {
       wasmKernels.dispose(b.w.buf);
     }), { seed: 11, numRuns: 40 });
   });
+  it('generated SIMD sigmoid, silu and silu backward: within 1e-6 of js, tails and odd lengths included', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 70 }), fc.constantFrom(1, 10, 100), fc.integer(), (n, scale, seed) => {
+      const x = random('float32', n, seed).map((v) => v * scale), dy = random('float32', n, seed + 1);
+      const view = (buf: TypedArray): View<TypedArray> => ({ buf, shape: [n], dtype: 'float32' });
+      for (const code of ['sigmoid', 'silu'] as const) assertSame(wasmKernels.unary(code, view(x)), [n], 'float32', jsKernels.unary(code, view(x)), 1e-6);
+      assertSame(wasmKernels.siluBackward(view(x), view(dy)), [n], 'float32', jsKernels.siluBackward(view(x), view(dy)), 1e-6);
+    }), { seed: 12, numRuns: 40 });
+  });
   it('batched matmul with broadcasting and transposes (float32 on the engine, float64 via js)', () => {
     const dims = fc.integer({ min: 1, max: 19 });
     fc.assert(fc.property(dims, dims, dims, fc.boolean(), fc.boolean(), broadcastableShapes(2, { maxDims: 2, maxSize: 3 }),

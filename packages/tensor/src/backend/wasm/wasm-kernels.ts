@@ -94,6 +94,17 @@ function unary(code: UnaryCode, x: View<WasmBuf>): WasmBuf {
   });
 }
 
+/** SiLU's derivative applied to dy, on the generated SIMD kernel split across the threads. */
+function siluBackward(x: View<WasmBuf>, dy: View<WasmBuf>): WasmBuf {
+  if (x.dtype !== 'float32') return jsKernels.siluBackward(x, dy);
+  const n = x.buf.length;
+  return staged([x.buf, dy.buf], n, (engine, [px, pdy], dst) => {
+    const parts = n < UNARY_PARALLEL_MIN ? 1 : engine.threads;
+    splitRange(n, parts, 16).forEach(([n0, n1], t) => engine.push(t, Op.siluBackward, [px! + 4 * n0, pdy! + 4 * n0, dst + 4 * n0, n1 - n0]));
+    engine.flush();
+  });
+}
+
 function convShape(xShape: Shape, wShape: Shape, yShape: Shape, p: Conv2dParams): ConvShape {
   const [N, C, H, W] = xShape as [number, number, number, number];
   const [O, , kH, kW] = wShape as [number, number, number, number];
@@ -108,6 +119,7 @@ export const wasmKernels: Kernels<WasmBuf> = {
   garbageCollected: true,
 
   unary,
+  siluBackward,
   binary: loops.binary,
   reduce: loops.reduce,
   strided: loops.strided,
