@@ -4,6 +4,7 @@
  *   npm run bench              3 interleaved rounds per case, ~2 s per side per round
  *   npm run bench -- --quick   1 round, ~0.5 s per side, U-Net cases 1 warm-up + 2 samples, no U-Net
  *                              gradient check, RSS after 1 step (about a minute and a half)
+ *   npm run bench -- --only U-Net   just the cases whose name contains the text (no RSS, nothing written)
  *
  * Prints a table (medians, interquartile spread, ratio = ours / peer, higher is better) and writes
  * bench/results/latest.json (an array of {case, ours, peer, unit, ratio}), latest-run.json (the
@@ -33,6 +34,8 @@ interface Row {
 }
 
 const quick = process.argv.includes('--quick');
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt >= 0 ? process.argv[onlyAt + 1] ?? '' : null;
 const rounds = quick ? 1 : 3;
 const maxTime = quick ? 0.5 : 2;
 
@@ -54,7 +57,7 @@ if (quick) console.log('check: the peer U-Net gradient check runs in the full ru
 else console.log(`check: the peer U-Net's tuned gradients agree with TF.js's own to ${(await checkPeerUNet()).toExponential(1)} (relative)`);
 console.log(`${rounds} round(s), ~${maxTime} s per side per round; spread = interquartile range of benchmark.js samples\n`);
 
-const cases = [...coreCases(), ...networkCases()];
+const cases = [...coreCases(), ...networkCases()].filter((c) => only === null || c.name.includes(only));
 const summaries: { case: string; unit: string; ours: Summary; peer: Summary | null; oursCores: number; peerCores: number | null }[] = [];
 const rows: Row[] = [];
 const fmt = (v: number): string => v.toFixed(v >= 100 ? 0 : v >= 10 ? 1 : v >= 1 ? 2 : 3);
@@ -97,6 +100,8 @@ if (mm && ceiling) {
   rows.push({ case: `matmul 1024 share of the ${ceiling.case.replace('SIMD ceiling, ', '')} SIMD ceiling`, ours: round(share), peer: null, unit: '%', ratio: null });
   console.log(`\nmatmul 1024 reaches ${share.toFixed(0)}% of the ${ceiling.case} (${fmt(ceiling.ours.median)} GFLOP/s, same run)`);
 }
+
+if (only !== null) process.exit(0); // a partial run neither measures memory nor overwrites the results
 
 // Peak RSS of the training step, each library in its own process (lower is better: ratio = peer / ours).
 const rssSteps = quick ? 1 : 4;
