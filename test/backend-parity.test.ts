@@ -174,6 +174,7 @@ for (const backend of others) {
         const x = randnF32([n, c, hw, hw + 1], g, 3), w = randnF32([c], g), b = randnF32([c], g);
         parity(backend, 'groupNorm', [x, w, b], (u, v, bb) => T.groupNorm(u!, groups, v, bb));
         parity(backend, 'groupNorm + silu', [x, w, b], (u, v, bb) => T.silu(T.groupNorm(u!, groups, v, bb)));
+        parity(backend, 'groupNormSilu', [x, w, b], (u, v, bb) => T.groupNormSilu(u!, groups, v, bb));
         parity(backend, 'layerNorm', [x, randnF32([hw + 1], g), randnF32([hw + 1], g)], (u, v, bb) => T.layerNorm(u!, [hw + 1], v, bb));
         const L = hw * 3, d = 2 * cg;
         const [q, k, v] = [0, 1, 2].map(() => randnF32([n, groups, L, d], g));

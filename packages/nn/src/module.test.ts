@@ -49,3 +49,25 @@ describe('Module', () => {
     assert.ok(net.train().namedModules().every(([, m]) => m.training));
   });
 });
+
+describe('Sequential', () => {
+  it('runs a GroupNorm followed by a SiLU as the fused op, with the same values and gradients as layer by layer', async () => {
+    const { GroupNorm } = await import('./layers/group-norm.ts');
+    const { randn, sum, mul } = await import('@diffusion-ts/tensor');
+    const g = new Generator(3);
+    const seq = new Sequential(new GroupNorm({ numGroups: 2, numChannels: 4 }), new SiLU(), new GroupNorm({ numGroups: 1, numChannels: 4 })).to('float64');
+    for (const p of seq.parameters()) p.assign(randn(p.shape, { dtype: 'float64', generator: g }));
+    const x = randn([2, 4, 3, 3], { dtype: 'float64', generator: g }), u = randn([2, 4, 3, 3], { dtype: 'float64', generator: g });
+    const run = (fused: boolean): number[][] => {
+      for (const p of seq.parameters()) p.grad = null;
+      let h = x;
+      if (fused) h = seq.forward(x);
+      else for (const m of seq) h = m.forward(h);
+      sum(mul(h, u)).backward();
+      return [[...h.dataSync()], ...seq.parameters().map((p) => [...p.grad!.dataSync()])];
+    };
+    assert.equal(new Sequential(seq.at(0), seq.at(1)).forward(x).node?.op, 'groupNormSilu');
+    const [fused, plain] = [run(true), run(false)];
+    fused.forEach((values, i) => values.forEach((v, j) => assert.ok(Math.abs(v - plain[i]![j]!) < 1e-12, `output ${i}[${j}]: ${v} vs ${plain[i]![j]}`)));
+  });
+});

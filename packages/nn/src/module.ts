@@ -175,16 +175,26 @@ export class ModuleList<M extends Module = Module> extends Module {
 /** A module that maps one tensor to one tensor. */
 export interface UnaryModule extends Module {
   forward(x: Tensor): Tensor;
+  /**
+   * When this module followed by `next` can run as one fused op (the same function, fewer
+   * passes), run both on x and return the result; else null. Sequential asks before each layer.
+   */
+  forwardFusedWith?(next: UnaryModule, x: Tensor): Tensor | null;
 }
 
-/** Modules applied in order (torch.nn.Sequential). */
+/** Modules applied in order (torch.nn.Sequential); a pair that fuses (`forwardFusedWith`) runs as one op. */
 export class Sequential extends ModuleList<UnaryModule> {
   constructor(...modules: UnaryModule[]) {
     super(modules);
   }
 
   forward(x: Tensor): Tensor {
-    for (const m of this) x = m.forward(x);
+    for (let i = 0; i < this.length; i++) {
+      const m = this[i]!, next = this[i + 1];
+      const fused = next === undefined ? null : m.forwardFusedWith?.(next, x) ?? null;
+      if (fused === null) x = m.forward(x);
+      else { x = fused; i++; }
+    }
     return x;
   }
 }

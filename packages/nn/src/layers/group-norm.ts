@@ -1,7 +1,8 @@
 /** torch.nn.GroupNorm (Wu & He 2018). */
-import { groupNorm, type Tensor } from '@diffusion-ts/tensor';
+import { groupNorm, groupNormSilu, type Tensor } from '@diffusion-ts/tensor';
 import { constant } from '../init.ts';
-import { Module, parameter } from '../module.ts';
+import { Module, parameter, type UnaryModule } from '../module.ts';
+import { SiLU } from './silu.ts';
 
 export interface GroupNormOptions {
   numGroups: number;
@@ -38,6 +39,16 @@ export class GroupNorm extends Module {
   /** x: [B, C, …] → same shape */
   forward(x: Tensor): Tensor {
     return groupNorm(x, this.numGroups, this.weight, this.bias, this.eps);
+  }
+
+  /** SiLU(this(x)) as the one fused op `groupNormSilu`: the U-Net's normalisation → SiLU pairs. */
+  forwardSilu(x: Tensor): Tensor {
+    return groupNormSilu(x, this.numGroups, this.weight, this.bias, this.eps);
+  }
+
+  /** Followed by a SiLU, both run as `forwardSilu`. */
+  forwardFusedWith(next: UnaryModule, x: Tensor): Tensor | null {
+    return next instanceof SiLU ? this.forwardSilu(x) : null;
   }
 
   override extraRepr(): string {

@@ -103,20 +103,20 @@ export class ResBlock extends TimestepBlock {
 
   /** x: [B, channels, H, W], emb: [B, E] → [B, outChannels, H', W'] (H' = 2H up, H/2 down, else H) */
   forward(x: Tensor, emb: Tensor): Tensor {
-    const [norm, act, conv] = [this.inLayers.at(0), this.inLayers.at(1), this.inLayers.at(2)];
-    let h = act.forward(norm.forward(x));
+    const [norm, conv] = [this.inLayers.at(0) as GroupNorm, this.inLayers.at(2)];
+    let h = norm.forwardSilu(x);                                           // GroupNorm → SiLU, fused
     if (this.hUpd !== null && this.xUpd !== null) {
       h = this.hUpd.forward(h);
       x = this.xUpd.forward(x);
     }
     h = conv.forward(h);                                                   // [B, out, H', W']
     const embOut = this.embLayers.forward(emb).unsqueeze(-1).unsqueeze(-1); // [B, out or 2·out, 1, 1]
-    const [outNorm, ...outRest] = this.outLayers;
+    const [outNorm, act, ...outRest] = this.outLayers as unknown as [GroupNorm, UnaryModule, ...UnaryModule[]];
     if (this.useScaleShiftNorm) {
       const [scale, shift] = embOut.chunk(2, 1);
-      h = outNorm!.forward(h).mul(scale!.add(1)).add(shift!);
+      h = act.forward(outNorm.forward(h).mul(scale!.add(1)).add(shift!));
     } else {
-      h = outNorm!.forward(h.add(embOut));
+      h = outNorm.forwardSilu(h.add(embOut));                              // GroupNorm → SiLU, fused
     }
     for (const m of outRest) h = m.forward(h);
     return (this.skipConnection === null ? x : this.skipConnection.forward(x)).add(h);

@@ -98,11 +98,12 @@ export interface Kernels<B = unknown> {
 
   /**
    * Group norm of float x [N, C, …] in `groups` groups (C divisible by it): per (sample, group)
-   * μ and biased σ², then y = (x − μ)·(σ² + eps)^−½ · weight[c] + bias[c] (null weight = 1, bias = 0).
+   * μ and biased σ², then y = (x − μ)·(σ² + eps)^−½ · weight[c] + bias[c] (null weight = 1, bias = 0),
+   * and, with `silu`, SiLU(y) in the same pass.
    */
-  groupNorm(x: View<B>, weight: View<B> | null, bias: View<B> | null, groups: number, eps: number): B;
+  groupNorm(x: View<B>, weight: View<B> | null, bias: View<B> | null, groups: number, eps: number, silu: boolean): B;
   /** ∂L/∂x, ∂L/∂weight, ∂L/∂bias (the last two [C]) of `groupNorm` given dy; μ and σ² recomputed from x. */
-  groupNormBackward(dy: View<B>, x: View<B>, weight: View<B> | null, groups: number, eps: number): [B, B, B];
+  groupNormBackward(dy: View<B>, x: View<B>, weight: View<B> | null, bias: View<B> | null, groups: number, eps: number, silu: boolean): [B, B, B];
 
   /** ∂L/∂x of SiLU from x and dy: dy · σ(x) · (1 + x · (1 − σ(x))). */
   siluBackward(x: View<B>, dy: View<B>): B;

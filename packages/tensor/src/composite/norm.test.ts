@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { add, groupNorm, layerNorm, mean, mul, reshape, rsqrt, sub, sum, variance, Generator, type Tensor } from '../index.ts';
+import { add, groupNorm, groupNormSilu, layerNorm, mean, mul, reshape, rsqrt, silu, sub, sum, variance, Generator, type Tensor } from '../index.ts';
 import { check, expectOpError, expectSameAsComposed, gradcheck, leaf, seedArb, shapeArb } from '../testing/index.ts';
 
 const assertClose = (actual: ArrayLike<number>, expected: ArrayLike<number>, atol: number, rtol = 0): void => {
@@ -72,6 +72,24 @@ describe('norm', () => {
       const inputs = [x, ...(w ? [w] : []), ...(b ? [b] : [])];
       const split = (f: (x: Tensor, groups: number, w: Tensor | null, b: Tensor | null, eps: number) => Tensor) => (...ts: Tensor[]) => f(ts[0]!, groups, w ? ts[1]! : null, b ? ts.at(-1)! : null, eps);
       expectSameAsComposed(split(groupNorm), split(composedGroupNorm), inputs, g, 1e-12);
+    });
+  });
+
+  it('groupNormSilu (the fused op) matches silu(groupNorm(x)): values, gradients and second derivatives', () => {
+    check(fc.tuple(groupNormArb, seedArb), ([{ n, groups, perGroup, spatial, affine, withBias, eps }, seed]) => {
+      const g = new Generator(seed), c = groups * perGroup;
+      const x = leaf([n, c, ...spatial], g, 3), w = affine ? leaf([c], g) : null, b = withBias ? leaf([c], g) : null;
+      const inputs = [x, ...(w ? [w] : []), ...(b ? [b] : [])];
+      const split = (f: (x: Tensor, groups: number, w: Tensor | null, b: Tensor | null, eps: number) => Tensor) => (...ts: Tensor[]) => f(ts[0]!, groups, w ? ts[1]! : null, b ? ts.at(-1)! : null, eps);
+      expectSameAsComposed(split(groupNormSilu), split((...a) => silu(composedGroupNorm(...a))), inputs, g, 1e-12);
+    });
+  });
+
+  it('gradient: groupNormSilu (affine, random groups)', () => {
+    check(fc.tuple(groupNormArb, seedArb), ([{ n, groups, perGroup, spatial, affine, withBias, eps }, seed]) => {
+      const g = new Generator(seed), c = groups * perGroup;
+      const inputs = [leaf([n, c, ...spatial], g), ...(affine ? [leaf([c], g)] : []), ...(withBias ? [leaf([c], g)] : [])];
+      gradcheck((x, ...rest) => groupNormSilu(x!, groups, affine ? rest[0] : null, withBias ? rest.at(-1) : null, eps), inputs, { generator: g });
     });
   });
 

@@ -2,6 +2,8 @@
  * Group norm in one kernel each way. A (sample, group) block of x [N, C, …] is contiguous: its
  * C/groups channels × S positions. Per block, μ and the biased σ² in float64 (two passes, so no
  * cancellation), rstd = (σ² + eps)^−½ and x̂ = (x − μ)·rstd; the forward writes x̂·w_c + b_c.
+ * With `silu` the output is SiLU(x̂·w_c + b_c) instead (the normalisation → SiLU pair of a U-Net
+ * block, fused), and dy below stands for ∂L/∂y = dy · SiLU'(y) at the pre-activation y.
  * The backward with g = dy·w_c (Wu & He 2018, as PyTorch computes it):
  *   ∂x = rstd · (g − mean(g) − x̂ · mean(g · x̂))     (means over the block)
  *   ∂w_c = Σ dy · x̂,   ∂b_c = Σ dy                    (sums over samples and positions)
@@ -25,30 +27,44 @@ function moments(X: TypedArray, o: number, size: number, eps: number): [number, 
   return [mu, 1 / Math.sqrt(sq / size + eps)];
 }
 
-export function groupNorm(x: View<TypedArray>, weight: View<TypedArray> | null, bias: View<TypedArray> | null, groups: number, eps: number): TypedArray {
+/** σ(v) = 1/(1 + e⁻ᵛ). */
+const sigmoid = (v: number): number => (v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v)));
+
+export function groupNorm(x: View<TypedArray>, weight: View<TypedArray> | null, bias: View<TypedArray> | null, groups: number, eps: number, silu: boolean): TypedArray {
   const { blocks, size, perGroup, s } = geometry(x.shape, groups);
   const X = x.buf, Wt = weight?.buf, Bs = bias?.buf, out = alloc(x.dtype, X.length);
   for (let blk = 0; blk < blocks; blk++) {
     const o = blk * size, [mu, rstd] = moments(X, o, size, eps), c0 = (blk % groups) * perGroup;
     for (let ci = 0; ci < perGroup; ci++) {
       const c = c0 + ci, w = Wt === undefined ? 1 : Wt[c]!, b = Bs === undefined ? 0 : Bs[c]!, r = o + ci * s;
-      for (let j = r; j < r + s; j++) out[j] = (X[j]! - mu) * rstd * w + b;
+      for (let j = r; j < r + s; j++) {
+        const y = (X[j]! - mu) * rstd * w + b;
+        out[j] = silu ? y * sigmoid(y) : y;
+      }
     }
   }
   return out;
 }
 
-export function groupNormBackward(dy: View<TypedArray>, x: View<TypedArray>, weight: View<TypedArray> | null, groups: number, eps: number): [TypedArray, TypedArray, TypedArray] {
+export function groupNormBackward(dy: View<TypedArray>, x: View<TypedArray>, weight: View<TypedArray> | null, bias: View<TypedArray> | null, groups: number, eps: number, silu: boolean): [TypedArray, TypedArray, TypedArray] {
   const { blocks, size, perGroup, s, c } = geometry(x.shape, groups);
-  const X = x.buf, D = dy.buf, Wt = weight?.buf, dx = alloc(x.dtype, X.length);
+  const X = x.buf, D = dy.buf, Wt = weight?.buf, Bs = bias?.buf, dx = alloc(x.dtype, X.length);
   const dw = new Float64Array(c), db = new Float64Array(c);
+  const g = new Float64Array(size); // ∂L/∂y of one block, y the normalised output before the activation
   for (let blk = 0; blk < blocks; blk++) {
     const o = blk * size, [mu, rstd] = moments(X, o, size, eps), c0 = (blk % groups) * perGroup;
     let sumG = 0, sumGxhat = 0;
     for (let ci = 0; ci < perGroup; ci++) {
-      const ch = c0 + ci, w = Wt === undefined ? 1 : Wt[ch]!, r = o + ci * s;
+      const ch = c0 + ci, w = Wt === undefined ? 1 : Wt[ch]!, b = Bs === undefined ? 0 : Bs[ch]!, r = o + ci * s;
       let sumDy = 0, sumDyXhat = 0;
-      for (let j = r; j < r + s; j++) { const d = D[j]!, xhat = (X[j]! - mu) * rstd; sumDy += d; sumDyXhat += d * xhat; }
+      for (let j = r; j < r + s; j++) {
+        const xhat = (X[j]! - mu) * rstd;
+        let d = D[j]!;
+        if (silu) { const y = xhat * w + b, sg = sigmoid(y); d *= sg * (1 + y * (1 - sg)); }
+        g[j - o] = d;
+        sumDy += d;
+        sumDyXhat += d * xhat;
+      }
       dw[ch]! += sumDyXhat;
       db[ch]! += sumDy;
       sumG += w * sumDy;
@@ -57,7 +73,7 @@ export function groupNormBackward(dy: View<TypedArray>, x: View<TypedArray>, wei
     const meanG = sumG / size, meanGxhat = sumGxhat / size;
     for (let ci = 0; ci < perGroup; ci++) {
       const w = Wt === undefined ? 1 : Wt[c0 + ci]!, r = o + ci * s;
-      for (let j = r; j < r + s; j++) dx[j] = rstd * (D[j]! * w - meanG - (X[j]! - mu) * rstd * meanGxhat);
+      for (let j = r; j < r + s; j++) dx[j] = rstd * (g[j - o]! * w - meanG - (X[j]! - mu) * rstd * meanGxhat);
     }
   }
   const dWeight = alloc(x.dtype, c), dBias = alloc(x.dtype, c);

@@ -8,7 +8,9 @@ import { addConvFunctions } from './conv-kernel.ts';
 import { ModuleBuilder } from './emit/module.ts';
 import { addGemmFunctions } from './gemm-kernel.ts';
 import type { GemmShape } from './gemm-kernel.ts';
+import { addGroupNormFunctions } from './group-norm-kernel.ts';
 import { addPeakFunction } from './peak-kernel.ts';
+import { addSoftmaxFunction } from './softmax-kernel.ts';
 import { addSiluBackwardFunction, addUnaryFunctions, nativeUnaryCodes } from './unary-kernel.ts';
 
 /** Command opcodes (0 ends a list). Arguments are those of the kernel named. */
@@ -20,6 +22,9 @@ export const Op = {
   col2im: 5, // conv_col2im(geometry, col, x)
   peak: 6, // peak(trips, ptr): the ceiling probe, to run it on every thread at once
   siluBackward: 7, // silu_backward(x, dy, dst, n)
+  softmax: 8, // softmax_rows(src, dst, rows, n)
+  groupNorm: 9, // group_norm(x, w, b, dst, b0, b1, perGroup, S, groups, epsBits, silu)
+  groupNormBackward: 10, // group_norm_backward(x, w, b, dy, dst, sums, b0, b1, perGroup, S, groups, epsBits, silu)
   unary: 16, // unary_<code>(src, dst, n): opcode 16 + the code's index in `nativeUnaryCodes`
 } as const;
 
@@ -42,9 +47,14 @@ export function engineModuleBytes(shape: GemmShape, memory: { initial: number; m
   const peak = addPeakFunction(mod);
   const unary = addUnaryFunctions(mod);
   const siluBackward = addSiluBackwardFunction(mod);
+  const softmax = addSoftmaxFunction(mod);
+  const groupNorm = addGroupNormFunctions(mod);
   addRunFunction(mod, [
     ...nativeUnaryCodes.map((code, i) => ({ op: Op.unary + i, func: unary[code], argc: 3 })),
     { op: Op.siluBackward, func: siluBackward, argc: 4 },
+    { op: Op.softmax, func: softmax, argc: 4 },
+    { op: Op.groupNorm, func: groupNorm.forward, argc: 11 },
+    { op: Op.groupNormBackward, func: groupNorm.backward, argc: 13 },
     { op: Op.peak, func: peak, argc: 2, returnsValue: true },
     { op: Op.im2col, func: conv.im2col, argc: 3 },
     { op: Op.col2im, func: conv.col2im, argc: 3 },

@@ -26,7 +26,7 @@ export type NativeUnaryCode = (typeof nativeUnaryCodes)[number];
 const splat = (v: number): [number, number, number, number] => [v, v, v, v];
 
 /** Emit, for the vector in local `x`, its exp; the result is left on the stack. Uses `t`, `n` scratch locals. */
-function emitExp(c: Code, x: number, t: number, n: number): void {
+export function emitExp(c: Code, x: number, t: number, n: number): void {
   // x clamped to [−104, 89] (outside it exp is 0 or ∞ in f32 anyway); NaN passes through min/max.
   c.localGet(x).v128ConstF32(splat(89)).f32x4Min().v128ConstF32(splat(-104)).f32x4Max().localSet(x);
   // n = round(x · log₂e)

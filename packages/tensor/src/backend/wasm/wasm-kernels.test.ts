@@ -64,6 +64,29 @@ describe('wasm kernels agree with js', () => {
       assertSame(wasmKernels.siluBackward(view(x), view(dy)), [n], 'float32', jsKernels.siluBackward(view(x), view(dy)), 1e-6);
     }), { seed: 12, numRuns: 40 });
   });
+  it('generated SIMD softmax over rows (lengths a multiple of 4; others via js): within 1e-6 of js, −∞, ∞ and NaN rows included', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 40 }), fc.constantFrom(1, 30), fc.integer(), (rows, n, scale, seed) => {
+      const x = random('float32', rows * n, seed).map((v) => v * scale);
+      const special = [-Infinity, Infinity, NaN];
+      if (rows > 1) x.fill(-Infinity, 0, n);                      // an all −∞ row
+      if (rows > 2) x[n + (seed >>> 0) % n] = special[(seed >>> 0) % 3]!; // one special entry in the next row
+      const view: View<TypedArray> = { buf: x, shape: [rows, n], dtype: 'float32' };
+      assertSame(wasmKernels.softmax(view, 1), [rows, n], 'float32', jsKernels.softmax(view, 1), 1e-6);
+    }), { seed: 13, numRuns: 60 });
+  });
+  it('generated SIMD group norm (± SiLU) and its backward: within 1e-5 of js, with and without weight and bias', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 24 }),
+      fc.boolean(), fc.boolean(), fc.boolean(), fc.integer(), (n, groups, perGroup, s, affine, silu, shifted, seed) => {
+        const c = groups * perGroup, shape = [n, c, s];
+        const x = random('float32', n * c * s, seed).map((v) => (shifted ? 20 + 3 * v : v)), dy = random('float32', n * c * s, seed + 1);
+        const view = (buf: TypedArray, sh: Shape = shape): View<TypedArray> => ({ buf, shape: sh, dtype: 'float32' });
+        const w = affine ? view(random('float32', c, seed + 2), [c]) : null, b = affine ? view(random('float32', c, seed + 3), [c]) : null;
+        assertSame(wasmKernels.groupNorm(view(x), w, b, groups, 1e-5, silu), shape, 'float32', jsKernels.groupNorm(view(x), w, b, groups, 1e-5, silu), 1e-5);
+        const got = wasmKernels.groupNormBackward(view(dy), view(x), w, b, groups, 1e-5, silu);
+        const want = jsKernels.groupNormBackward(view(dy), view(x), w, b, groups, 1e-5, silu);
+        [shape, [c], [c]].forEach((sh, i) => assertSame(got[i]!, sh, 'float32', want[i]!, 1e-5 * (i === 0 ? 1 : s * n)));
+      }), { seed: 14, numRuns: 60 });
+  });
   it('batched matmul with broadcasting and transposes (float32 on the engine, float64 via js)', () => {
     const dims = fc.integer({ min: 1, max: 19 });
     fc.assert(fc.property(dims, dims, dims, fc.boolean(), fc.boolean(), broadcastableShapes(2, { maxDims: 2, maxSize: 3 }),

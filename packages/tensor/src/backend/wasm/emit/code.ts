@@ -6,7 +6,7 @@
  *   c.loop(() => { …; c.localGet(i).i32Const(n).i32LtU().brIf(0); });
  */
 
-import { f32Bytes, sleb128, uleb128 } from './encoding.ts';
+import { f32Bytes, f64Bytes, sleb128, uleb128 } from './encoding.ts';
 
 /** Value types (§5.3.1). */
 export const i32 = 0x7f, i64 = 0x7e, f32 = 0x7d, f64 = 0x7c, v128 = 0x7b;
@@ -111,6 +111,7 @@ export class Code {
   i32Store(offset = 0): this { return this.mem([0x36], offset, 2); }
   i64Store(offset = 0): this { return this.mem([0x37], offset, 3); }
   f32Store(offset = 0): this { return this.mem([0x38], offset, 2); }
+  f64Store(offset = 0): this { return this.mem([0x39], offset, 3); }
   /** `memory.copy` (bulk memory): [dst, src, bytes] → []. */
   memoryCopy(): this { return this.op(MISC, ...uleb128(10), 0x00, 0x00); }
   /** `memory.fill` (bulk memory): [dst, byte, bytes] → []. */
@@ -131,10 +132,24 @@ export class Code {
   i32Add(): this { return this.op(0x6a); }
   i32Sub(): this { return this.op(0x6b); }
   i32Mul(): this { return this.op(0x6c); }
+  i32RemS(): this { return this.op(0x6f); }
   i32And(): this { return this.op(0x71); }
   i32Shl(): this { return this.op(0x74); }
+  f64Const(v: number): this { return this.op(0x44, ...f64Bytes(v)); }
+  f32Lt(): this { return this.op(0x5d); }
+  f32Abs(): this { return this.op(0x8b); }
   f32Add(): this { return this.op(0x92); }
   f32Mul(): this { return this.op(0x94); }
+  f32Div(): this { return this.op(0x95); }
+  f32Max(): this { return this.op(0x97); }
+  f64Sqrt(): this { return this.op(0x9f); }
+  f64Add(): this { return this.op(0xa0); }
+  f64Mul(): this { return this.op(0xa2); }
+  f64Div(): this { return this.op(0xa3); }
+  f32DemoteF64(): this { return this.op(0xb6); }
+  f64ConvertI32S(): this { return this.op(0xb7); }
+  f64PromoteF32(): this { return this.op(0xbb); }
+  f32ReinterpretI32(): this { return this.op(0xbe); }
 
   // ── SIMD-128 (§5.4.8): 0xFD, then the sub-opcode ────────────────────────────────────
   v128Load(offset = 0): this { return this.mem([SIMD, ...uleb128(0x00)], offset, 4); }
@@ -150,6 +165,10 @@ export class Code {
     return this.simd(0x0d, ...lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]));
   }
   f32x4Splat(): this { return this.simd(0x13); }
+  f64x2ExtractLane(lane: number): this { return this.simd(0x21, lane); }
+  /** The two low f32 lanes widened to f64. */
+  f64x2PromoteLowF32x4(): this { return this.simd(0x5f); }
+  f64x2Add(): this { return this.simd(0xf0); }
   f32x4ExtractLane(lane: number): this { return this.simd(0x1f, lane); }
   f32x4Add(): this { return this.simd(0xe4); }
   f32x4Sub(): this { return this.simd(0xe5); }

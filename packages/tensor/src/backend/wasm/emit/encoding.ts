@@ -37,6 +37,11 @@ export function f32Bytes(value: number): number[] {
   return [...new Uint8Array(new Float32Array([value]).buffer)];
 }
 
+/** A 64-bit float, little-endian. */
+export function f64Bytes(value: number): number[] {
+  return [...new Uint8Array(new Float64Array([value]).buffer)];
+}
+
 /** A name: its UTF-8 length, then its UTF-8 bytes. */
 export function name(text: string): number[] {
   const utf8 = [...new TextEncoder().encode(text)];
