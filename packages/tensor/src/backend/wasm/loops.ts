@@ -136,6 +136,17 @@ export function strided(x: View<TypedArray>, outShape: Shape, strides: readonly 
   const n = c.shape[c.shape.length - 1]!, ls = c.strides[0]!.pop()!;
   c.strides[1]!.pop();
   const X = x.buf;
+  if (n < 8 && c.shape.length >= 2) {
+    // Short rows (a nearest upsample's expand has rows of 2): walk the last two dims in one callback.
+    const m = c.shape[c.shape.length - 2]!, sm = c.strides[0]!.pop()!, om = c.strides[1]!.pop()!;
+    forEachRow(c.shape.slice(0, -1), c.strides, ([is, o]) => {
+      for (let a = 0; a < m; a++) {
+        const i0 = offset + is! + a * sm, o0 = o! + a * om;
+        for (let j = 0; j < n; j++) out[o0 + j] = X[i0 + j * ls]!;
+      }
+    });
+    return out;
+  }
   forEachRow(c.shape, c.strides, ([is, o]) => {
     const i0 = offset + is!, o0 = o!;
     if (ls === 1) out.set(X.subarray(i0, i0 + n), o0);
