@@ -65,23 +65,15 @@ function composedGroupNorm(x: Tensor, groups: number, weight: Tensor | null, bia
 }
 
 describe('norm', () => {
-  it('groupNorm (the fused op) matches its composed form: values, gradients and second derivatives', () => {
+  it('groupNorm and groupNormSilu (fused ops) match their composed forms: values, gradients and second derivatives', () => {
+    type Norm = (x: Tensor, groups: number, w: Tensor | null, b: Tensor | null, eps: number) => Tensor;
+    const pairs: [Norm, Norm][] = [[groupNorm, composedGroupNorm], [groupNormSilu, (...a) => silu(composedGroupNorm(...a))]];
     check(fc.tuple(groupNormArb, seedArb), ([{ n, groups, perGroup, spatial, affine, withBias, eps }, seed]) => {
       const g = new Generator(seed), c = groups * perGroup;
       const x = leaf([n, c, ...spatial], g, 3), w = affine ? leaf([c], g) : null, b = withBias ? leaf([c], g) : null;
       const inputs = [x, ...(w ? [w] : []), ...(b ? [b] : [])];
-      const split = (f: (x: Tensor, groups: number, w: Tensor | null, b: Tensor | null, eps: number) => Tensor) => (...ts: Tensor[]) => f(ts[0]!, groups, w ? ts[1]! : null, b ? ts.at(-1)! : null, eps);
-      expectSameAsComposed(split(groupNorm), split(composedGroupNorm), inputs, g, 1e-12);
-    });
-  });
-
-  it('groupNormSilu (the fused op) matches silu(groupNorm(x)): values, gradients and second derivatives', () => {
-    check(fc.tuple(groupNormArb, seedArb), ([{ n, groups, perGroup, spatial, affine, withBias, eps }, seed]) => {
-      const g = new Generator(seed), c = groups * perGroup;
-      const x = leaf([n, c, ...spatial], g, 3), w = affine ? leaf([c], g) : null, b = withBias ? leaf([c], g) : null;
-      const inputs = [x, ...(w ? [w] : []), ...(b ? [b] : [])];
-      const split = (f: (x: Tensor, groups: number, w: Tensor | null, b: Tensor | null, eps: number) => Tensor) => (...ts: Tensor[]) => f(ts[0]!, groups, w ? ts[1]! : null, b ? ts.at(-1)! : null, eps);
-      expectSameAsComposed(split(groupNormSilu), split((...a) => silu(composedGroupNorm(...a))), inputs, g, 1e-12);
+      const split = (f: Norm) => (...ts: Tensor[]) => f(ts[0]!, groups, w ? ts[1]! : null, b ? ts.at(-1)! : null, eps);
+      for (const [fused, composed] of pairs) expectSameAsComposed(split(fused), split(composed), inputs, g, 1e-12);
     });
   });
 
