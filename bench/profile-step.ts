@@ -1,11 +1,11 @@
 /**
  * `tsx bench/profile-step.ts [steps]`: where the bench U-Net's training step spends its time on
- * `wasm`, by kernel and phase (forward, backward, optimizer), timed around every kernel call.
+ * `wasm`, by kernel and phase (forward, backward, optimizer), timed around every kernel call, and
+ * how many minor page faults (fresh memory) a step takes.
  */
 import { wasmKernels } from '../packages/tensor/src/backend/wasm/wasm-kernels.ts';
-import { Generator, mean, randn, setBackend, square, sub, tensor } from '../packages/tensor/src/index.ts';
-import { Adam, UNet } from '../packages/nn/src/index.ts';
-import { unetConfig } from './unet.ts';
+import type { Tensor } from '../packages/tensor/src/index.ts';
+import { ourUNet } from './unet.ts';
 
 const K = wasmKernels as unknown as Record<string, unknown>;
 const stats = new Map<string, { n: number; ms: number }>();
@@ -24,12 +24,7 @@ for (const key of Object.keys(K)) {
     return r;
   };
 }
-setBackend('wasm');
-const g = new Generator(0);
-const model = new UNet(unetConfig, { generator: g });
-const opt = new Adam(model.parameters(), { lr: 2e-4 });
-const x = randn([8, 3, 32, 32], { generator: g }), target = randn([8, 3, 32, 32], { generator: g });
-const t = tensor(Array.from({ length: 8 }, (_, i) => (37 * i + 11) % 1000));
+const u = ourUNet('wasm');
 const phases = new Map<string, number>();
 const timed = (name: string, fn: () => void, record: boolean) => {
   if (record) phase = name;
@@ -39,19 +34,19 @@ const timed = (name: string, fn: () => void, record: boolean) => {
   phase = '';
 };
 const step = (record: boolean) => {
-  opt.zeroGrad();
-  let loss = x;
-  timed('fwd', () => { loss = mean(square(sub(model.forward(x, t), target))); }, record);
-  timed('bwd', () => loss.backward(), record);
-  timed('opt', () => opt.step(), record);
-  loss.item();
+  u.optimizer.zeroGrad();
+  let loss: Tensor | null = null;
+  timed('fwd', () => { loss = u.loss(); }, record);
+  timed('bwd', () => loss!.backward(), record);
+  timed('opt', () => u.optimizer.step(), record);
+  loss!.item();
 };
 step(false); step(false);
 const steps = Number(process.argv[2] ?? 4);
-const t0 = performance.now();
+const t0 = performance.now(), faults0 = process.resourceUsage().minorPageFault;
 for (let i = 0; i < steps; i++) step(true);
-const total = (performance.now() - t0) / steps;
-console.log(`step ${total.toFixed(1)} ms: ${[...phases].map(([k, v]) => `${k} ${(v / steps).toFixed(1)}`).join(', ')}`);
+const total = (performance.now() - t0) / steps, faults = (process.resourceUsage().minorPageFault - faults0) / steps;
+console.log(`step ${total.toFixed(1)} ms: ${[...phases].map(([k, v]) => `${k} ${(v / steps).toFixed(1)}`).join(', ')}; ${faults.toFixed(0)} minor page faults per step`);
 const rows = [...stats].sort((a, b) => b[1].ms - a[1].ms);
 const kern = rows.reduce((s, [, v]) => s + v.ms / steps, 0);
 console.log(`in kernels ${kern.toFixed(1)} ms`);

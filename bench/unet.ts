@@ -17,6 +17,9 @@ export const UNET_PARAMETERS = 1_624_323;
 
 export interface OurUNet {
   readonly model: UNet;
+  readonly optimizer: Adam;
+  /** The training step's forward pass: MSE of the model's output against the target noise. */
+  loss(): Tensor;
   readonly parameters: number;
   /** One step: forward, MSE against the target noise, backward, Adam. Returns the loss. */
   trainStep(): number;
@@ -39,14 +42,15 @@ export function ourUNet(backend: BackendName, { batch = 8, sampleBatch = 16, see
     const t = tensor(Array.from({ length: batch }, (_, i) => (37 * i + 11) % 1000));
     const xs = randn([sampleBatch, 3, 32, 32], { generator: g });
     const ts = tensor(Array.from({ length: sampleBatch }, (_, i) => (53 * i + 7) % 1000));
+    const loss = (): Tensor => mean(square(sub(model.forward(x, t), target)));
     return {
-      model, parameters,
+      model, parameters, optimizer: opt, loss,
       trainStep() {
         opt.zeroGrad();
-        const loss = mean(square(sub(model.forward(x, t), target)));
-        loss.backward();
+        const l = loss();
+        l.backward();
         opt.step();
-        return loss.item();
+        return l.item();
       },
       evaluate() {
         noGrad(() => model.forward(xs, ts)).dispose();
@@ -66,5 +70,4 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const loss = u.trainStep();
     console.log(`step ${i}: ${(performance.now() - t0).toFixed(0)} ms, loss ${loss.toFixed(4)}`);
   }
-  void (null as unknown as Tensor);
 }

@@ -31,7 +31,7 @@ function continuedFraction(x: number): number {
 }
 
 /** σ(v) = 1/(1 + e⁻ᵛ), written so that e^|v| is never formed (no overflow for large |v|). */
-function sigmoid(v: number): number {
+export function sigmoid(v: number): number {
   return v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v));
 }
 

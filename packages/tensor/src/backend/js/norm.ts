@@ -9,6 +9,7 @@
  *   ∂w_c = Σ dy · x̂,   ∂b_c = Σ dy                    (sums over samples and positions)
  */
 import type { TypedArray, View } from '../kernels.ts';
+import { sigmoid } from './elementwise.ts';
 import { alloc } from './util.ts';
 
 /** Blocks, block length, channels per group and positions per channel of x [N, C, …]. */
@@ -26,9 +27,6 @@ function moments(X: TypedArray, o: number, size: number, eps: number): [number, 
   for (let j = 0; j < size; j++) { const d = X[o + j]! - mu; sq += d * d; }
   return [mu, 1 / Math.sqrt(sq / size + eps)];
 }
-
-/** σ(v) = 1/(1 + e⁻ᵛ). */
-const sigmoid = (v: number): number => (v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v)));
 
 export function groupNorm(x: View<TypedArray>, weight: View<TypedArray> | null, bias: View<TypedArray> | null, groups: number, eps: number, silu: boolean): TypedArray {
   const { blocks, size, perGroup, s } = geometry(x.shape, groups);
