@@ -13,7 +13,8 @@
  * - `edmHalflife({ batchSize })`: EDM's half-life in images with ramp-up (Karras et al. 2022;
  *   NVlabs/edm `training/training_loop.py`: ema_halflife_kimg = 500, ema_rampup_ratio = 0.05).
  */
-import { noGrad, type Tensor } from '@diffusion-ts/tensor';
+import { noGrad, Tensor } from '@diffusion-ts/tensor';
+import { excerpt, keyList, problemList } from './bounded-text.ts';
 import type { Module } from './module.ts';
 
 /** β for the update that follows `numUpdates` earlier updates (0 for the first). */
@@ -137,18 +138,20 @@ export class EMA {
     if (dict === null || typeof dict !== 'object' || dict.shadow === null || typeof dict.shadow !== 'object') {
       throw new EmaError('EMA.loadStateDict: state dict must be { shadow, numUpdates }');
     }
-    if (!Number.isSafeInteger(dict.numUpdates) || dict.numUpdates < 0) problems.push(`numUpdates must be a non-negative integer, got ${String(dict.numUpdates)}`);
+    if (!Number.isSafeInteger(dict.numUpdates) || dict.numUpdates < 0) problems.push(`numUpdates must be a non-negative integer, got ${excerpt(dict.numUpdates)}`);
     const missing = Object.keys(this.shadow).filter((k) => !Object.hasOwn(dict.shadow, k));
     const unexpected = Object.keys(dict.shadow).filter((k) => !Object.hasOwn(this.shadow, k));
-    if (missing.length > 0) problems.push(`missing keys: ${missing.join(', ')}`);
-    if (unexpected.length > 0) problems.push(`unexpected keys: ${unexpected.join(', ')}`);
+    if (missing.length > 0) problems.push(`missing keys: ${keyList(missing)}`);
+    if (unexpected.length > 0) problems.push(`unexpected keys: ${keyList(unexpected)}`);
     for (const [k, own] of Object.entries(this.shadow)) {
-      const t = dict.shadow[k];
-      if (t !== undefined && (t.shape.join() !== own.shape.join() || t.dtype !== own.dtype)) {
-        problems.push(`${k}: state dict has ${t.dtype}[${t.shape}], EMA has ${own.dtype}[${own.shape}]`);
+      if (!Object.hasOwn(dict.shadow, k)) continue;
+      const t: unknown = dict.shadow[k];
+      if (!(t instanceof Tensor)) problems.push(`${k}: expected a Tensor, got ${excerpt(t)}`);
+      else if (t.shape.join() !== own.shape.join() || t.dtype !== own.dtype) {
+        problems.push(`${k}: state dict has ${t.dtype}${excerpt(t.shape)}, EMA has ${own.dtype}[${own.shape}]`);
       }
     }
-    if (problems.length > 0) throw new EmaError(`EMA.loadStateDict: ${problems.join('; ')}`);
+    if (problems.length > 0) throw new EmaError(`EMA.loadStateDict: ${problemList(problems)}`);
   }
 
   private matching(named: [string, Tensor][], keys: readonly string[], what: string): [string, Tensor][] {

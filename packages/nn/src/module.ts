@@ -4,6 +4,7 @@
  * state-dict keys are the dotted field names: `inputBlocks.3.0.inLayers.2.weight`.
  */
 import { noGrad, Tensor, type DType } from '@diffusion-ts/tensor';
+import { excerpt, keyList, problemList } from './bounded-text.ts';
 
 const parameterTensors = new WeakSet<Tensor>();
 const bufferTensors = new WeakSet<Tensor>();
@@ -73,29 +74,30 @@ export abstract class Module {
 
   /**
    * Copy values from `dict` into this module's parameters and buffers. Missing keys, unexpected
-   * keys (when strict) and shape or dtype mismatches are all reported together in one error, and
-   * then nothing is loaded.
+   * keys (when strict), entries that are not tensors, and shape or dtype mismatches are all
+   * reported together in one error (the first few of each, and the count), and then nothing is
+   * loaded. Only `dict`'s own keys count: `toString` or `__proto__` in a file is a key like any other.
    */
   loadStateDict(dict: Record<string, Tensor>, { strict = true }: LoadStateDictOptions = {}): void {
+    if (dict === null || typeof dict !== 'object') throw new StateDictError(`loadStateDict(${this.constructor.name}): expected a record of tensors, got ${excerpt(dict)}`);
     const own = this.stateDict();
     const problems: string[] = [];
-    const missing = Object.keys(own).filter((k) => !(k in dict));
-    const unexpected = Object.keys(dict).filter((k) => !(k in own));
-    if (strict && missing.length > 0) problems.push(`missing keys: ${missing.join(', ')}`);
-    if (strict && unexpected.length > 0) problems.push(`unexpected keys: ${unexpected.join(', ')}`);
+    const missing = Object.keys(own).filter((k) => !Object.hasOwn(dict, k));
+    const unexpected = Object.keys(dict).filter((k) => !Object.hasOwn(own, k));
+    if (strict && missing.length > 0) problems.push(`missing keys: ${keyList(missing)}`);
+    if (strict && unexpected.length > 0) problems.push(`unexpected keys: ${keyList(unexpected)}`);
+    const sources = new Map<Tensor, Tensor>();
     for (const [key, target] of Object.entries(own)) {
-      const source = dict[key];
-      if (source === undefined) continue;
-      if (source.shape.join() !== target.shape.join() || source.dtype !== target.dtype) {
-        problems.push(`${key}: checkpoint has ${source.dtype}[${source.shape}], model has ${target.dtype}[${target.shape}]`);
-      }
+      if (!Object.hasOwn(dict, key)) continue;
+      const source: unknown = dict[key];
+      if (!(source instanceof Tensor)) problems.push(`${key}: expected a Tensor, got ${excerpt(source)}`);
+      else if (source.shape.join() !== target.shape.join() || source.dtype !== target.dtype) {
+        problems.push(`${key}: checkpoint has ${source.dtype}${excerpt(source.shape)}, model has ${target.dtype}[${target.shape}]`);
+      } else sources.set(target, source);
     }
-    if (problems.length > 0) throw new StateDictError(`loadStateDict(${this.constructor.name}): ${problems.join('; ')}`);
+    if (problems.length > 0) throw new StateDictError(`loadStateDict(${this.constructor.name}): ${problemList(problems)}`);
     noGrad(() => {
-      for (const [key, target] of Object.entries(own)) {
-        const source = dict[key];
-        if (source !== undefined) target.assign(source.to(target.backend));
-      }
+      for (const [target, source] of sources) target.assign(source.to(target.backend));
     });
   }
 

@@ -4,17 +4,26 @@
  */
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from './file.ts';
-import { applyCheckpoint, decodeCheckpoint, encodeCheckpoint, type Checkpoint, type CheckpointInput, type RestoreTargets } from './module-checkpoint.ts';
+import { applyCheckpoint, CheckpointError, decodeCheckpoint, describeFailure, encodeCheckpoint, type Checkpoint, type CheckpointInput, type RestoreTargets } from './module-checkpoint.ts';
 
 /** Write a checkpoint atomically: on any error, an existing file at `path` is left as it was. */
 export async function saveCheckpoint(path: string, contents: CheckpointInput): Promise<void> {
   await writeFileAtomic(path, await encodeCheckpoint(contents));
 }
 
-/** Read, validate and decode a checkpoint file. Every problem is a `CheckpointError` naming the path. */
+/**
+ * Read, validate and decode a checkpoint file. Every problem, a failed read included, is a
+ * `CheckpointError` naming the path (the read's own error is its `cause`, with its `code`).
+ */
 export async function loadCheckpoint(path: string): Promise<Checkpoint> {
-  const bytes = await readFile(path);
-  return decodeCheckpoint(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), `loadCheckpoint(${JSON.stringify(path)})`);
+  const source = `loadCheckpoint(${JSON.stringify(path)})`;
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (e) {
+    throw new CheckpointError(`${source}: cannot read the file: ${describeFailure(e)}`, { cause: e });
+  }
+  return decodeCheckpoint(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), source);
 }
 
 /**

@@ -1,5 +1,7 @@
 // Browser-safe: the byte formats. File I/O is in `@diffusion-ts/nn/node` (../node.ts).
-export { decodeSafetensors, encodeSafetensors, MAX_HEADER_BYTES, SafetensorsError } from './safetensors.ts';
+export { decodeSafetensors, encodeSafetensors, MAX_HEADER_BYTES, MAX_RANK, SafetensorsError } from './safetensors.ts';
+export { findDuplicateKey, type DuplicateKey } from './duplicate-keys.ts';
+export { nonFiniteEntries, type NonFiniteEntry } from './non-finite.ts';
 export type { DecodedSafetensors, StoredDType, StoredTensor } from './safetensors.ts';
 export * from './module-checkpoint.ts';
 export * from './pytorch-key.ts';

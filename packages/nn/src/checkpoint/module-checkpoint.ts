@@ -19,6 +19,8 @@ import { Generator, tensor, type GeneratorState, type Tensor } from '@diffusion-
 import type { Module } from '../module.ts';
 import type { EMA, EmaStateDict } from '../ema.ts';
 import type { OptimizerStateDict, ParamState, SavedParamGroup } from '../optim/optimizer.ts';
+import { clip, excerpt } from '../bounded-text.ts';
+import { findDuplicateKey } from './duplicate-keys.ts';
 import { decodeSafetensors, encodeSafetensors, SafetensorsError, type DecodedSafetensors, type StoredTensor } from './safetensors.ts';
 
 /** The value of `__metadata__.format` in files written by `saveCheckpoint`. */
@@ -135,44 +137,59 @@ export async function encodeCheckpoint({ model, ema, optimizer, step, config, ge
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
-function parseJson(metadata: Record<string, string>, key: string): unknown {
-  const text = metadata[key];
-  if (text === undefined) throw new CheckpointError(`__metadata__ has no "${key}" entry`);
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (e) {
-    throw new CheckpointError(`__metadata__.${key} is not valid JSON: ${(e as Error).message}`);
-  }
+/** Define an own data property (a key such as "__proto__" from a file must never reach a prototype). */
+function put<T>(record: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
+function parseJson(metadata: Record<string, string>, key: string): unknown {
+  if (!Object.hasOwn(metadata, key)) throw new CheckpointError(`__metadata__ has no "${key}" entry`);
+  const text = metadata[key]!;
+  let value: unknown;
+  try {
+    value = JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new CheckpointError(`__metadata__.${key} is not valid JSON: ${clip((e as Error).message)}`);
+  }
+  const duplicate = findDuplicateKey(text);
+  if (duplicate !== undefined) throw new CheckpointError(`__metadata__.${key} repeats the key ${excerpt(duplicate.key)}`);
+  return value;
+}
+
+/** Validate the training metadata's types and values before anything formats or uses them. */
 function parseTraining(value: unknown): TrainingMetadata {
-  if (!isObject(value)) throw new CheckpointError('__metadata__.training must be a JSON object');
-  const { step, generatorState, ema, optimizer } = value;
-  if (!isCount(step)) throw new CheckpointError(`training step must be a non-negative integer, got ${JSON.stringify(step)}`);
+  if (!isObject(value)) throw new CheckpointError(`__metadata__.training must be a JSON object, got ${excerpt(value)}`);
+  const field = (o: Record<string, unknown>, k: string): unknown => (Object.hasOwn(o, k) ? o[k] : undefined);
+  const step = field(value, 'step'), generatorState = field(value, 'generatorState'), ema = field(value, 'ema'), optimizer = field(value, 'optimizer');
+  if (!isCount(step)) throw new CheckpointError(`training step must be a non-negative integer, got ${excerpt(step)}`);
   const out: TrainingMetadata = { step };
   if (generatorState !== undefined) {
-    if (!isObject(generatorState) || !isCount(generatorState['seed']) || !isCount(generatorState['offset'])) {
-      throw new CheckpointError(`generatorState must be { seed, offset } with non-negative integers, got ${JSON.stringify(generatorState)}`);
+    const seed = isObject(generatorState) ? field(generatorState, 'seed') : undefined, offset = isObject(generatorState) ? field(generatorState, 'offset') : undefined;
+    if (!isCount(seed) || !isCount(offset)) {
+      throw new CheckpointError(`generatorState must be { seed, offset } with non-negative integers, got ${excerpt(generatorState)}`);
     }
-    out.generatorState = { seed: generatorState['seed'], offset: generatorState['offset'] };
+    out.generatorState = { seed, offset };
   }
   if (ema !== undefined) {
-    if (!isObject(ema) || !isCount(ema['numUpdates'])) throw new CheckpointError(`ema metadata must be { numUpdates }, got ${JSON.stringify(ema)}`);
-    out.ema = { numUpdates: ema['numUpdates'] };
+    const numUpdates = isObject(ema) ? field(ema, 'numUpdates') : undefined;
+    if (!isCount(numUpdates)) throw new CheckpointError(`ema metadata must be { numUpdates }, got ${excerpt(ema)}`);
+    out.ema = { numUpdates };
   }
   if (optimizer !== undefined) {
-    if (!isObject(optimizer) || typeof optimizer['kind'] !== 'string' || !Array.isArray(optimizer['paramGroups']) || !isObject(optimizer['steps'])) {
-      throw new CheckpointError('optimizer metadata must be { kind, paramGroups, steps }');
+    const kind = isObject(optimizer) ? field(optimizer, 'kind') : undefined;
+    const paramGroups = isObject(optimizer) ? field(optimizer, 'paramGroups') : undefined;
+    const steps = isObject(optimizer) ? field(optimizer, 'steps') : undefined;
+    if (typeof kind !== 'string' || !Array.isArray(paramGroups) || !isObject(steps)) {
+      throw new CheckpointError(`optimizer metadata must be { kind, paramGroups, steps }, got ${excerpt(optimizer)}`);
     }
-    const paramGroups = optimizer['paramGroups'] as unknown[];
-    if (!paramGroups.every((g) => isObject(g) && Array.isArray(g['params']) && g['params'].every(isCount))) {
-      throw new CheckpointError('optimizer paramGroups must be objects with integer "params" lists');
-    }
-    const steps = optimizer['steps'];
+    const bad = paramGroups.findIndex((g) => !isObject(g) || !Array.isArray(field(g, 'params')) || !(field(g, 'params') as unknown[]).every(isCount));
+    if (bad >= 0) throw new CheckpointError(`optimizer paramGroups must be objects with integer "params" lists; group ${bad} is ${excerpt(paramGroups[bad])}`);
+    const ownSteps: Record<string, number> = {};
     for (const [index, s] of Object.entries(steps)) {
-      if (!/^(0|[1-9]\d*)$/.test(index) || !isCount(s)) throw new CheckpointError(`optimizer step for parameter "${index}" is ${JSON.stringify(s)}`);
+      if (!/^(0|[1-9]\d*)$/.test(index) || !isCount(s)) throw new CheckpointError(`optimizer step for parameter ${excerpt(index)} is ${excerpt(s)}`);
+      put(ownSteps, index, s);
     }
-    out.optimizer = { kind: optimizer['kind'], paramGroups: paramGroups as SavedParamGroup[], steps: steps as Record<string, number> };
+    out.optimizer = { kind, paramGroups: paramGroups as SavedParamGroup[], steps: ownSteps };
   }
   return out;
 }
@@ -182,8 +199,9 @@ function parseTraining(value: unknown): TrainingMetadata {
  * JSON, and that every tensor belongs to a part the metadata declares. Throws `CheckpointError`.
  */
 export function checkpointFromSafetensors({ tensors, metadata }: DecodedSafetensors): Checkpoint {
-  if (metadata['format'] !== CHECKPOINT_FORMAT) {
-    throw new CheckpointError(`not a diffusion-ts checkpoint: __metadata__.format is ${JSON.stringify(metadata['format'])}, expected "${CHECKPOINT_FORMAT}"`);
+  const format = Object.hasOwn(metadata, 'format') ? metadata['format'] : undefined;
+  if (format !== CHECKPOINT_FORMAT) {
+    throw new CheckpointError(`not a diffusion-ts checkpoint: __metadata__.format is ${excerpt(format)}, expected "${CHECKPOINT_FORMAT}"`);
   }
   const config = parseJson(metadata, 'config');
   const training = parseTraining(parseJson(metadata, 'training'));
@@ -191,17 +209,18 @@ export function checkpointFromSafetensors({ tensors, metadata }: DecodedSafetens
   for (const [name, record] of Object.entries(tensors)) {
     if (name.startsWith('model.')) continue;
     if (name.startsWith('ema.')) {
-      if (training.ema === undefined) throw new CheckpointError(`tensor "${name}" but the metadata declares no EMA`);
+      if (training.ema === undefined) throw new CheckpointError(`tensor ${excerpt(name)} but the metadata declares no EMA`);
       continue;
     }
     const m = /^optim\.(0|[1-9]\d*)\.([^.]+)$/.exec(name);
     if (m !== null) {
       const [, index, stateName] = m as unknown as [string, string, string];
-      if (training.optimizer?.steps[index] === undefined) throw new CheckpointError(`tensor "${name}" has no optimizer step in the metadata`);
-      (optimizerTensors[index] ??= {})[stateName] = record;
+      if (training.optimizer === undefined || !Object.hasOwn(training.optimizer.steps, index)) throw new CheckpointError(`tensor ${excerpt(name)} has no optimizer step in the metadata`);
+      if (!Object.hasOwn(optimizerTensors, index)) put(optimizerTensors, index, {});
+      put(optimizerTensors[index]!, stateName, record);
       continue;
     }
-    throw new CheckpointError(`unexpected tensor "${name}" (names must start with model., ema. or optim.<index>.)`);
+    throw new CheckpointError(`unexpected tensor ${excerpt(name)} (names must start with model., ema. or optim.<index>.)`);
   }
   const checkpoint: Checkpoint = { model: recordsToStateDict(tensors, 'model.'), step: training.step, config };
   if (training.generatorState !== undefined) checkpoint.generatorState = training.generatorState;
@@ -209,21 +228,30 @@ export function checkpointFromSafetensors({ tensors, metadata }: DecodedSafetens
   if (training.optimizer !== undefined) {
     const state: Record<number, ParamState> = {};
     for (const [index, step] of Object.entries(training.optimizer.steps)) {
-      state[Number(index)] = { step, tensors: recordsToStateDict(optimizerTensors[index] ?? {}) };
+      state[Number(index)] = { step, tensors: recordsToStateDict(Object.hasOwn(optimizerTensors, index) ? optimizerTensors[index]! : {}) };
     }
     checkpoint.optimizer = { kind: training.optimizer.kind, state, paramGroups: training.optimizer.paramGroups };
   }
   return checkpoint;
 }
 
-/** Validate and decode checkpoint bytes; `source` names the file in error messages. */
+/**
+ * Validate and decode checkpoint bytes; `source` names the file in error messages. Every failure,
+ * whatever raised it, becomes one `CheckpointError` starting with `source`, its message bounded.
+ */
 export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Checkpoint {
   try {
     return checkpointFromSafetensors(decodeSafetensors(bytes));
   } catch (e) {
-    if (e instanceof SafetensorsError || e instanceof CheckpointError) throw new CheckpointError(`${source}: ${e.message}`, { cause: e });
-    throw e;
+    throw new CheckpointError(`${source}: ${describeFailure(e)}`, { cause: e });
   }
+}
+
+/** The message of a caught value, bounded; an error we did not raise ourselves keeps its class name. */
+export function describeFailure(e: unknown): string {
+  if (e instanceof SafetensorsError || e instanceof CheckpointError) return clip(e.message, 1000);
+  if (e instanceof Error) return clip(`${e.name}: ${e.message}`, 1000);
+  return excerpt(e);
 }
 
 export interface RestoreTargets {
@@ -245,7 +273,7 @@ export function applyCheckpoint(checkpoint: Checkpoint, { model, ema, optimizer,
     try {
       fn();
     } catch (e) {
-      throw new CheckpointError(`${where}: ${what}: ${(e as Error).message}`, { cause: e });
+      throw new CheckpointError(`${where}: ${what}: ${describeFailure(e)}`, { cause: e });
     }
   };
   if (ema !== undefined && checkpoint.ema === undefined) throw new CheckpointError(`${where}: the checkpoint has no EMA`);

@@ -7,8 +7,10 @@
  *   [rest]     the data section; each tensor's bytes are data[begin, end), little-endian, row-major
  *
  * Browser-safe: no `fs`, no `Buffer`. Decoding trusts nothing in the file, and every problem is a
- * `SafetensorsError` that names the offending value.
+ * `SafetensorsError` that names the offending value in a bounded excerpt.
  */
+import { clip, excerpt } from '../bounded-text.ts';
+import { findDuplicateKey } from './duplicate-keys.ts';
 
 export type StoredDType = 'float32' | 'float64' | 'int32';
 
@@ -87,15 +89,10 @@ function put<T>(record: Record<string, T>, key: string, value: T): void {
   Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
-const fmt = (v: unknown): string => {
-  try {
-    const s = JSON.stringify(v);
-    if (s === undefined) return String(v);
-    return s.length > 80 ? `${s.slice(0, 77)}...` : s;
-  } catch {
-    return String(v);
-  }
-};
+const fmt = (v: unknown): string => excerpt(v);
+
+/** The most dimensions a stored tensor may have (NumPy 2's limit); more is a corrupt or hostile header. */
+export const MAX_RANK = 64;
 
 /**
  * Serialize tensors (and optional string metadata) to safetensors bytes. Tensors are laid out in
@@ -130,6 +127,7 @@ export function encodeSafetensors(tensors: Record<string, StoredTensor>, metadat
     }
     const info: DTypeInfo = dtypes[dtype];
     if (!isSizeList(shape)) return fail(`tensor ${fmt(name)}: shape must be an array of non-negative integers, got ${fmt(shape)}`);
+    if (shape.length > MAX_RANK) fail(`tensor ${fmt(name)}: shape has ${shape.length} dimensions, more than the ${MAX_RANK} readers accept`);
     if (!info.is(data)) fail(`tensor ${fmt(name)}: dtype '${dtype}' needs a ${info.arrayName}, got ${(data as object | null)?.constructor?.name ?? fmt(data)}`);
     const numel = numelOf(shape);
     if (numel !== data.length) fail(`tensor ${fmt(name)}: shape ${fmt(shape)} has ${numel ?? 'too many'} elements but data has ${data.length}`);
@@ -180,7 +178,12 @@ export function decodeSafetensors(bytes: Uint8Array): DecodedSafetensors {
   try {
     header = JSON.parse(text);
   } catch (e) {
-    fail(`header is not valid JSON (${(e as Error).message})`);
+    fail(`header is not valid JSON (${clip((e as Error).message)})`);
+  }
+  const duplicate = findDuplicateKey(text);
+  if (duplicate !== undefined) {
+    const where = duplicate.path.length === 0 ? 'tensor name' : `key in ${duplicate.path.map((k) => fmt(k)).join(' > ')}`;
+    fail(`header repeats the ${where} ${fmt(duplicate.key)} (JSON would keep only the last)`);
   }
   if (header === null || typeof header !== 'object' || Array.isArray(header)) fail(`header must be a JSON object, got ${fmt(header)}`);
   const fields = header as Record<string, unknown>;
@@ -205,6 +208,7 @@ export function decodeSafetensors(bytes: Uint8Array): DecodedSafetensors {
     const dtype = typeof code === 'string' ? dtypeByCode.get(code) : undefined;
     if (dtype === undefined) return fail(`${where}: unsupported dtype ${fmt(code)} (supported: F32, F64, I32)`);
     if (!isSizeList(shape)) return fail(`${where}: shape must be an array of non-negative integers, got ${fmt(shape)}`);
+    if (shape.length > MAX_RANK) fail(`${where}: shape has ${shape.length} dimensions, more than ${MAX_RANK}`);
     if (!isSizeList(offsets) || offsets.length !== 2) return fail(`${where}: data_offsets must be two non-negative integers, got ${fmt(offsets)}`);
     const [begin, end] = offsets as [number, number];
     if (begin > end) fail(`${where}: data_offsets [${begin}, ${end}] begin after they end`);

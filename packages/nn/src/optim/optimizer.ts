@@ -8,7 +8,8 @@
  * tensors. State tensors are immutable: each step replaces them with new ones, so a state dict
  * can share them without copying.
  */
-import { noGrad, type Tensor } from '@diffusion-ts/tensor';
+import { noGrad, Tensor } from '@diffusion-ts/tensor';
+import { clip, excerpt, keyList, problemList } from '../bounded-text.ts';
 
 /** A hyperparameter value: JSON-serializable, so groups travel in a checkpoint's metadata. */
 export type Hyperparameter = number | boolean | readonly number[];
@@ -178,13 +179,13 @@ export abstract class Optimizer<H extends BaseHyperparameters> {
   private planLoad(dict: OptimizerStateDict): { groups: H[]; states: [Tensor, ParamState][] } {
     const problems: string[] = [];
     const fail = (): never => {
-      throw new OptimizerError(`${this.kind}.loadStateDict: ${problems.join('; ')}`);
+      throw new OptimizerError(`${this.kind}.loadStateDict: ${problemList(problems)}`);
     };
     if (dict === null || typeof dict !== 'object' || dict.state === null || typeof dict.state !== 'object' || !Array.isArray(dict.paramGroups)) {
       problems.push('state dict must be { kind, state, paramGroups }');
       fail();
     }
-    if (dict.kind !== this.kind) problems.push(`state dict is for ${String(dict.kind)}, not ${this.kind}`);
+    if (dict.kind !== this.kind) problems.push(`state dict is for ${typeof dict.kind === 'string' ? clip(dict.kind) : excerpt(dict.kind)}, not ${this.kind}`);
     if (dict.paramGroups.length !== this.paramGroups.length) {
       problems.push(`state dict has ${dict.paramGroups.length} parameter groups, optimizer has ${this.paramGroups.length}`);
       fail();
@@ -193,16 +194,21 @@ export abstract class Optimizer<H extends BaseHyperparameters> {
     const groups: H[] = [];
     const byId = new Map<string, { p: Tensor; h: H }>(); // saved id → (parameter, its group's hyperparameters)
     this.paramGroups.forEach((group, g) => {
-      const saved = dict.paramGroups[g]!;
+      const saved: unknown = dict.paramGroups[g];
+      if (saved === null || typeof saved !== 'object' || Array.isArray(saved)) {
+        problems.push(`group ${g} must be an object, got ${excerpt(saved)}`);
+        return;
+      }
+      const field = (name: string): unknown => (Object.hasOwn(saved, name) ? (saved as Record<string, unknown>)[name] : undefined);
       const { params: _, ...own } = group;
       const hyper: Record<string, Hyperparameter> = {};
       for (const [name, value] of Object.entries(own as Record<string, Hyperparameter>)) {
-        const s: unknown = saved[name];
-        if (!isHyperparameter(s) || !sameKind(value, s)) problems.push(`group ${g}: hyperparameter "${name}" is ${JSON.stringify(s) ?? 'missing'}, expected a value like ${JSON.stringify(value)}`);
+        const s = field(name);
+        if (!isHyperparameter(s) || !sameKind(value, s)) problems.push(`group ${g}: hyperparameter "${name}" is ${s === undefined ? 'missing' : excerpt(s)}, expected a value like ${excerpt(value)}`);
         else hyper[name] = Array.isArray(s) ? [...s] : s;
       }
       for (const name of Object.keys(saved)) {
-        if (name !== 'params' && !(name in own)) problems.push(`group ${g}: unexpected hyperparameter "${name}"`);
+        if (name !== 'params' && !Object.hasOwn(own, name)) problems.push(`group ${g}: unexpected hyperparameter ${excerpt(name)}`);
       }
       const h = hyper as unknown as H;
       if (problems.length === 0) {
@@ -213,41 +219,46 @@ export abstract class Optimizer<H extends BaseHyperparameters> {
         }
       }
       groups.push(h);
-      const ids: unknown = saved.params;
+      const ids = field('params');
       if (!Array.isArray(ids) || ids.length !== group.params.length) {
         problems.push(`group ${g} has ${Array.isArray(ids) ? ids.length : 'no'} parameters in the state dict, ${group.params.length} in the optimizer`);
         return;
       }
       ids.forEach((id: unknown, j) => {
-        if (!Number.isSafeInteger(id) || (id as number) < 0 || byId.has(String(id))) problems.push(`group ${g}: parameter id ${JSON.stringify(id)} is not a new non-negative integer`);
+        if (!Number.isSafeInteger(id) || (id as number) < 0 || byId.has(String(id))) problems.push(`group ${g}: parameter id ${excerpt(id)} is not a new non-negative integer`);
         else byId.set(String(id), { p: group.params[j]!, h });
       });
     });
     if (problems.length > 0) fail();
 
     const states: [Tensor, ParamState][] = [];
-    for (const [id, s] of Object.entries(dict.state)) {
+    for (const [id, s] of Object.entries(dict.state as Record<string, unknown>)) {
       const target = byId.get(id);
       if (target === undefined) {
-        problems.push(`state for parameter ${id}, which no group lists`);
+        problems.push(`state for parameter ${excerpt(id)}, which no group lists`);
         continue;
       }
       const { p, h } = target;
-      if (s === null || typeof s !== 'object' || !Number.isSafeInteger(s.step) || s.step < 0 || s.tensors === null || typeof s.tensors !== 'object') {
-        problems.push(`parameter ${id}: state must be { step: non-negative integer, tensors }`);
+      const { step, tensors } = (s ?? {}) as { step?: unknown; tensors?: unknown };
+      if (s === null || typeof s !== 'object' || !Number.isSafeInteger(step) || (step as number) < 0 || tensors === null || typeof tensors !== 'object') {
+        problems.push(`parameter ${id}: state must be { step: non-negative integer, tensors }, got ${excerpt(s)}`);
         continue;
       }
+      const named = tensors as Record<string, unknown>;
       const expected = this.stateNames(h).sort();
-      const names = Object.keys(s.tensors).sort();
+      const names = Object.keys(named).sort();
       if (expected.join() !== names.join()) {
-        problems.push(`parameter ${id}: state tensors are [${names.join(', ')}], expected [${expected.join(', ')}]`);
+        problems.push(`parameter ${id}: state tensors are [${keyList(names)}], expected [${expected.join(', ')}]`);
         continue;
       }
+      const own: Record<string, Tensor> = {};
       for (const name of names) {
-        const t = s.tensors[name]!;
-        if (t.shape.join() !== p.shape.join() || t.dtype === 'int32') problems.push(`parameter ${id}: ${name} is ${t.dtype}[${t.shape}], parameter is ${p.dtype}[${p.shape}]`);
+        const t = named[name];
+        if (!(t instanceof Tensor)) problems.push(`parameter ${id}: ${name} is ${excerpt(t)}, not a Tensor`);
+        else if (t.shape.join() !== p.shape.join() || t.dtype === 'int32') problems.push(`parameter ${id}: ${name} is ${t.dtype}${excerpt(t.shape)}, parameter is ${p.dtype}[${p.shape}]`);
+        else own[name] = t;
       }
-      states.push([p, { step: s.step, tensors: s.tensors }]);
+      states.push([p, { step: step as number, tensors: own }]);
     }
     if (problems.length > 0) fail();
     // Own copies, in the parameter's dtype and backend, so later edits to `dict` cannot reach us.
