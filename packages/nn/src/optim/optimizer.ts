@@ -235,7 +235,7 @@ export abstract class Optimizer<H extends BaseHyperparameters> {
     for (const [id, s] of Object.entries(dict.state as Record<string, unknown>)) {
       const target = byId.get(id);
       if (target === undefined) {
-        problems.push(`state for parameter ${excerpt(id)}, which no group lists`);
+        problems.push(`state for parameter ${clip(id)}, which no group lists`);
         continue;
       }
       const { p, h } = target;
