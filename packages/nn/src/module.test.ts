@@ -43,6 +43,30 @@ describe('Module', () => {
     assert.deepEqual((b.body.at(0) as Linear).weight.dataSync(), bodyBefore, 'keys absent from the dict are left alone');
   });
 
+  it('strict loadStateDict counts only own keys: names of Object.prototype members are unexpected keys', () => {
+    const a = new Net(new Generator(1)), b = new Net(new Generator(2));
+    const before = b.heads.at(0).weight.dataSync();
+    for (const key of ['toString', 'constructor', '__proto__', 'valueOf', 'hasOwnProperty']) {
+      const dict = { ...a.stateDict() };
+      Object.defineProperty(dict, key, { value: a.stats, enumerable: true });
+      assert.throws(() => b.loadStateDict(dict), (e: unknown) => e instanceof StateDictError && e.message.includes(`unexpected keys: ${key}`), key);
+    }
+    const missingOne: Record<string, unknown> = { ...a.stateDict() };
+    delete missingOne['stats'];
+    assert.throws(() => b.loadStateDict(Object.setPrototypeOf(missingOne, { stats: a.stats }) as never), /missing keys: stats/);
+    assert.throws(() => b.loadStateDict({ ...a.stateDict(), stats: 'zero' as never }), /stats: expected a Tensor, got "zero"/);
+    assert.deepEqual(b.heads.at(0).weight.dataSync(), before);
+  });
+
+  it('a rejection lists the first few problems and counts the rest, however many keys', () => {
+    const b = new Net(new Generator(2));
+    const dict: Record<string, unknown> = { ...b.stateDict() };
+    for (let i = 0; i < 100_000; i++) dict[`extra.${'x'.repeat(i % 7 === 0 ? 5000 : 3)}.${i}`] = b.stats;
+    const message = (() => { try { b.loadStateDict(dict as never); } catch (e) { return (e as Error).message; } return ''; })();
+    assert.match(message, /unexpected keys: .* and 99995 more/);
+    assert.ok(message.length < 1000, `message of ${message.length} characters`);
+  });
+
   it('train()/eval() set the mode of every submodule', () => {
     const net = new Net(new Generator(0)).eval();
     assert.ok(net.namedModules().every(([, m]) => !m.training));

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { loadSafetensors, saveSafetensors, writeFileAtomic, writeFileAtomicSync } from './file.ts';
+import { loadSafetensors, removeStaleTempFiles, saveSafetensors, writeFileAtomic, writeFileAtomicSync } from './file.ts';
 import { SafetensorsError } from './safetensors.ts';
 import type { StoredTensor } from './safetensors.ts';
 
@@ -93,5 +93,25 @@ describe('writeFileAtomic', () => {
     assert.equal(result.length, 64 * 1024);
     assert.ok(result.every((b) => b === result[0]), 'file mixes two writes');
     assert.deepEqual(readdirSync(dir), ['race.bin']);
+  });
+
+  it('removeStaleTempFiles removes only the temp files of writers that no longer run', async () => {
+    const dir = freshDir();
+    // A process id that is surely gone: a child that has exited.
+    const { spawnSync } = await import('node:child_process');
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const stale = [`.checkpoint.safetensors.${dead}.0123456789ab.tmp`, `.loss.csv.${dead}.ffffffffffff.tmp`];
+    const kept = [
+      `.checkpoint.safetensors.${process.pid}.0123456789ab.tmp`, // our own write, in progress
+      `.checkpoint.safetensors.${dead}.0123456789AB.tmp`, // not the writer's pattern (upper-case hex)
+      `checkpoint.safetensors.${dead}.0123456789ab.tmp`, // not hidden
+      `.notes.${dead}.tmp`,
+      'thesis.tmp',
+      'checkpoint.safetensors',
+    ];
+    for (const name of [...stale, ...kept]) writeFileSync(join(dir, name), 'x');
+    mkdirSync(join(dir, `.folder.${dead}.0123456789ab.tmp`));
+    assert.deepEqual(removeStaleTempFiles(dir), [...stale].sort());
+    assert.deepEqual(readdirSync(dir).sort(), [...kept, `.folder.${dead}.0123456789ab.tmp`].sort());
   });
 });

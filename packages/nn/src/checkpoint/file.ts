@@ -6,7 +6,7 @@
  * the new one, never a torn mix, and the temporary file is removed on failure.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, lstatSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { decodeSafetensors, encodeSafetensors, SafetensorsError } from './safetensors.ts';
@@ -15,6 +15,38 @@ import type { DecodedSafetensors, StoredTensor } from './safetensors.ts';
 /** A unique sibling of `path`: same directory (so rename stays on one filesystem), hidden, distinct. */
 function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+}
+
+/** The names `tempPathFor` makes: `.<target name>.<writer pid>.<12 hex digits>.tmp`. */
+const TEMP_NAME = /^\.(.+)\.([1-9]\d*)\.[0-9a-f]{12}\.tmp$/;
+
+/** Whether process `pid` still runs (a temp file of a live writer is not stale). */
+function isRunning(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'; // it exists, but belongs to someone else
+  }
+}
+
+/**
+ * Remove what interrupted atomic writes left in `dir`: a writer killed before its rename leaves its
+ * temporary file behind. Only regular files named exactly as `writeFileAtomic` names them, whose
+ * writing process no longer runs, are removed; returns their names.
+ */
+export function removeStaleTempFiles(dir: string): string[] {
+  const removed: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const m = TEMP_NAME.exec(name);
+    if (m === null || isRunning(Number(m[2]))) continue;
+    const path = join(dir, name);
+    if (!lstatSync(path).isFile()) continue;
+    rmSync(path, { force: true });
+    removed.push(name);
+  }
+  return removed.sort();
 }
 
 const toBytes = (data: Uint8Array | string): Uint8Array => (typeof data === 'string' ? new TextEncoder().encode(data) : data);

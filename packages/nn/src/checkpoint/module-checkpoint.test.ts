@@ -10,6 +10,7 @@ import { EMA } from '../ema.ts';
 import { Adam } from '../optim/adam.ts';
 import { SGD } from '../optim/sgd.ts';
 import { CHECKPOINT_FORMAT, CheckpointError, encodeCheckpoint, recordsToStateDict, stateDictToRecords } from './module-checkpoint.ts';
+import { nonFiniteEntries } from './non-finite.ts';
 import { loadCheckpoint, restoreCheckpoint, saveCheckpoint } from './checkpoint-file.ts';
 import { saveSafetensors } from './file.ts';
 
@@ -162,6 +163,57 @@ describe('saveCheckpoint / restoreCheckpoint', () => {
       await saveSafetensors(path, tensors, metadata);
       await assert.rejects(loadCheckpoint(path), (e: unknown) => e instanceof CheckpointError && pattern.test(e.message), pattern.source);
     }
+  });
+
+  it('hostile metadata is rejected with a short message naming the file: deep JSON, repeated keys, prototype names', async () => {
+    const dir = freshDir();
+    const path = join(dir, 'hostile.safetensors');
+    const deep = `${'['.repeat(20_000)}${']'.repeat(20_000)}`;
+    const meta = (training: string, config = '{}') => ({ format: CHECKPOINT_FORMAT, config, training });
+    const adam = (groups: string) => `{"step":1,"optimizer":{"kind":"Adam","paramGroups":${groups},"steps":{"0":1}}}`;
+    const hyper = '"betas":[0.9,0.999],"eps":1e-8,"weightDecay":0,"amsgrad":false,"maximize":false';
+    const cases: [Record<string, string>, Record<string, Float32Array>, RegExp][] = [
+      [meta(`{"step":${deep}}`), {}, /training step must be a non-negative integer, got \[\[\[\[\.\.\.\]\]\]\]/],
+      [meta(`{"step":1,"generatorState":${deep}}`), {}, /generatorState must be/],
+      [meta(`{"step":1,"ema":{"numUpdates":${deep}}}`), {}, /ema metadata must be \{ numUpdates \}/],
+      [meta(`{"step":1,"optimizer":${deep}}`), {}, /optimizer metadata must be/],
+      [meta(`{"step":1,"optimizer":{"kind":"Adam","paramGroups":[${deep}],"steps":{}}}`), {}, /group 0 is \[\[\[\[/],
+      [meta(`{"step":1,"optimizer":{"kind":"Adam","paramGroups":[],"steps":{"${'9'.repeat(100_000)}":${deep}}}}`), {}, /optimizer step for parameter "999.*\.\.\. is \[\[\[/],
+      [meta('{"step":1,"step":2}'), {}, /__metadata__.training repeats the key "step"/],
+      [meta('{"step":1}', '{"data":"moons","data":"ring"}'), {}, /__metadata__.config repeats the key "data"/],
+      [meta('{"step":1}', `{"a":${deep}`), {}, /config is not valid JSON/],
+      [meta(adam(`[{"params":[0,1,2,3],${hyper},"lr":${deep}}]`)), { 'optim.0.expAvg': Float32Array.of(1) }, /optimizer: .*hyperparameter "lr" is \[\[\[\[\.\.\.\]\]\]\]/],
+      [meta(adam(`[{"params":[0,1,2,3],${hyper},"lr":0.1,"__proto__":1,"toString":2}]`)), {}, /unexpected hyperparameter "__proto__"; .*unexpected hyperparameter "toString"/],
+      [meta(adam(`[{"params":[0,1,2,3],${hyper},"lr":0.1}]`)), { 'optim.0.__proto__': Float32Array.of(1) }, /state tensors are \[__proto__\]/],
+      [meta('{"step":1}'), { 'model.toString': Float32Array.of(1) }, /model: .*unexpected keys: toString/],
+    ];
+    const model = new TinyNet(11);
+    const opt = new Adam(model.parameters(), { lr: 0.1 });
+    const before = snapshot(model);
+    for (const [metadata, data, pattern] of cases) {
+      const tensors = Object.fromEntries(Object.entries({ ...(await stateDictToRecords(model.stateDict(), 'model.')), ...Object.fromEntries(Object.entries(data).map(([k, d]) => [k, { dtype: 'float32' as const, shape: [d.length], data: d }])) }));
+      await saveSafetensors(path, tensors, metadata);
+      await assert.rejects(restoreCheckpoint(path, metadata['training']!.includes('"optimizer"') ? { model, optimizer: opt } : { model }), (e: unknown) => {
+        assert.ok(e instanceof CheckpointError, String(e));
+        assert.match(e.message, pattern);
+        assert.ok(e.message.includes(path) && e.message.length < 1200 && !e.message.includes('\n'), e.message.slice(0, 200));
+        return true;
+      }, pattern.source);
+      assert.deepEqual(snapshot(model), before);
+    }
+    await assert.rejects(loadCheckpoint(join(dir, 'absent.safetensors')), (e: unknown) => e instanceof CheckpointError && /absent\.safetensors.*cannot read the file.*ENOENT/.test(e.message) && (e.cause as NodeJS.ErrnoException).code === 'ENOENT');
+    await assert.rejects(loadCheckpoint(dir), (e: unknown) => e instanceof CheckpointError && /EISDIR/.test(e.message));
+  });
+
+  it('NaN and Inf weights load (they are floats) and nonFiniteEntries reports them', async () => {
+    const path = join(freshDir(), 'nan.safetensors');
+    const model = new TinyNet(12);
+    noGrad(() => model.w2.assign(tensor([[NaN, 1, 2, 3], [Infinity, -Infinity, 0, 1]])));
+    await saveCheckpoint(path, { model, step: 0, config: null });
+    const copy = new TinyNet(13);
+    await restoreCheckpoint(path, { model: copy });
+    assert.deepEqual(await nonFiniteEntries(copy.stateDict()), [{ key: 'w2', count: 3, numel: 8 }]);
+    assert.deepEqual(await nonFiniteEntries(new TinyNet(14).stateDict()), []);
   });
 
   it('corrupted or truncated files always give a CheckpointError and never touch the model', async () => {

@@ -247,11 +247,13 @@ export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Chec
   }
 }
 
-/** The message of a caught value, bounded; an error we did not raise ourselves keeps its class name. */
+const builtinErrors = [TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError];
+
+/** The message of a caught value, bounded; a built-in error (a bug, not a validation) keeps its class name. */
 export function describeFailure(e: unknown): string {
-  if (e instanceof SafetensorsError || e instanceof CheckpointError) return clip(e.message, 1000);
-  if (e instanceof Error) return clip(`${e.name}: ${e.message}`, 1000);
-  return excerpt(e);
+  if (!(e instanceof Error)) return excerpt(e);
+  const builtin = e.constructor === Error || builtinErrors.some((E) => e instanceof E);
+  return clip(builtin ? `${e.name}: ${e.message}` : e.message, 1000);
 }
 
 export interface RestoreTargets {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { copyLittleEndian, decodeSafetensors, encodeSafetensors, MAX_HEADER_BYTES, SafetensorsError } from './safetensors.ts';
+import { copyLittleEndian, decodeSafetensors, encodeSafetensors, MAX_HEADER_BYTES, MAX_RANK, SafetensorsError } from './safetensors.ts';
+import { findDuplicateKey } from './duplicate-keys.ts';
 import type { StoredDType, StoredTensor } from './safetensors.ts';
 
 const bytesOf = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
@@ -206,6 +207,38 @@ describe('decodeSafetensors validation', () => {
     expectError(rawFile('{"__metadata__":{"k":1}}'), /"__metadata__"\["k"\] must be a string, got 1/);
     expectError(rawFile('{"__metadata__":["x"]}'), /"__metadata__" must be an object of strings/);
     expectError(rawFile(`{"a":${f32(0, 4, '[9007199254740991,9007199254740991]')}}`, new Uint8Array(4)), /needs too many bytes/);
+  });
+
+  it('rejects repeated keys, which JSON.parse would silently resolve to the last', () => {
+    const eight = new Uint8Array(8);
+    expectError(rawFile(`{"a":${f32(0, 4)},"a":${f32(4, 8)}}`, eight), /repeats the tensor name "a"/);
+    expectError(rawFile(`{"a":${f32(0, 4)},"\\u0061":${f32(4, 8)}}`, eight), /repeats the tensor name "a"/);
+    expectError(rawFile(`{"a":{"dtype":"F32","dtype":"F64","shape":[1],"data_offsets":[0,4]}}`, new Uint8Array(4)), /repeats the key in "a" "dtype"/);
+    expectError(rawFile(`{"__metadata__":{"k":"1","k":"2"}}`), /repeats the key in "__metadata__" "k"/);
+    assert.equal(findDuplicateKey('{"a":[{"b":1},{"b":2}],"c":"\\"a\\"","d":{"a":1}}'), undefined, 'equal keys in different objects are fine');
+    assert.deepEqual(findDuplicateKey('{"x":[1,{"y":{"z":0,"z":1}}]}'), { key: 'z', path: ['x', 'y'] });
+    const deep = `${'['.repeat(30_000)}${']'.repeat(30_000)}`;
+    assert.equal(findDuplicateKey(`{"a":${deep}}`), undefined);
+  });
+
+  it('hostile headers get short messages: deep nesting, long names, many dimensions', () => {
+    const deep = `${'['.repeat(20_000)}${']'.repeat(20_000)}`;
+    const deepObject = `${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}`;
+    const cases: [string, RegExp][] = [
+      [`{"a":${deep}}`, /tensor "a": entry must be an object, got \[\[\[\[\.\.\.\]\]\]\]/],
+      [`{"a":{"dtype":"F32","shape":${deep},"data_offsets":[0,0]}}`, /shape must be an array/],
+      [`{"a":{"dtype":${deepObject},"shape":[],"data_offsets":[0,0]}}`, /unsupported dtype \{"a":\{"a":\{"a":\{\.\.\.\}\}\}\}/],
+      [`{"__metadata__":{"x":${deep}}}`, /"__metadata__"\["x"\] must be a string/],
+      [`{"${'n'.repeat(1_000_000)}":[]}`, /tensor "nnnn.*\.\.\.: entry must be an object/],
+      [`{"a":{"dtype":"F32","shape":[${Array(MAX_RANK + 1).fill(1).join(',')}],"data_offsets":[0,4]}}`, /shape has 65 dimensions, more than 64/],
+    ];
+    for (const [header, pattern] of cases) {
+      const e = decodeOrReject(rawFile(header, new Uint8Array(4)));
+      assert.ok(e instanceof SafetensorsError, pattern.source);
+      assert.match(e.message, pattern);
+      assert.ok(e.message.length < 300 && !e.message.includes('\n'), `${e.message.length} characters`);
+    }
+    assert.throws(() => encodeSafetensors({ a: { dtype: 'float32', shape: Array(65).fill(1), data: Float32Array.of(1) } }), /65 dimensions/);
   });
 
   it('accepts what is valid: empty files, zero-sized tensors sharing an offset, unpadded headers', () => {
