@@ -79,7 +79,7 @@ export type OptionValues<O extends OptionSpecs> = {
 
 export type CommandResult<O extends OptionSpecs> =
   | { help: true; text: string }
-  | { help: false; values: OptionValues<O>; positionals: string[] };
+  | { help: false; values: OptionValues<O>; positionals: string[]; given: ReadonlySet<keyof O & string> };
 
 /**
  * Declare a command. An identity at run time apart from checking the declaration itself (defaults
@@ -126,6 +126,7 @@ export function parseCommand<O extends OptionSpecs>(spec: CommandSpec<O>, argv: 
   if (tokens.some((t) => t.kind === 'option' && t.name === 'help')) return { help: true, text: commandHelp(spec, usageName) };
 
   const values: Record<string, string | number | boolean | undefined> = {};
+  const given = new Set<string>();
   const positionals: string[] = [];
   for (const token of tokens) {
     if (token.kind === 'positional') positionals.push(token.value);
@@ -137,11 +138,13 @@ export function parseCommand<O extends OptionSpecs>(spec: CommandSpec<O>, argv: 
       if (positive !== undefined && Object.hasOwn(spec.options, positive) && spec.options[positive]?.type === 'boolean') {
         if (value !== undefined) throw new UsageError(`${rawName} takes no value, got '${value}'`);
         values[positive] = false;
+        given.add(positive);
         continue;
       }
       throw new UsageError(unknownOptionMessage(rawName, spec, usageName));
     }
     values[name] = parseValue(`--${name}`, o, value, token.inlineValue);
+    given.add(name);
   }
 
   for (const [name, o] of Object.entries(spec.options)) {
@@ -158,7 +161,7 @@ export function parseCommand<O extends OptionSpecs>(spec: CommandSpec<O>, argv: 
   if (missing.length > 0) {
     throw new UsageError(`missing argument <${missing.map((p) => p.name).join('> <')}> for '${usageName}' (see '${usageName} --help')`);
   }
-  return { help: false, values: values as OptionValues<O>, positionals };
+  return { help: false, values: values as OptionValues<O>, positionals, given: given as ReadonlySet<keyof O & string> };
 }
 
 function parseValue(flag: string, o: OptionSpec, value: string | undefined, inline: boolean | undefined): string | number | boolean {
@@ -197,10 +200,35 @@ function checkNumber(flag: string, raw: string, o: NumberOption): number {
   const kind = o.integer ? 'an integer' : 'a number';
   if (raw.trim() === '' || !Number.isFinite(x)) throw new UsageError(`${flag}: expected ${kind}, got '${raw}'`);
   if (o.integer && !Number.isInteger(x)) throw new UsageError(`${flag}: expected ${kind}, got '${raw}'`);
+  if (o.integer && !Number.isSafeInteger(x)) throw new UsageError(`${flag}: '${raw}' is out of range; expected ${describeExpected(o)} below 2^53`);
   if ((o.min !== undefined && x < o.min) || (o.max !== undefined && x > o.max)) {
     throw new UsageError(`${flag}: '${raw}' is out of range; expected ${describeExpected(o)}`);
   }
   return x;
+}
+
+/**
+ * Why `value` is not a valid value of option `o`, or undefined when it is. For values that reach an
+ * option from elsewhere than the command line, such as a config saved in a checkpoint.
+ */
+export function invalidValue(o: OptionSpec, value: unknown): string | undefined {
+  switch (o.type) {
+    case 'boolean':
+      return typeof value === 'boolean' ? undefined : 'expected true or false';
+    case 'string':
+      return typeof value === 'string' ? undefined : 'expected a string';
+    case 'enum':
+      return typeof value === 'string' && o.choices.includes(value) ? undefined : `expected ${describeExpected(o)}`;
+    case 'number': {
+      const ok = typeof value === 'number' && Number.isFinite(value) && (!o.integer || Number.isSafeInteger(value)) &&
+        (o.min === undefined || value >= o.min) && (o.max === undefined || value <= o.max);
+      return ok ? undefined : `expected ${describeExpected(o)}`;
+    }
+    default: {
+      const unknown: never = o;
+      throw new Error(`unknown option type ${JSON.stringify(unknown)}`);
+    }
+  }
 }
 
 function describeExpected(o: Exclude<OptionSpec, BooleanOption>): string {
@@ -304,13 +332,15 @@ export interface ProgramSpec<C extends Record<string, CommandSpec>> {
   name: string;
   summary: string;
   commands: C;
+  /** Lines printed at the end of the program's help (e.g. switches that every command accepts). */
+  epilogue?: readonly string[];
 }
 
 /** What to do: print help, or run one command with its typed values (narrow on `command`). */
 export type ProgramResult<C extends Record<string, CommandSpec>> =
   | { kind: 'help'; text: string }
   | {
-      [K in keyof C & string]: { kind: 'run'; command: K; values: OptionValues<C[K]['options']>; positionals: string[] };
+      [K in keyof C & string]: { kind: 'run'; command: K; values: OptionValues<C[K]['options']>; positionals: string[]; given: ReadonlySet<string> };
     }[keyof C & string];
 
 /** The program's help: usage and the list of commands with their summaries. */
@@ -325,6 +355,7 @@ export function programHelp(program: ProgramSpec<Record<string, CommandSpec>>): 
     ...table([...rows, ['help [command]', ['show this help, or the help of a command']]]),
     '',
     `Run '${program.name} <command> --help' for the options of a command.`,
+    ...(program.epilogue ?? []),
     '',
   ].join('\n');
 }
@@ -351,7 +382,7 @@ export function parseProgram<C extends Record<string, CommandSpec>>(program: Pro
   if (!isCommand(first)) throw new UsageError(unknownCommandMessage(first, names, program.name));
   const parsed = parseCommand(program.commands[first]!, rest, `${program.name} ${first}`);
   if (parsed.help) return { kind: 'help', text: parsed.text };
-  return { kind: 'run', command: first, values: parsed.values, positionals: parsed.positionals } as ProgramResult<C>;
+  return { kind: 'run', command: first, values: parsed.values, positionals: parsed.positionals, given: parsed.given } as ProgramResult<C>;
 }
 
 function unknownCommandMessage(word: string, names: readonly string[], programName: string): string {

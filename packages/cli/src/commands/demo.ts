@@ -16,7 +16,9 @@ import { encodePng } from '../render/index.ts';
 import type { RunConfig } from '../run/config.ts';
 import { lossPlot } from '../run/pictures.ts';
 import { renderSamples, trajectoryRecorder } from '../run/render-samples.ts';
-import { prepareRunFolder, runPaths } from '../run/run-folder.ts';
+import { checkOutputFile } from '../run/output-paths.ts';
+import { checkRunFolder, createRunFolder, runPaths } from '../run/run-folder.ts';
+import { createSession } from '../run/session.ts';
 import { generate } from '../run/samplers.ts';
 import { train } from '../run/trainer.ts';
 
@@ -24,8 +26,8 @@ export const demoCommand = defineCommand({
   summary: 'train on the Swiss roll and sample, writing pictures into ./out/ (about 2 minutes)',
   options: {
     out: { type: 'string', placeholder: 'dir', default: 'out', description: 'where the pictures go (its previous demo output is replaced)' },
-    steps: { type: 'number', integer: true, min: 1, default: 3000, description: 'training steps' },
-    n: { type: 'number', integer: true, min: 2, default: 1000, description: 'samples to draw' },
+    steps: { type: 'number', integer: true, min: 1, max: 1_000_000_000, default: 3000, description: 'training steps' },
+    n: { type: 'number', integer: true, min: 2, max: 100_000, default: 1000, description: 'samples to draw' },
   },
 });
 
@@ -34,18 +36,23 @@ export const demoConfig: RunConfig = {
   trainSize: 8192, cond: false, labelDropout: 0, numClasses: 0,
 };
 
+const demoFiles = (dir: string) => ({ samples: join(dir, 'samples.png'), trajectory: join(dir, 'trajectory.gif'), loss: join(dir, 'loss.png') });
+
 /** Returns the two distances it prints, so a test can hold the demo to its promise. */
 export async function runDemo(v: OptionValues<typeof demoCommand.options>, io: Io = processIo): Promise<{ samplesToHeldOut: number; heldOutHalves: number }> {
   const dir = resolve(v.out);
-  mkdirSync(dir, { recursive: true });
   const paths = runPaths(join(dir, 'run'));
-  prepareRunFolder(paths, 'force');
+  await checkRunFolder(paths, 'force');
+  for (const file of Object.values(demoFiles(dir))) checkOutputFile('--out', file, true);
+  const session = createSession(demoConfig);
+  mkdirSync(dir, { recursive: true });
+  await createRunFolder(paths, 'force', demoConfig);
   const log = (line: string) => io.err.write(`${line}\n`);
   log(`diffusion-ts demo: ${v.steps} steps of EDM training (Karras et al. 2022) of a ${demoConfig.model.toUpperCase()} on the Swiss roll (Sohl-Dickstein et al. 2015)`);
 
   const bar = createProgress({ total: v.steps, label: 'train', values: ['loss'], stream: io.err });
-  const { session, ema, losses } = await train({
-    config: demoConfig, paths, steps: v.steps, resume: false, checkpointEvery: v.steps,
+  const { ema, losses } = await train({
+    session, paths, steps: v.steps, checkpointEvery: v.steps,
     onStep: (step, loss) => bar.update(step, { loss }),
   });
   bar.stop();
@@ -54,7 +61,7 @@ export async function runDemo(v: OptionValues<typeof demoCommand.options>, io: I
 
   const recorder = trajectoryRecorder();
   const samples = generate(session, { sampler: 'heun', steps: 18, n: v.n, seed: 1, onStep: recorder.onStep });
-  const files = { samples: join(dir, 'samples.png'), trajectory: join(dir, 'trajectory.gif'), loss: join(dir, 'loss.png') };
+  const files = demoFiles(dir);
   await writeFileAtomic(files.samples, renderSamples(session, samples, 'png'));
   await writeFileAtomic(files.trajectory, renderSamples(session, samples, 'gif', recorder.frames));
   await writeFileAtomic(files.loss, encodePng(lossPlot(losses.map((_, i) => i + 1), losses)));

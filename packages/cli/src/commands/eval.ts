@@ -9,10 +9,11 @@ import { calcBpd, slicedWasserstein } from '@diffusion-ts/diffusion';
 import { defineCommand, UsageError, type OptionValues } from '../args.ts';
 import { processIo, type Io } from '../io.ts';
 import { heldOut } from '../data/registry.ts';
-import { CliError } from '../errors.ts';
 import { createProgress } from '../progress.ts';
 import { encodePng, linePlot } from '../render/index.ts';
-import { runPaths } from '../run/run-folder.ts';
+import { MAX_SEED, sizeProblem } from '../run/config.ts';
+import { checkOutputFile } from '../run/output-paths.ts';
+import { resolveCheckpoint } from '../run/run-folder.ts';
 import { generate, samplerNames, type SamplerName } from '../run/samplers.ts';
 import { loadSession, type Session } from '../run/session.ts';
 import { backendNames, chooseBackend } from './backend.ts';
@@ -20,11 +21,11 @@ import { backendNames, chooseBackend } from './backend.ts';
 export const evalCommand = defineCommand({
   summary: 'evaluate a trained run: bits/dim on held-out data (--nll) or error against NFE per sampler (--sweep)',
   options: {
-    ckpt: { type: 'string', placeholder: 'run-dir', description: 'the run folder written by train (required)' },
+    ckpt: { type: 'string', placeholder: 'run-dir', description: 'the run folder written by train, or its checkpoint.safetensors (required)' },
     nll: { type: 'boolean', description: 'the variational bound in bits/dim on held-out data, with its terms (ddpm and iddpm runs on image data)' },
     sweep: { type: 'boolean', description: 'sliced Wasserstein distance to held-out data against NFE for every sampler: a table and a PNG plot in the run folder' },
-    n: { type: 'number', integer: true, min: 2, default: 500, description: 'held-out examples (--nll) or samples per setting (--sweep)' },
-    seed: { type: 'number', integer: true, min: 0, default: 0, description: 'seed of the held-out draw and the noise' },
+    n: { type: 'number', integer: true, min: 2, max: 100_000, default: 500, description: 'held-out examples (--nll) or samples per setting (--sweep)' },
+    seed: { type: 'number', integer: true, min: 0, max: MAX_SEED, default: 0, description: 'seed of the held-out draw and the noise' },
     backend: { type: 'enum', choices: backendNames, default: 'js', description: 'tensor backend' },
   },
 });
@@ -33,22 +34,32 @@ export async function runEval(v: OptionValues<typeof evalCommand.options>, io: I
   if (v.ckpt === undefined) throw new UsageError('eval: --ckpt <run-dir> is required');
   if (!v.nll && !v.sweep) throw new UsageError('eval: choose --nll, --sweep, or both');
   chooseBackend(v.backend);
-  const paths = runPaths(v.ckpt);
-  const session = await loadSession(paths.checkpoint);
+  const { checkpoint, dir } = resolveCheckpoint(v.ckpt);
+  const files = { table: join(dir, 'sweep.md'), plot: join(dir, 'sweep.png') };
+  if (v.sweep) for (const file of Object.values(files)) checkOutputFile('--sweep', file, true);
+  const session = await loadSession(checkpoint);
+  if (session.warning !== undefined) io.err.write(`diffusion-ts: ${session.warning}\n`);
+  const tooMany = sizeProblem('--n', v.n, session.config.data);
+  if (tooMany !== undefined) throw new UsageError(`eval: ${tooMany}`);
+  if (v.nll) checkNll(session);
   if (v.nll) io.out.write(nll(session, v.n, v.seed));
   if (v.sweep) {
     const { table, plot } = sweep(session, v.n, v.seed, io);
-    await writeFileAtomic(join(paths.dir, 'sweep.md'), table);
-    await writeFileAtomic(join(paths.dir, 'sweep.png'), plot);
-    io.out.write(`${table}\nwrote ${join(paths.dir, 'sweep.md')} and ${join(paths.dir, 'sweep.png')}\n`);
+    await writeFileAtomic(files.table, table);
+    await writeFileAtomic(files.plot, plot);
+    io.out.write(`${table}\nwrote ${files.table} and ${files.plot}\n`);
   }
+}
+
+/** Throw a UsageError unless the run has a bound in bits/dim: a discrete model of 8-bit data. */
+function checkNll(session: Session): void {
+  if (session.objective.diffusion === undefined) throw new UsageError(`--nll needs a discrete-time model (ddpm or iddpm); this run is ${session.objective.name}, whose likelihood needs the probability-flow ODE, which is not implemented`);
+  if (session.kind === '2d') throw new UsageError(`--nll measures bits/dim of 8-bit data with the discretized decoder (Ho et al. 2020, Eq. 13); '${session.config.data}' is continuous 2-D data`);
 }
 
 /** The bound of Ho et al. 2020 (Eq. 5) in bits/dim, with the prior term and the decoder term apart. */
 function nll(session: Session, n: number, seed: number): string {
-  const d = session.objective.diffusion;
-  if (d === undefined) throw new CliError(`--nll needs a discrete-time model (ddpm or iddpm); this run is ${session.objective.name}, whose likelihood needs the probability-flow ODE, which is not implemented`);
-  if (session.kind === '2d') throw new CliError(`--nll measures bits/dim of 8-bit data with the discretized decoder (Ho et al. 2020, Eq. 13); '${session.config.data}' is continuous 2-D data`);
+  const d = session.objective.diffusion!;
   const data = heldOut(session.config.data, n, seed);
   const x0 = tensor(data.data, { shape: data.shape });
   const r = calcBpd(d, (x, t) => session.forward(x, t), x0, { noise: new Generator(seed), clipDenoised: true });

@@ -1,29 +1,29 @@
 /** `diffusion-ts sample`: draw samples from a trained run with any sampler. */
-import { existsSync } from 'node:fs';
 import { extname } from 'node:path';
 import { writeFileAtomic } from '@diffusion-ts/nn/node';
 import { defineCommand, UsageError, type OptionValues } from '../args.ts';
 import { processIo, type Io } from '../io.ts';
-import { CliError } from '../errors.ts';
 import { createProgress } from '../progress.ts';
 import { renderSamples, trajectoryRecorder } from '../run/render-samples.ts';
-import { runPaths } from '../run/run-folder.ts';
-import { generate, samplerNames, type SamplerName } from '../run/samplers.ts';
+import { MAX_SEED, sizeProblem } from '../run/config.ts';
+import { checkOutputFile } from '../run/output-paths.ts';
+import { resolveCheckpoint } from '../run/run-folder.ts';
+import { checkSampleOptions, generate, samplerNames, type SampleOptions, type SamplerName } from '../run/samplers.ts';
 import { loadSession, type Session } from '../run/session.ts';
 import { backendNames, chooseBackend } from './backend.ts';
 
 export const sampleCommand = defineCommand({
   summary: 'draw samples from a trained run (PNG grid, or GIF of the trajectory)',
   options: {
-    ckpt: { type: 'string', placeholder: 'run-dir', description: 'the run folder written by train (required)' },
+    ckpt: { type: 'string', placeholder: 'run-dir', description: 'the run folder written by train, or its checkpoint.safetensors (required)' },
     sampler: { type: 'enum', choices: samplerNames, default: 'heun', description: 'ddpm, iddpm (strided), ddim: discrete models; euler, heun, edm (stochastic), euler-a, dpm2m: any model' },
-    steps: { type: 'number', integer: true, min: 1, description: 'sampling steps (default: 18 for heun, 25 for dpm2m, 50 for ddim, euler and euler-a, 100 for iddpm, 64 for edm, all T for ddpm)' },
-    eta: { type: 'number', min: 0, default: 0, description: 'DDIM η (0 = deterministic)' },
+    steps: { type: 'number', integer: true, min: 1, max: 100_000, description: 'sampling steps (default: 18 for heun, 25 for dpm2m, 50 for ddim, euler and euler-a, 100 for iddpm, 64 for edm, all T for ddpm)' },
+    eta: { type: 'number', min: 0, max: 1, default: 0, description: 'DDIM η (0 = deterministic, 1 = DDPM-like)' },
     churn: { type: 'number', min: 0, default: 40, description: 'S_churn of the edm sampler' },
     guidance: { type: 'number', default: 1, description: 'classifier-free guidance scale (needs a --cond run)' },
-    class: { type: 'number', integer: true, min: 0, description: 'class to draw (needs a --cond run)' },
-    n: { type: 'number', integer: true, min: 1, default: 64, description: 'number of samples' },
-    seed: { type: 'number', integer: true, min: 0, default: 0, description: 'sample k uses seed + k' },
+    class: { type: 'number', integer: true, min: 0, max: 2 ** 31 - 2, description: 'class to draw (needs a --cond run)' },
+    n: { type: 'number', integer: true, min: 1, max: 100_000, default: 64, description: 'number of samples' },
+    seed: { type: 'number', integer: true, min: 0, max: MAX_SEED, default: 0, description: 'sample k uses seed + k' },
     ema: { type: 'boolean', default: true, description: 'use the EMA weights (--no-ema for the raw weights)' },
     out: { type: 'string', placeholder: 'file.png|file.gif', description: 'output file (required)' },
     force: { type: 'boolean', description: 'overwrite an existing output file' },
@@ -43,16 +43,21 @@ export async function runSample(v: OptionValues<typeof sampleCommand.options>, i
   if (v.out === undefined) throw new UsageError('sample: --out <file.png|file.gif> is required');
   const format = extname(v.out).toLowerCase();
   if (format !== '.png' && format !== '.gif') throw new UsageError(`sample: --out must end in .png or .gif, got '${v.out}'`);
-  if (existsSync(v.out) && !v.force) throw new CliError(`${v.out} exists; pass --force to overwrite it`);
+  checkOutputFile('--out', v.out, v.force);
   chooseBackend(v.backend);
-  const session = await loadSession(runPaths(v.ckpt).checkpoint, { useEma: v.ema });
+  const session = await loadSession(resolveCheckpoint(v.ckpt).checkpoint, { useEma: v.ema });
+  if (session.warning !== undefined) io.err.write(`diffusion-ts: ${session.warning}\n`);
   const steps = stepsFor(v.sampler, session, v.steps);
-  const bar = createProgress({ total: steps, label: 'sample', stream: io.err });
+  const tooMany = sizeProblem('--n', v.n, session.config.data);
+  if (tooMany !== undefined) throw new UsageError(`sample: ${tooMany}`);
   const recorder = trajectoryRecorder();
-  const samples = generate(session, {
+  const options: SampleOptions = {
     sampler: v.sampler, steps, n: v.n, seed: v.seed, eta: v.eta, churn: v.churn, guidance: v.guidance, classLabel: v.class,
     onStep: (info) => { bar.update(Math.min(info.i + 1, steps)); if (format === '.gif') recorder.onStep(info); },
-  });
+  };
+  checkSampleOptions(session, options);
+  const bar = createProgress({ total: steps, label: 'sample', stream: io.err });
+  const samples = generate(session, options);
   bar.stop();
   await writeFileAtomic(v.out, renderSamples(session, samples, format === '.gif' ? 'gif' : 'png', recorder.frames));
   io.err.write(`wrote ${v.out}\n`);

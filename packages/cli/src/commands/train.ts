@@ -1,59 +1,82 @@
 /** `diffusion-ts train`: fit a model to a data set, with checkpoints, sample grids and a loss plot. */
-import { Generator } from '@diffusion-ts/tensor';
-import { writeFileAtomic } from '@diffusion-ts/nn/node';
+import { removeStaleTempFiles, writeFileAtomic } from '@diffusion-ts/nn/node';
+import { loadCheckpoint } from '@diffusion-ts/nn/node';
+import { problemList } from '@diffusion-ts/nn';
 import { defineCommand, UsageError, type OptionValues } from '../args.ts';
+import { CliError } from '../errors.ts';
 import { processIo, type Io } from '../io.ts';
-import { datasetNames, datasets } from '../data/registry.ts';
 import { createProgress } from '../progress.ts';
 import { encodePng } from '../render/index.ts';
-import { modelNames, type RunConfig } from '../run/config.ts';
-import { checkModelForData } from '../run/models.ts';
-import { objectiveNames } from '../run/objectives.ts';
+import { configFromFlags, configProblems, parseRunConfig, resumeConflicts, runConfigOptions, type RunConfig } from '../run/config.ts';
 import { picture } from '../run/pictures.ts';
-import { prepareRunFolder, runPaths } from '../run/run-folder.ts';
+import { checkRunFolder, createRunFolder, forceRemoves, runPaths } from '../run/run-folder.ts';
 import { generate } from '../run/samplers.ts';
+import { createSession } from '../run/session.ts';
 import { train } from '../run/trainer.ts';
 import { chooseBackend, backendNames } from './backend.ts';
 
+/** Flags that may change when a run is resumed; every other flag must match the run's config. */
+const resumable = ['steps', 'ckpt-every', 'preview', 'backend'] as const;
+
 export const trainCommand = defineCommand({
   summary: 'train a diffusion model on a built-in data set',
-  description: 'Train a model with Adam and an EMA of its weights. Checkpoints (safetensors, config inside) are written atomically every --ckpt-every steps, at the end and on Ctrl-C; a sample grid with each checkpoint; the loss as CSV and PNG.',
+  description: [
+    'Train a model with Adam and an EMA of its weights. Checkpoints (safetensors, config inside) are written atomically every --ckpt-every steps, at the end and on Ctrl-C; a sample grid with each checkpoint; the loss as CSV and PNG.',
+    `--resume continues the run in --out with its own config: of the flags, only --${resumable.join(', --')} may change; any other flag given must equal the run's value.`,
+    `--force replaces a folder only if it is a diffusion-ts run (its config.json or checkpoint says so) holding nothing but run files, and it removes exactly those: ${forceRemoves}. Any other folder is refused and left as it is.`,
+  ].join('\n\n'),
   options: {
-    data: { type: 'enum', choices: datasetNames, default: 'swiss-roll', description: 'the data set' },
-    model: { type: 'enum', choices: modelNames, default: 'mlp', description: 'the network: mlp for 2-D data, unet for images, video-unet for clips' },
-    objective: { type: 'enum', choices: objectiveNames, default: 'edm', description: 'ddpm (Ho et al. 2020), iddpm (Nichol & Dhariwal 2021) or edm (Karras et al. 2022)' },
-    timesteps: { type: 'number', integer: true, min: 25, default: 1000, description: 'T, diffusion steps of the ddpm and iddpm objectives (the linear schedule is scaled by 1000/T, so T = 20 would end at β = 1, where an ε-model cannot recover x0)' },
-    steps: { type: 'number', integer: true, min: 1, default: 2000, description: 'optimizer steps' },
-    batch: { type: 'number', integer: true, min: 1, default: 256, description: 'batch size' },
-    lr: { type: 'number', min: 0, default: 1e-3, description: 'Adam learning rate' },
-    ema: { type: 'number', min: 0, max: 1, default: 0.995, description: 'EMA decay of the weights used for sampling' },
-    seed: { type: 'number', integer: true, min: 0, default: 0, description: 'seed of data, initialisation and noise' },
-    'train-size': { type: 'number', integer: true, min: 1, default: 8192, description: 'training examples drawn from the data set' },
-    cond: { type: 'boolean', description: 'class-conditional training with label dropout (for --guidance when sampling)' },
-    'label-dropout': { type: 'number', min: 0, max: 1, default: 0.1, description: 'with --cond: probability of training on the null class' },
+    ...runConfigOptions,
+    steps: { type: 'number', integer: true, min: 1, max: 1_000_000_000, default: 2000, description: 'optimizer steps in all (with --resume: the total to reach)' },
     out: { type: 'string', placeholder: 'dir', description: 'run folder (required)' },
     resume: { type: 'boolean', description: 'continue the run in --out from its checkpoint' },
-    force: { type: 'boolean', description: 'replace an existing --out folder' },
-    'ckpt-every': { type: 'number', integer: true, min: 1, default: 500, description: 'checkpoint (and sample grid) every this many steps' },
-    preview: { type: 'number', integer: true, min: 0, default: 16, description: 'samples drawn with each checkpoint (×64 for 2-D data; 0: none)' },
+    force: { type: 'boolean', description: 'replace the diffusion-ts run in --out (see above: nothing else is ever removed)' },
+    'ckpt-every': { type: 'number', integer: true, min: 1, max: 1_000_000_000, default: 500, description: 'checkpoint (and sample grid) every this many steps' },
+    preview: { type: 'number', integer: true, min: 0, max: 1024, default: 16, description: 'samples drawn with each checkpoint (×64 for 2-D data; 0: none)' },
     backend: { type: 'enum', choices: backendNames, default: 'js', description: 'tensor backend' },
   },
 });
 
-export async function runTrain(v: OptionValues<typeof trainCommand.options>, io: Io = processIo): Promise<number> {
+type TrainValues = OptionValues<typeof trainCommand.options>;
+
+/** The run's config: the checkpoint's when resuming (refusing flags that contradict it), else the flags'. */
+async function runConfig(v: TrainValues, given: ReadonlySet<string>, checkpointPath: string) {
+  if (!v.resume) {
+    const config = configFromFlags(v);
+    const problems = configProblems(config);
+    if (problems.length > 0) throw new UsageError(`train: ${problemList(problems)}`);
+    return { config };
+  }
+  let checkpoint;
+  try {
+    checkpoint = await loadCheckpoint(checkpointPath);
+  } catch (e) {
+    throw new CliError(`--resume: ${(e as Error).message}`);
+  }
+  let config: RunConfig;
+  try {
+    config = parseRunConfig(checkpoint.config);
+  } catch (e) {
+    throw new CliError(`--resume: cannot use ${checkpointPath}: ${(e as Error).message}`);
+  }
+  const conflicts = resumeConflicts(config, v, given);
+  if (conflicts.length > 0) {
+    throw new UsageError(`train --resume: ${problemList(conflicts)}; a resumed run keeps its config (only --${resumable.join(', --')} may change)`);
+  }
+  return { config, checkpoint };
+}
+
+export async function runTrain(v: TrainValues, io: Io = processIo, given: ReadonlySet<string> = new Set()): Promise<number> {
   if (v.out === undefined) throw new UsageError('train: --out <dir> is required (the run folder)');
   if (v.resume && v.force) throw new UsageError('train: --resume and --force contradict each other');
   chooseBackend(v.backend);
-  const probe = datasets[v.data].make(1, new Generator(0));
-  if (v.cond && probe.labels === undefined) throw new UsageError(`train: --cond needs labelled data; '${v.data}' has no labels`);
-  if (v.cond && v.model === 'mlp') throw new UsageError('train: --cond needs a network with a class embedding (--model unet or video-unet); the MLP takes no labels');
-  const config: RunConfig = {
-    version: 1, data: v.data, model: v.model, objective: v.objective, timesteps: v.timesteps, seed: v.seed, batch: v.batch, lr: v.lr, ema: v.ema,
-    trainSize: v['train-size'], cond: v.cond, labelDropout: v['label-dropout'], numClasses: probe.numClasses ?? 0,
-  };
-  checkModelForData(config.model, config.data);
   const paths = runPaths(v.out);
-  prepareRunFolder(paths, v.resume ? 'resume' : v.force ? 'force' : 'new');
+  if (!v.resume) await checkRunFolder(paths, v.force ? 'force' : 'new');
+  const { config, checkpoint } = await runConfig(v, given, paths.checkpoint);
+  const session = createSession(config); // data and network: built before the folder is touched
+  if (!v.resume) await createRunFolder(paths, v.force ? 'force' : 'new', config);
+  const removed = removeStaleTempFiles(paths.dir);
+  if (removed.length > 0) io.err.write(`removed ${removed.length} temp file${removed.length > 1 ? 's' : ''} of interrupted writes from ${paths.dir}\n`);
 
   let stop = false;
   const onSigint = () => { stop = true; };
@@ -61,13 +84,14 @@ export async function runTrain(v: OptionValues<typeof trainCommand.options>, io:
   const bar = createProgress({ total: v.steps, label: 'train', values: ['loss'], stream: io.err });
   try {
     const result = await train({
-      config, paths, steps: v.steps, resume: v.resume, checkpointEvery: v['ckpt-every'],
+      session, paths, steps: v.steps, resumeFrom: checkpoint, checkpointEvery: v['ckpt-every'],
       onStep: (step, loss) => bar.update(step, { loss }),
       shouldStop: () => stop,
-      onCheckpoint: v.preview === 0 ? undefined : async (session, step) => {
-        const n = session.kind === '2d' ? 64 * v.preview : v.preview;
-        const x = generate(session, { sampler: 'heun', steps: 18, n, seed: 0 });
-        await writeFileAtomic(paths.samples(step), encodePng(picture(session.kind, { data: x.dataSync() as Float32Array, shape: x.shape }, { reference: session.kind === '2d' ? session.data.data.subarray(0, 2000) : undefined })));
+      onNotice: (line) => io.err.write(`${line}\n`),
+      onCheckpoint: v.preview === 0 ? undefined : async (s, step) => {
+        const n = s.kind === '2d' ? 64 * v.preview : v.preview;
+        const x = generate(s, { sampler: 'heun', steps: 18, n, seed: 0 });
+        await writeFileAtomic(paths.samples(step), encodePng(picture(s.kind, { data: x.dataSync() as Float32Array, shape: x.shape }, { reference: s.kind === '2d' ? s.data.data.subarray(0, 2000) : undefined })));
       },
     });
     bar.stop();

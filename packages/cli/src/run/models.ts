@@ -2,9 +2,8 @@
 import type { Generator, Tensor } from '@diffusion-ts/tensor';
 import { MLP, UNet, VideoUNet, presets, videoPresets, type Module } from '@diffusion-ts/nn';
 import type { Dataset } from '../data/types.ts';
-import { datasets, type DatasetKind, type DatasetName } from '../data/registry.ts';
 import { CliError } from '../errors.ts';
-import type { ModelName, RunConfig } from './config.ts';
+import type { RunConfig } from './config.ts';
 import type { Network } from './objectives.ts';
 
 export interface BuiltModel {
@@ -12,21 +11,8 @@ export interface BuiltModel {
   forward: Network;
 }
 
-/** Which kind of data each network is for. */
-const modelKinds: Record<ModelName, readonly DatasetKind[]> = { mlp: ['2d'], unet: ['image', 'binary'], 'video-unet': ['video'] };
-
-/** Throw a CliError unless `model` fits data of `kind` (checked before a run folder is touched). */
-export function checkModelForData(model: ModelName, data: DatasetName): void {
-  const kind = datasets[data].kind;
-  if (!modelKinds[model].includes(kind)) {
-    const fitting = (Object.keys(modelKinds) as ModelName[]).filter((m) => modelKinds[m].includes(kind));
-    throw new CliError(`--model ${model} is for ${modelKinds[model].join('/')} data; '${data}' is ${kind} data (use --model ${fitting.join(' or ')})`);
-  }
-}
-
-/** Build the network named in `config` for data shaped like `sample` (one batch of the data set). */
+/** Build the network named in `config` (checked by `configProblems`) for data shaped like `sample` (one batch of the data set). */
 export function buildModel(config: RunConfig, sample: Pick<Dataset, 'shape'>, learnsVariance: boolean, generator: Generator): BuiltModel {
-  checkModelForData(config.model, config.data);
   const channels = sample.shape[1]!;
   const classes = config.cond ? config.numClasses + 1 : null; // + the null class of classifier-free guidance
   switch (config.model) {

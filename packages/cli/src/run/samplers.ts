@@ -7,7 +7,7 @@ import {
   classifierFree, randnFrom, sampleDdim, sampleDdpm, sampleDpmSolver2M, sampleEdmStochastic, sampleEuler, sampleEulerAncestral,
   sampleHeun, spacedDiffusion, spaceTimesteps, type Denoiser, type DiffusionModel, type GaussianDiffusion, type StepInfo,
 } from '@diffusion-ts/diffusion';
-import { CliError } from '../errors.ts';
+import { UsageError } from '../args.ts';
 import { labelTensor } from './objectives.ts';
 import type { Session } from './session.ts';
 
@@ -33,21 +33,44 @@ export interface SampleOptions {
 /** What each sampler needs: the run, the per-sample generators and the options. */
 type SamplerFn = (session: Session, gens: Generator[], o: SampleOptions) => Tensor;
 
-function discrete(session: Session, sampler: SamplerName): GaussianDiffusion {
+const discreteSamplers: readonly SamplerName[] = ['ddpm', 'iddpm', 'ddim'];
+
+/**
+ * Throw a UsageError when options do not fit the run (a discrete sampler on an EDM model, a step count
+ * its process cannot be respaced to, a class or guidance for an unconditional run). Called before
+ * any sampling, so a mistake costs nothing.
+ */
+export function checkSampleOptions(session: Session, o: SampleOptions): void {
   const d = session.objective.diffusion;
-  if (d === undefined) throw new CliError(`--sampler ${sampler} needs a discrete-time model (objective ddpm or iddpm); this run was trained with ${session.objective.name}; use euler, heun, edm, euler-a or dpm2m`);
+  const others = samplerNames.filter((s) => !discreteSamplers.includes(s)).join(', ');
+  if (discreteSamplers.includes(o.sampler)) {
+    if (d === undefined) throw new UsageError(`--sampler ${o.sampler} needs a discrete-time model (objective ddpm or iddpm); this run was trained with ${session.objective.name}; use ${others}`);
+    if (o.sampler === 'ddpm' && o.steps !== d.numTimesteps) throw new UsageError(`--sampler ddpm runs all ${d.numTimesteps} steps (Algorithm 2 of Ho et al.); for ${o.steps} steps use --sampler iddpm`);
+    if (o.sampler !== 'ddpm') {
+      try {
+        spaceTimesteps(d.numTimesteps, o.sampler === 'ddim' ? `ddim${o.steps}` : [o.steps]);
+      } catch (e) {
+        throw new UsageError(`--steps ${o.steps} does not fit --sampler ${o.sampler} on this run's ${d.numTimesteps} timesteps: ${(e as Error).message}`);
+      }
+    }
+  }
+  const { cond, numClasses } = session.config;
+  if (!cond && (o.classLabel !== undefined || (o.guidance ?? 1) !== 1)) throw new UsageError('--class and --guidance need a class-conditional run (train with --cond)');
+  const k = o.classLabel ?? 0;
+  if (cond && (!Number.isInteger(k) || k < 0 || k >= numClasses)) throw new UsageError(`--class ${k} is out of range: this run has classes 0..${numClasses - 1}`);
+}
+
+function discrete(session: Session): GaussianDiffusion {
+  const d = session.objective.diffusion;
+  if (d === undefined) throw new Error('a discrete sampler on a sigma-space run (checkSampleOptions lets none through)');
   return d;
 }
 
 /** Labels for a class-conditional run (or undefined), and the null class used by guidance. */
 function conditioning(session: Session, o: SampleOptions): { labels?: Tensor; nullLabels?: Tensor } {
   const { cond, numClasses } = session.config;
-  if (!cond) {
-    if (o.classLabel !== undefined || (o.guidance ?? 1) !== 1) throw new CliError('--class and --guidance need a class-conditional run (train with --cond)');
-    return {};
-  }
+  if (!cond) return {};
   const k = o.classLabel ?? 0;
-  if (!Number.isInteger(k) || k < 0 || k >= numClasses) throw new CliError(`--class ${k} is out of range: this run has classes 0..${numClasses - 1}`);
   return { labels: labelTensor(new Int32Array(o.n).fill(k)), nullLabels: labelTensor(new Int32Array(o.n).fill(numClasses)) };
 }
 
@@ -92,16 +115,15 @@ const sigmaSpace = (run: (D: Denoiser, x: Tensor, sigmas: number[], session: Ses
 
 const samplers: Record<SamplerName, SamplerFn> = {
   ddpm: (session, gens, o) => {
-    const d = discrete(session, 'ddpm');
-    if (o.steps !== d.numTimesteps) throw new CliError(`--sampler ddpm runs all ${d.numTimesteps} steps (Algorithm 2 of Ho et al.); for ${o.steps} steps use --sampler iddpm`);
+    const d = discrete(session);
     return sampleDdpm(d, modelOf(session, o), randnFrom(gens, shapeOf(session, o.n)), { noise: gens, clipDenoised: clip(session), onStep: o.onStep });
   },
   iddpm: (session, gens, o) => {
-    const d = discrete(session, 'iddpm');
+    const d = discrete(session);
     return sampleDdpm(respaced(d, [o.steps]), modelOf(session, o), randnFrom(gens, shapeOf(session, o.n)), { noise: gens, clipDenoised: clip(session), onStep: o.onStep });
   },
   ddim: (session, gens, o) => {
-    const d = discrete(session, 'ddim');
+    const d = discrete(session);
     return sampleDdim(respaced(d, `ddim${o.steps}`), modelOf(session, o), randnFrom(gens, shapeOf(session, o.n)), { eta: o.eta ?? 0, noise: gens, clipDenoised: clip(session), onStep: o.onStep });
   },
   euler: sigmaSpace((D, x, sigmas, _s, _g, o) => sampleEuler(D, x, sigmas, { onStep: o.onStep })),
@@ -116,6 +138,7 @@ const samplers: Record<SamplerName, SamplerFn> = {
  * is the same whether drawn alone or among many, and the same seed always gives the same samples.
  */
 export function generate(session: Session, o: SampleOptions): Tensor {
+  checkSampleOptions(session, o);
   const gens = Array.from({ length: o.n }, (_, k) => new Generator(o.seed + k));
   return samplers[o.sampler](session, gens, o);
 }

@@ -3,7 +3,8 @@
  * starts, resumes, or a checkpoint is loaded to sample or evaluate.
  */
 import { Generator, tensor, type Tensor } from '@diffusion-ts/tensor';
-import type { Module } from '@diffusion-ts/nn';
+import { existsSync } from 'node:fs';
+import { keyList, nonFiniteEntries, type Module } from '@diffusion-ts/nn';
 import { loadCheckpoint } from '@diffusion-ts/nn/node';
 import { datasets, type DatasetKind } from '../data/registry.ts';
 import type { Dataset } from '../data/types.ts';
@@ -48,23 +49,34 @@ export function batchOf(data: Dataset, indices: Int32Array): { x: Tensor; labels
   };
 }
 
+/** A run loaded for sampling or evaluation: `warning` is set when its weights hold NaN or Inf. */
+export type LoadedSession = Session & { step: number; warning?: string };
+
 /** Load a trained run for sampling or evaluation: its config, and the EMA weights unless `useEma` is false. */
-export async function loadSession(checkpointPath: string, { useEma = true } = {}): Promise<Session & { step: number }> {
+export async function loadSession(checkpointPath: string, { useEma = true } = {}): Promise<LoadedSession> {
+  if (!existsSync(checkpointPath)) throw new CliError(`no checkpoint at ${checkpointPath} (--ckpt takes a run folder or its checkpoint.safetensors)`);
   let checkpoint;
   try {
     checkpoint = await loadCheckpoint(checkpointPath);
   } catch (e) {
-    throw new CliError(`cannot load checkpoint ${checkpointPath}: ${(e as Error).message}`);
+    throw new CliError(`cannot load checkpoint: ${(e as Error).message}`);
   }
-  let session: Session;
+  let config: RunConfig;
   try {
-    session = createSession(parseRunConfig(checkpoint.config, checkpointPath));
-    const weights = useEma && checkpoint.ema ? checkpoint.ema.shadow : checkpoint.model;
+    config = parseRunConfig(checkpoint.config);
+  } catch (e) {
+    throw new CliError(`cannot use checkpoint ${checkpointPath}: ${(e as Error).message}`);
+  }
+  const session = createSession(config);
+  const weights = useEma && checkpoint.ema ? checkpoint.ema.shadow : checkpoint.model;
+  try {
     session.module.loadStateDict(weights);
   } catch (e) {
-    throw e instanceof CliError ? e : new CliError(`checkpoint ${checkpointPath} does not fit its own config: ${(e as Error).message}`);
+    throw new CliError(`checkpoint ${checkpointPath} does not fit its own config: ${(e as Error).message}`);
   }
   session.module.eval();
-  return { ...session, step: checkpoint.step };
+  const bad = await nonFiniteEntries(weights);
+  const warning = bad.length === 0 ? undefined
+    : `warning: the ${weights === checkpoint.model ? 'model' : 'EMA'} weights in ${checkpointPath} hold NaN or Inf (${keyList(bad.map((b) => `${b.key}: ${b.count} of ${b.numel}`))}); samples will likely be NaN`;
+  return { ...session, step: checkpoint.step, ...(warning !== undefined ? { warning } : {}) };
 }
-

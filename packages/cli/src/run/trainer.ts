@@ -1,26 +1,28 @@
 /**
  * The training loop: Adam on the objective's loss, an EMA of the weights, checkpoints (atomic)
  * every `checkpointEvery` steps, at the end, and when asked to stop. A resumed run continues the
- * same random stream from the checkpoint, so its losses equal an uninterrupted run's.
+ * same random stream from the checkpoint, so its losses equal an uninterrupted run's. Each
+ * checkpoint's loss rows reach the disk before the checkpoint does (see loss-log.ts).
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { noGrad } from '@diffusion-ts/tensor';
-import { Adam, EMA } from '@diffusion-ts/nn';
-import { restoreCheckpoint, saveCheckpoint, writeFileAtomic } from '@diffusion-ts/nn/node';
+import { Adam, applyCheckpoint, EMA, type Checkpoint } from '@diffusion-ts/nn';
+import { saveCheckpoint, writeFileAtomic } from '@diffusion-ts/nn/node';
 import { encodePng } from '../render/index.ts';
-import type { RunConfig } from './config.ts';
 import type { RunPaths } from './run-folder.ts';
+import { appendLosses, reconcileLossLog } from './loss-log.ts';
 import { lossPlot } from './pictures.ts';
-import { batchOf, createSession, streams, type Session } from './session.ts';
+import { batchOf, streams, type Session } from './session.ts';
 import { labelTensor } from './objectives.ts';
 import { CliError } from '../errors.ts';
 
 export interface TrainOptions {
-  config: RunConfig;
+  /** The run's data, objective and freshly initialised network. */
+  session: Session;
   paths: RunPaths;
   /** Total optimizer steps (a resumed run continues up to this many). */
   steps: number;
-  resume: boolean;
+  /** The checkpoint to continue from (already read and validated). */
+  resumeFrom?: Checkpoint;
   checkpointEvery: number;
   /** Called after every step. */
   onStep?: (step: number, loss: number) => void;
@@ -28,44 +30,45 @@ export interface TrainOptions {
   onCheckpoint?: (session: Session, step: number) => Promise<void> | void;
   /** Polled after every step; when true, the loop checkpoints and returns. */
   shouldStop?: () => boolean;
+  /** Something the user should know (e.g. loss rows repaired on resume); the CLI prints it. */
+  onNotice?: (line: string) => void;
 }
 
 export interface TrainResult {
   session: Session;
   ema: EMA;
   step: number;
+  /** One per step (NaN where a repaired log had lost the row). */
   losses: number[];
   stopped: boolean;
 }
 
-function readLosses(path: string, upTo: number): number[] {
-  if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8').trim().split('\n').slice(1).map((line) => Number(line.split(',')[1])).slice(0, upTo);
-}
-
-const lossCsv = (losses: readonly number[]): string => `step,loss\n${losses.map((l, i) => `${i + 1},${l}`).join('\n')}\n`;
-
-export async function train({ config, paths, steps, resume, checkpointEvery, onStep, onCheckpoint, shouldStop }: TrainOptions): Promise<TrainResult> {
-  const session = createSession(config);
-  const { module, forward, objective, data } = session;
+export async function train({ session, paths, steps, resumeFrom, checkpointEvery, onStep, onCheckpoint, shouldStop, onNotice }: TrainOptions): Promise<TrainResult> {
+  const { module, forward, objective, data, config } = session;
   const optimizer = new Adam(module.parameters(), { lr: config.lr });
   const ema = new EMA(module, { decay: config.ema });
   const g = streams.train(config.seed);
   let step = 0;
   let losses: number[] = [];
-  if (resume) {
+  if (resumeFrom !== undefined) {
     try {
-      step = (await restoreCheckpoint(paths.checkpoint, { model: module, ema, optimizer, generator: g })).step;
+      step = applyCheckpoint(resumeFrom, { model: module, ema, optimizer, generator: g }, paths.checkpoint).step;
     } catch (e) {
-      throw new CliError(`--resume: cannot continue from ${paths.checkpoint}: ${(e as Error).message}`);
+      throw new CliError(`--resume: cannot continue from ${(e as Error).message}`);
     }
-    losses = readLosses(paths.lossCsv, step);
+    const log = await reconcileLossLog(paths.lossCsv, step);
+    losses = log.losses;
+    if (log.dropped > 0) onNotice?.(`loss.csv: removed ${log.dropped} rows past the checkpoint's step ${step} (those steps run again)`);
+    if (log.filled > 0) onNotice?.(`loss.csv: ${log.filled} of the checkpoint's ${step} steps had no row; they are left empty`);
   }
+  let logged = losses.length;
 
   const checkpoint = async () => {
+    appendLosses(paths.lossCsv, logged + 1, losses.slice(logged));
+    logged = losses.length;
     await saveCheckpoint(paths.checkpoint, { model: module, ema, optimizer, step, config, generatorState: g.getState() });
-    await writeFileAtomic(paths.lossCsv, lossCsv(losses));
-    if (losses.length > 1) await writeFileAtomic(paths.lossPlot, encodePng(lossPlot(losses.map((_, i) => i + 1), losses)));
+    const known = losses.flatMap((l, i) => (Number.isFinite(l) ? [[i + 1, l] as const] : []));
+    if (known.length > 1) await writeFileAtomic(paths.lossPlot, encodePng(lossPlot(known.map(([s]) => s), known.map(([, l]) => l))));
     if (onCheckpoint) {
       module.eval();
       await onCheckpoint(session, step);
