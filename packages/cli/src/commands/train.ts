@@ -1,6 +1,6 @@
 /** `diffusion-ts train`: fit a model to a data set, with checkpoints, sample grids and a loss plot. */
-import { removeStaleTempFiles, writeFileAtomic } from '@diffusion-ts/nn/node';
-import { loadCheckpoint } from '@diffusion-ts/nn/node';
+import { existsSync } from 'node:fs';
+import { loadCheckpoint, removeStaleTempFiles, writeFileAtomic } from '@diffusion-ts/nn/node';
 import { problemList } from '@diffusion-ts/nn';
 import { defineCommand, UsageError, type OptionValues } from '../args.ts';
 import { CliError } from '../errors.ts';
@@ -47,6 +47,7 @@ async function runConfig(v: TrainValues, given: ReadonlySet<string>, checkpointP
     if (problems.length > 0) throw new UsageError(`train: ${problemList(problems)}`);
     return { config };
   }
+  if (!existsSync(checkpointPath)) throw new CliError(`--resume: no checkpoint at ${checkpointPath}`);
   let checkpoint;
   try {
     checkpoint = await loadCheckpoint(checkpointPath);
