@@ -65,6 +65,10 @@ describe('diffusion-ts train / sample / eval', () => {
     const nll = await run('eval', '--ckpt', out, '--nll', '--n', '2');
     assert.equal(nll.code, 0, nll.err);
     assert.match(nll.out, /bound \(bits\/dim\): +\d+\.\d+/);
+    // --resume takes the run's own config: no need (and no way) to repeat its flags.
+    const resumed = await run('train', '--out', out, '--resume', '--steps', '3', '--preview', '0', '--model', 'unet');
+    assert.equal(resumed.code, 0, resumed.err);
+    assert.match(resumed.err, /finished at step 3/);
   });
 
   it('class-conditional training, and classifier-free guidance in discrete and sigma-space samplers', async () => {

@@ -56,8 +56,10 @@ const isRunFile = (dir: string, name: string): boolean => (RUN_FILE.test(name) |
 type FolderState =
   | { kind: 'absent' | 'empty' }
   | { kind: 'run'; files: string[] }
-  /** Not a run folder: `foreign` names what no run writes (or why the run files are not recognised). */
-  | { kind: 'other'; foreign: string[] };
+  /** Not a run folder: `foreign` names what no run writes. */
+  | { kind: 'other'; foreign: string[] }
+  /** Only files named as a run names them, but no config.json or checkpoint says it is one. */
+  | { kind: 'unrecognised'; files: string[] };
 
 /** Whether `paths.dir` holds a diffusion-ts run: its config.json or its checkpoint must say so. */
 async function recognised(paths: RunPaths, files: readonly string[]): Promise<boolean> {
@@ -88,7 +90,7 @@ export async function inspectRunFolder(paths: RunPaths): Promise<FolderState> {
   if (entries.length === 0) return { kind: 'empty' };
   const foreign = entries.filter((name) => !isRunFile(paths.dir, name)).sort().map((name) => (lstatSync(join(paths.dir, name)).isDirectory() ? `${name}/` : name));
   if (foreign.length > 0) return { kind: 'other', foreign };
-  if (!(await recognised(paths, entries))) return { kind: 'other', foreign: ['no config.json or checkpoint.safetensors of a diffusion-ts run'] };
+  if (!(await recognised(paths, entries))) return { kind: 'unrecognised', files: entries.sort() };
   return { kind: 'run', files: entries.sort() };
 }
 
@@ -112,6 +114,9 @@ export async function checkRunFolder(paths: RunPaths, mode: FolderMode): Promise
     case 'other':
       if (mode === 'new') throw new CliError(`${paths.dir} already exists and is not empty (${listed(state.foreign)}); choose another --out`);
       throw new CliError(`--force replaces only a diffusion-ts run folder, and ${paths.dir} holds ${listed(state.foreign)}; nothing was removed`);
+    case 'unrecognised':
+      if (mode === 'new') throw new CliError(`${paths.dir} already exists and is not empty (${listed(state.files)}); choose another --out`);
+      throw new CliError(`--force replaces only a diffusion-ts run folder, and ${paths.dir} (${listed(state.files)}) has no config.json or checkpoint.safetensors of a diffusion-ts run; nothing was removed`);
     default: {
       const never: never = state;
       throw new Error(`unknown folder state ${String(never)}`);
