@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { commandHelp, defineCommand, parseCommand, parseProgram, programHelp, UsageError } from './args.ts';
+import { commandHelp, defineCommand, invalidValue, parseCommand, parseProgram, programHelp, UsageError } from './args.ts';
 
 const train = defineCommand({
   summary: 'Train a model',
@@ -212,5 +212,26 @@ describe('parseProgram', () => {
     assert.match(e.message, /unknown command 'nope'/);
     e = usageError(() => parseProgram(program, ['train', '--bogus']));
     assert.match(e.message, /unknown option '--bogus' for 'diffusion-ts train'/);
+  });
+});
+
+describe('given flags, safe integers and values from elsewhere', () => {
+  it('reports which options the command line set (defaults are not given)', () => {
+    assert.deepEqual([...run(['--steps', '5', '--no-ema', '-d', 'moons']).given].sort(), ['dataset', 'ema', 'steps']);
+    assert.deepEqual([...run([]).given], []);
+  });
+
+  it('an integer beyond 2^53 is out of range even without a max', () => {
+    assert.match(usageError(() => run(['--steps', '1e20'])).message, /--steps: '1e20' is out of range; expected an integer >= 1 below 2\^53/);
+  });
+
+  it('invalidValue checks a value against an option as the command line would', () => {
+    const { steps, dataset, ema, out } = train.options;
+    assert.equal(invalidValue(steps, 5), undefined);
+    for (const bad of [0, 1.5, NaN, Infinity, 2 ** 60, '5', null, [5]]) assert.equal(invalidValue(steps, bad), 'expected an integer >= 1', String(bad));
+    assert.equal(invalidValue(dataset, 'moons'), undefined);
+    assert.equal(invalidValue(dataset, 'toString'), 'expected one of swiss-roll, moons, shapes16');
+    assert.equal(invalidValue(ema, 'true'), 'expected true or false');
+    assert.equal(invalidValue(out, 3), 'expected a string');
   });
 });
