@@ -50,14 +50,14 @@ export async function runSample(v: OptionValues<typeof sampleCommand.options>, i
   const steps = stepsFor(v.sampler, session, v.steps);
   const tooMany = sizeProblem('--n', v.n, session.config.data);
   if (tooMany !== undefined) throw new UsageError(`sample: ${tooMany}`);
-  const recorder = trajectoryRecorder();
-  const options: SampleOptions = {
-    sampler: v.sampler, steps, n: v.n, seed: v.seed, eta: v.eta, churn: v.churn, guidance: v.guidance, classLabel: v.class,
-    onStep: (info) => { bar.update(Math.min(info.i + 1, steps)); if (format === '.gif') recorder.onStep(info); },
-  };
-  checkSampleOptions(session, options);
+  const options: SampleOptions = { sampler: v.sampler, steps, n: v.n, seed: v.seed, eta: v.eta, churn: v.churn, guidance: v.guidance, classLabel: v.class };
+  checkSampleOptions(session, options); // before the bar and the work
   const bar = createProgress({ total: steps, label: 'sample', stream: io.err });
-  const samples = generate(session, options);
+  const recorder = trajectoryRecorder();
+  const samples = generate(session, {
+    ...options,
+    onStep: (info) => { bar.update(Math.min(info.i + 1, steps)); if (format === '.gif') recorder.onStep(info); },
+  });
   bar.stop();
   await writeFileAtomic(v.out, renderSamples(session, samples, format === '.gif' ? 'gif' : 'png', recorder.frames));
   io.err.write(`wrote ${v.out}\n`);
