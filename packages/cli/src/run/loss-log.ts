@@ -6,9 +6,8 @@
  * cuts the log back to exactly the checkpoint's steps. Rows the log lacks (a log cut or deleted by
  * hand) are filled with an empty loss, so every later row keeps its true step number.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { writeFileAtomic } from '@diffusion-ts/nn/node';
+import { existsSync, readFileSync } from 'node:fs';
+import { appendFileSynced, writeFileAtomic } from '@diffusion-ts/nn/node';
 
 const HEADER = 'step,loss\n';
 const row = (step: number, loss: number): string => `${step},${Number.isNaN(loss) ? '' : loss}\n`;
@@ -49,28 +48,5 @@ export async function reconcileLossLog(path: string, step: number): Promise<Reco
 
 /** Append the rows of steps `from`..`from + losses.length - 1` and sync them to disk (creating the log with its header). */
 export function appendLosses(path: string, from: number, losses: readonly number[]): void {
-  const fresh = !existsSync(path);
-  const fd = openSync(path, 'a');
-  try {
-    const text = (fresh ? HEADER : '') + losses.map((l, i) => row(from + i, l)).join('');
-    const bytes = new TextEncoder().encode(text);
-    for (let written = 0; written < bytes.length; ) written += writeSync(fd, bytes, written);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  if (fresh) syncDirectory(dirname(path));
-}
-
-/** Make a new file's directory entry durable (where directories can be opened). */
-function syncDirectory(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(dir, 'r');
-    fsyncSync(fd);
-  } catch {
-    // best effort, as in writeFileAtomic
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
+  appendFileSynced(path, (existsSync(path) ? '' : HEADER) + losses.map((l, i) => row(from + i, l)).join(''));
 }

@@ -1,12 +1,12 @@
 /**
- * Node-only file helpers: atomic writes, and safetensors checkpoints on disk.
+ * Node-only file helpers: atomic writes, synced appends, and safetensors checkpoints on disk.
  *
  * An atomic write goes to a fresh temporary file in the target's directory, is flushed with fsync,
  * and is renamed over the target. A crash or an error at any point leaves either the old file or
  * the new one, never a torn mix, and the temporary file is removed on failure.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, lstatSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, lstatSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { decodeSafetensors, encodeSafetensors, SafetensorsError } from './safetensors.ts';
@@ -84,18 +84,23 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
   syncDirectorySync(dirname(path));
 }
 
+/** Open `path` with `flags`, write all of `bytes`, fsync, close. */
+function writeSyncedSync(path: string, flags: 'wx' | 'a', bytes: Uint8Array): void {
+  const fd = openSync(path, flags);
+  try {
+    for (let written = 0; written < bytes.length; ) written += writeSync(fd, bytes, written);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Synchronous `writeFileAtomic`, for code that cannot await (e.g. an exit handler). */
 export function writeFileAtomicSync(path: string, data: Uint8Array | string): void {
   const bytes = toBytes(data);
   const tmp = tempPathFor(path);
   try {
-    const fd = openSync(tmp, 'wx');
-    try {
-      for (let written = 0; written < bytes.length; ) written += writeSync(fd, bytes, written);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    writeSyncedSync(tmp, 'wx', bytes);
     renameSync(tmp, path);
   } catch (e) {
     try {
@@ -106,6 +111,17 @@ export function writeFileAtomicSync(path: string, data: Uint8Array | string): vo
     throw e;
   }
   syncDirectorySync(dirname(path));
+}
+
+/**
+ * Append `data` to `path` (creating it) and sync it to disk before returning, the directory too when
+ * the file is new: for logs whose rows must be durable before something that depends on them.
+ * A crash mid-append can leave a torn last line; readers should drop a line without its newline.
+ */
+export function appendFileSynced(path: string, data: Uint8Array | string): void {
+  const fresh = !existsSync(path);
+  writeSyncedSync(path, 'a', toBytes(data));
+  if (fresh) syncDirectorySync(dirname(path));
 }
 
 /** Encode and write a safetensors checkpoint atomically. Invalid tensors throw before anything is written. */
