@@ -143,7 +143,8 @@ describe('diffusion-ts failures: messages and stacks', () => {
     assert.equal(r.code, 0, r.err);
     assert.equal(r.err.match(/warning/g)?.length, 1, r.err);
     assert.match(r.err, /diffusion-ts: warning: the EMA weights in .*nan\.safetensors hold NaN or Inf \(.*weight: 1 of \d+/);
-    const ev = await run(['eval', '--ckpt', nan, '--sweep', '--n', '4']);
-    assert.match(ev.err, /warning: the EMA weights/);
+    const ev = await run(['eval', '--ckpt', nan, '--nll']); // warns on loading, then refuses --nll for an EDM run
+    assert.equal(ev.code, 2);
+    assert.match(ev.err, /^diffusion-ts: warning: the EMA weights .*\ndiffusion-ts: --nll needs a discrete-time model/);
   });
 });
