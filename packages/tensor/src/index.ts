@@ -6,5 +6,6 @@ export * from './composite/index.ts';
 export { noGrad, enableGrad, isGradEnabled, detectAnomaly, type BackwardOptions } from './autograd.ts';
 export { Generator, manualSeed, defaultGenerator, philox4x32, type GeneratorState } from './random.ts';
 export { setBackend, getBackend, registerBackend, availableBackends } from './backend/registry.ts';
+export { startWasmEngine, wasmMaxThreads } from './backend/wasm/index.ts';
 export { OpError, broadcastShapes } from './shape.ts';
 export type { DType, Shape, TypedArray, Kernels, BackendName, Conv2dParams, View, AdamStepParams } from './backend/kernels.ts';

@@ -1,7 +1,10 @@
 /**
  * The engine: one generated module, one shared memory (the heap), one instance on this thread and
  * one per worker, and per-thread scratch (packed panels, command lists). `getEngine()` builds it on
- * first use, synchronously: `new WebAssembly.Module(bytes)` is allowed on Node's main thread for any size.
+ * first use, synchronously (`new WebAssembly.Module(bytes)` is allowed on Node's main thread for any
+ * size, and Chromium's main thread compiles our 11 KB module too): on Node with worker threads, in a
+ * browser on one thread. `startWasmEngine()` replaces it with one whose threads have started, which
+ * a browser page awaits to run on Web Workers.
  */
 
 import { CommandList, RECORD_BYTES } from './commands.ts';
@@ -10,7 +13,7 @@ import type { EngineExports } from './engine-module.ts';
 import { defaultGemmShape } from './gemm-kernel.ts';
 import type { GemmShape } from './gemm-kernel.ts';
 import { Heap } from './heap.ts';
-import { availableParallelism } from './platform.ts';
+import { availableParallelism, workerThreads } from './platform.ts';
 import { CONTROL_WORDS, Pool } from './pool.ts';
 
 /** Cache blocking (BLIS's MC, KC, NC): an A block MC×KC stays in L2, a B panel KC×NR in L1. */
@@ -21,7 +24,10 @@ export interface Blocking {
 }
 
 export interface EngineOptions {
-  /** Threads including the calling one; default: the machine's available parallelism, at most 8. */
+  /**
+   * Threads including the calling one; default: on Node the machine's available parallelism, at
+   * most 8; elsewhere 1 (a browser starts Web Workers asynchronously: see `startWasmEngine`).
+   */
   readonly threads?: number;
   readonly shape?: GemmShape;
   readonly blocking?: Blocking;
@@ -51,11 +57,13 @@ export class Engine {
   readonly lists: readonly CommandList[];
   /** Byte address of thread t's table of list addresses. */
   private readonly tables: readonly number[];
+  /** Resolves when every thread runs (at once on Node); kernels may run only after it. */
+  readonly ready: Promise<void>;
   /** Tasks queued with `addTask` (their lists start at the recorded table entries). */
   private taskCount = 0;
 
   constructor(options: EngineOptions = {}) {
-    this.threads = Math.max(1, options.threads ?? Math.min(availableParallelism(), 8));
+    this.threads = Math.max(1, options.threads ?? (workerThreads() !== null ? Math.min(availableParallelism(), 8) : 1));
     this.shape = options.shape ?? defaultGemmShape;
     const { mr, nr } = this.shape;
     const b = options.blocking ?? defaultBlocking;
@@ -75,6 +83,7 @@ export class Engine {
     const { module, instantiate } = buildEngineModule(this.shape, this.heap.memory);
     this.exports = instantiate();
     this.pool = new Pool(module, this.heap.memory, controlPtr, this.threads);
+    this.ready = this.pool.ready;
     this.lists = Array.from({ length: this.threads }, (_, t) => {
       const list = new CommandList(() => this.heap.i32, listsPtr + t * capacity * RECORD_BYTES, capacity);
       list.clear();
@@ -160,4 +169,20 @@ let shared: Engine | undefined;
 export function getEngine(): Engine {
   shared ??= new Engine();
   return shared;
+}
+
+/**
+ * Make a new engine from `options` the process-wide one, once its threads run, and stop the old
+ * one's. Node needs no call (its engine starts on first use with every thread); a browser page
+ * awaits it to run on Web Workers, e.g. `await startWasmEngine({ threads: wasmMaxThreads() })`.
+ * Tensors keep their data across the swap: they live in JavaScript arrays, not in the engine's heap.
+ * @returns the number of threads the engine runs on
+ */
+export async function startWasmEngine(options: EngineOptions = {}): Promise<{ readonly threads: number }> {
+  const engine = new Engine(options);
+  await engine.ready;
+  const old = shared;
+  shared = engine;
+  await old?.pool.close();
+  return { threads: engine.threads };
 }

@@ -1,8 +1,8 @@
 /** The wasm CPU engine: generated WebAssembly SIMD kernels on worker threads over shared memory. */
 export { wasmKernels, staged } from './wasm-kernels.ts';
 export type { WasmBuf } from './wasm-kernels.ts';
-export { wasmEngineSupported } from './platform.ts';
-export { Engine, getEngine, defaultBlocking } from './engine.ts';
+export { wasmEngineSupported, wasmMaxThreads } from './platform.ts';
+export { Engine, getEngine, startWasmEngine, defaultBlocking } from './engine.ts';
 export type { Blocking, EngineOptions } from './engine.ts';
 export { sgemm, runGemms } from './sgemm.ts';
 export type { SgemmParams, GemmProblem } from './sgemm.ts';

@@ -1,9 +1,10 @@
 /**
  * What the engine needs from the platform, probed without starting anything: shared WebAssembly
- * memory (SharedArrayBuffer), SIMD-128, and worker threads with a blocking `Atomics.wait` on the
- * calling thread, which today means Node's `worker_threads`. Node's built-ins are looked up with
- * `process.getBuiltinModule` (Node ≥ 20.16) rather than imported, so importing the tensor package
- * stays cheap and loads in a browser, where the probe simply answers "no".
+ * memory and SIMD-128 to run at all, and for more than one thread, workers that can share that
+ * memory: Node's `worker_threads`, or a browser's Web Workers when the page is cross-origin isolated
+ * (without isolation a page can still create a shared memory, but cannot post it to a worker).
+ * Node's built-ins are looked up with `process.getBuiltinModule` (Node ≥ 20.16) rather than
+ * imported, so importing the tensor package stays cheap and bundles for a browser unchanged.
  */
 
 import type * as WorkerThreads from 'node:worker_threads';
@@ -17,6 +18,36 @@ export function workerThreads(): typeof WorkerThreads | null {
   const proc = (globalThis as { process?: Builtins }).process;
   const mod = proc?.getBuiltinModule?.('node:worker_threads') as typeof WorkerThreads | undefined;
   return mod?.Worker ? mod : null;
+}
+
+/** Whether a browser's Web Workers can share the engine's memory here (the page is cross-origin isolated). */
+export function webWorkersShareMemory(): boolean {
+  const g = globalThis as { Worker?: unknown; crossOriginIsolated?: boolean };
+  return typeof g.Worker === 'function' && g.crossOriginIsolated === true;
+}
+
+/**
+ * The most threads the engine may use here: the machine's logical processors, at most 8, where
+ * workers can share its memory (Node; a cross-origin-isolated page), else 1.
+ */
+export function wasmMaxThreads(): number {
+  return workerThreads() !== null || webWorkersShareMemory() ? Math.min(availableParallelism(), 8) : 1;
+}
+
+let blocking: boolean | undefined;
+
+/** Whether this thread may sleep in `Atomics.wait`: Node's threads and workers may, a browser page's main thread may not. */
+export function mayBlock(): boolean {
+  blocking ??= (() => {
+    try {
+      const words = new Int32Array(new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer);
+      Atomics.wait(words, 0, 1, 0); // returns "not-equal" at once where waiting is allowed
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  return blocking;
 }
 
 /** Logical processors, from Node's `os` when present, else the browser's `navigator`. */
@@ -45,8 +76,7 @@ export function wasmEngineSupported(): boolean {
 }
 
 function probe(): boolean {
-  if (typeof SharedArrayBuffer !== 'function' || typeof Atomics !== 'object' || typeof WebAssembly !== 'object') return false;
-  if (workerThreads() === null) return false;
+  if (typeof Atomics !== 'object' || typeof WebAssembly !== 'object') return false;
   try {
     new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
     return WebAssembly.validate(probeModule());

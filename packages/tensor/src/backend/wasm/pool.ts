@@ -1,9 +1,11 @@
 /**
- * Worker threads over the engine's shared memory. Each worker instantiates the same module against
- * the same memory and then loops: sleep on its `seq` word (Atomics.wait), run command lists, publish
- * `done = seq`, wake the main thread. The main thread runs its own share meanwhile, then waits on
- * the workers' `done` words (Node allows Atomics.wait on its main thread). Workers are unref'd, so
- * an idle pool never keeps the process alive.
+ * Worker threads over the engine's shared memory (started by `threads.ts`: Node's worker_threads or
+ * a browser's Web Workers). Each worker instantiates the same module against the same memory and
+ * then loops: sleep on its `seq` word (Atomics.wait), run command lists, publish `done = seq`, wake
+ * the calling thread. The calling thread runs its own share meanwhile, then waits on the workers'
+ * `done` words: with Atomics.wait where this thread may block (Node's main thread, any worker), by
+ * spinning on Atomics.load where it may not (a browser page's main thread). Node's workers are
+ * unref'd, so an idle pool never keeps the process alive.
  *
  * What a thread runs is a table of `count` command lists and a claim word: it takes list indices
  * with Atomics.add on the claim word until they run out. A private claim word means "run all of
@@ -11,38 +13,15 @@
  * whoever is free" (a dynamic split, where table t holds thread t's copy of each task).
  */
 
-import type { MessagePort, Worker } from 'node:worker_threads';
-import { workerThreads } from './platform.ts';
+import { mayBlock, webWorkersShareMemory, workerThreads } from './platform.ts';
+import { CLAIM, COUNT, DONE, FAILED, OWN_CLAIM, SEQ, TABLE, startNodeThreads, startWebThreads } from './threads.ts';
+import type { StartedThreads, WorkerThread } from './threads.ts';
 
 /** i32 words of control per thread, padded to a cache line. */
 export const CONTROL_WORDS = 16;
-const SEQ = 0, DONE = 1, TABLE = 2, COUNT = 3, CLAIM = 4, FAILED = 5, OWN_CLAIM = 8;
-
-/** The whole worker: plain JavaScript, so it needs no TypeScript loader in the worker thread. */
-const workerSource = `
-const { workerData } = require('node:worker_threads');
-const { module, memory, control, port } = workerData;
-const { exports } = new WebAssembly.Instance(module, { env: { memory } });
-const words = new Int32Array(memory.buffer);
-let seen = 0;
-for (;;) {
-  Atomics.wait(words, control + ${SEQ}, seen);
-  seen = Atomics.load(words, control + ${SEQ});
-  try {
-    const table = words[control + ${TABLE}] >> 2, count = words[control + ${COUNT}], claim = words[control + ${CLAIM}];
-    for (let i = Atomics.add(words, claim, 1); i < count; i = Atomics.add(words, claim, 1)) exports.run(words[table + i]);
-  } catch (error) {
-    port.postMessage(String(error && error.stack || error));
-    Atomics.store(words, control + ${FAILED}, 1);
-  }
-  Atomics.store(words, control + ${DONE}, seen);
-  Atomics.notify(words, control + ${DONE});
-}
-`;
 
 interface PoolWorker {
-  readonly worker: Worker;
-  readonly port: MessagePort;
+  readonly thread: WorkerThread;
   seq: number;
 }
 
@@ -58,6 +37,11 @@ export class Pool {
   private readonly workers: PoolWorker[] = [];
   private readonly words: Int32Array;
   private readonly control: number;
+  /** Whether this thread may sleep in Atomics.wait (else it spins while the workers finish). */
+  private readonly block = mayBlock();
+  private started = false;
+  /** Resolves when every worker runs: at once on Node; a browser page awaits it before the first kernel. */
+  readonly ready: Promise<void>;
 
   /**
    * @param threads total threads including the calling one (so `threads - 1` workers)
@@ -69,20 +53,19 @@ export class Pool {
     // which never moves when the memory grows.
     this.words = new Int32Array(memory.buffer);
     this.words.fill(0, this.control, this.control + (threads + 1) * CONTROL_WORDS);
+    const spec = { module, memory, controls: Array.from({ length: threads - 1 }, (_, i) => this.controlOf(i + 1)) };
     const wt = workerThreads();
-    if (threads > 1 && wt === null) throw new Error('wasm engine: worker threads are not available on this platform');
-    for (let t = 1; t < threads; t++) {
-      const { port1, port2 } = new wt!.MessageChannel();
-      const worker = new wt!.Worker(workerSource, {
-        eval: true,
-        workerData: { module, memory, control: this.controlOf(t), port: port2 },
-        transferList: [port2],
-        name: `diffusion-ts wasm ${t}`,
-      });
-      worker.unref();
-      port1.unref();
-      this.workers.push({ worker, port: port1, seq: 0 });
+    let started: StartedThreads = { threads: [], ready: Promise.resolve() };
+    if (threads > 1) {
+      if (wt !== null) started = startNodeThreads(wt, spec);
+      else if (webWorkersShareMemory()) started = startWebThreads(spec);
+      else throw new Error('wasm engine: no worker threads can share its memory here (a browser page must be cross-origin isolated)');
     }
+    for (const thread of started.threads) this.workers.push({ thread, seq: 0 });
+    this.ready = started.ready.then(() => {
+      this.started = true;
+    });
+    if (wt !== null || threads === 1) this.started = true;
   }
 
   private controlOf(t: number): number {
@@ -101,6 +84,7 @@ export class Pool {
 
   /** Run `work[t]` on thread t (null: nothing), thread 0 being this one; return when all are done. */
   run(work: readonly (ThreadWork | null)[], runList: (list: number) => void): void {
+    if (!this.started) throw new Error('wasm engine: its workers have not started yet; await startWasmEngine() before the first kernel');
     const words = this.words;
     for (const w of work) if (w) Atomics.store(words, w.claim, 0);
     const started: [PoolWorker, number][] = [];
@@ -129,11 +113,10 @@ export class Pool {
       for (;;) {
         const done = Atomics.load(words, control + DONE);
         if (done === pw.seq) break;
-        Atomics.wait(words, control + DONE, done);
+        if (this.block) Atomics.wait(words, control + DONE, done);
       }
       if (Atomics.exchange(words, control + FAILED, 0) !== 0) {
-        const message = workerThreads()?.receiveMessageOnPort(pw.port)?.message;
-        failure ??= new Error(`wasm worker failed: ${String(message)}`);
+        failure ??= new Error(`wasm worker failed: ${pw.thread.failure() ?? 'its message has not arrived'}`);
       }
     }
     if (failure !== null) throw failure;
@@ -141,7 +124,7 @@ export class Pool {
 
   /** Stop the workers (the pool is unusable afterwards). */
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.worker.terminate()));
+    await Promise.all(this.workers.map((w) => w.thread.terminate()));
     this.workers.length = 0;
   }
 }

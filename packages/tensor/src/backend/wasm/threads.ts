@@ -1,0 +1,121 @@
+/**
+ * Starting the pool's worker threads: Node's `worker_threads`, or a browser's Web Workers. Both run
+ * the same plain-JavaScript loop (`serve`, below): instantiate the engine's module against the shared
+ * memory, then sleep on the thread's `seq` word, run command lists, publish `done = seq` and wake the
+ * caller. Only the bootstrap differs: a Node worker gets its module, memory and control words as
+ * `workerData` and starts at once; a Web Worker gets them in its first message and reports when it
+ * runs, so a page awaits `ready` before the first kernel (a browser starts a worker asynchronously).
+ */
+
+import type * as WorkerThreads from 'node:worker_threads';
+
+/** Offsets (in i32 words) inside one thread's control block. */
+export const SEQ = 0, DONE = 1, TABLE = 2, COUNT = 3, CLAIM = 4, FAILED = 5, OWN_CLAIM = 8;
+
+/** The loop every worker runs; `report(message)` carries a failure's stack to the pool's thread. */
+const serveSource = `
+function serve(module, memory, control, report, onReady) {
+  const { exports } = new WebAssembly.Instance(module, { env: { memory } });
+  const words = new Int32Array(memory.buffer);
+  onReady();
+  let seen = 0;
+  for (;;) {
+    Atomics.wait(words, control + ${SEQ}, seen);
+    seen = Atomics.load(words, control + ${SEQ});
+    try {
+      const table = words[control + ${TABLE}] >> 2, count = words[control + ${COUNT}], claim = words[control + ${CLAIM}];
+      for (let i = Atomics.add(words, claim, 1); i < count; i = Atomics.add(words, claim, 1)) exports.run(words[table + i]);
+    } catch (error) {
+      report(String(error && error.stack || error));
+      Atomics.store(words, control + ${FAILED}, 1);
+    }
+    Atomics.store(words, control + ${DONE}, seen);
+    Atomics.notify(words, control + ${DONE});
+  }
+}
+`;
+
+const nodeWorkerSource = `${serveSource}
+const { workerData } = require('node:worker_threads');
+serve(workerData.module, workerData.memory, workerData.control, (m) => workerData.port.postMessage(m), () => {});
+`;
+
+const webWorkerSource = `${serveSource}
+onmessage = ({ data }) => {
+  onmessage = null;
+  serve(data.module, data.memory, data.control, (m) => postMessage({ failure: m }), () => postMessage({ ready: true }));
+};
+`;
+
+/** One started worker, as the pool sees it. */
+export interface WorkerThread {
+  /** The failure message the worker reported, if it has arrived (the pool reads it after `FAILED`). */
+  failure(): string | undefined;
+  terminate(): Promise<unknown>;
+}
+
+export interface StartedThreads {
+  readonly threads: readonly WorkerThread[];
+  /** Resolves when every worker has instantiated the module and waits for work. */
+  readonly ready: Promise<void>;
+}
+
+/** What the threads need: the compiled module, the shared memory, and each worker's control word index. */
+export interface ThreadSpec {
+  readonly module: WebAssembly.Module;
+  readonly memory: WebAssembly.Memory;
+  readonly controls: readonly number[];
+}
+
+/** Node's workers: started synchronously (they boot in parallel and the caller may block on them). */
+export function startNodeThreads(wt: typeof WorkerThreads, { module, memory, controls }: ThreadSpec): StartedThreads {
+  const threads = controls.map((control, i): WorkerThread => {
+    const { port1, port2 } = new wt.MessageChannel();
+    const worker = new wt.Worker(nodeWorkerSource, {
+      eval: true,
+      workerData: { module, memory, control, port: port2 },
+      transferList: [port2],
+      name: `diffusion-ts wasm ${i + 1}`,
+    });
+    worker.unref();
+    port1.unref();
+    return {
+      failure: () => {
+        const message: unknown = wt.receiveMessageOnPort(port1)?.message;
+        return message === undefined ? undefined : String(message);
+      },
+      terminate: () => worker.terminate(),
+    };
+  });
+  return { threads, ready: Promise.resolve() };
+}
+
+/** A browser's Web Workers over the shared memory (the page must be cross-origin isolated to share it). */
+export function startWebThreads({ module, memory, controls }: ThreadSpec): StartedThreads {
+  const url = URL.createObjectURL(new Blob([webWorkerSource], { type: 'text/javascript' }));
+  const started: Promise<void>[] = [];
+  const threads = controls.map((control, i): WorkerThread => {
+    const worker = new Worker(url, { name: `diffusion-ts wasm ${i + 1}` });
+    let failure: string | undefined;
+    started.push(
+      new Promise<void>((resolve, reject) => {
+        worker.onmessage = ({ data }: MessageEvent<{ ready?: true; failure?: string }>) => {
+          if (data.ready) resolve();
+          else failure = data.failure;
+        };
+        worker.onerror = (event) => reject(new Error(`wasm engine: worker ${i + 1} failed to start: ${event.message}`));
+      }),
+    );
+    worker.postMessage({ module, memory, control });
+    return { failure: () => failure, terminate: async () => worker.terminate() };
+  });
+  const ready = Promise.all(started).then(
+    () => URL.revokeObjectURL(url),
+    (error: unknown) => {
+      URL.revokeObjectURL(url);
+      for (const t of threads) void t.terminate();
+      throw error;
+    },
+  );
+  return { threads, ready };
+}
