@@ -7,16 +7,28 @@
  * imported, so importing the tensor package stays cheap and bundles for a browser unchanged.
  */
 
-import type * as WorkerThreads from 'node:worker_threads';
 import { Code } from './emit/code.ts';
 import { ModuleBuilder } from './emit/module.ts';
 
 type Builtins = { getBuiltinModule?: (id: string) => unknown };
 
+/**
+ * The part of Node's `worker_threads` the pool uses, declared here rather than imported from
+ * @types/node, so the package's declarations type-check in a project without Node's types.
+ */
+export interface NodeWorkerThreads {
+  Worker: new (source: string, options: { eval: true; workerData: unknown; transferList: unknown[]; name: string }) => { unref(): void; terminate(): Promise<number> };
+  MessageChannel: new () => { port1: NodeMessagePort; port2: NodeMessagePort };
+  receiveMessageOnPort(port: NodeMessagePort): { message: unknown } | undefined;
+}
+export interface NodeMessagePort {
+  unref(): void;
+}
+
 /** Node's `worker_threads`, or null where there is none. */
-export function workerThreads(): typeof WorkerThreads | null {
+export function workerThreads(): NodeWorkerThreads | null {
   const proc = (globalThis as { process?: Builtins }).process;
-  const mod = proc?.getBuiltinModule?.('node:worker_threads') as typeof WorkerThreads | undefined;
+  const mod = proc?.getBuiltinModule?.('node:worker_threads') as NodeWorkerThreads | undefined;
   return mod?.Worker ? mod : null;
 }
 

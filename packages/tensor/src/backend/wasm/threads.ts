@@ -7,7 +7,7 @@
  * runs, so a page awaits `ready` before the first kernel (a browser starts a worker asynchronously).
  */
 
-import type * as WorkerThreads from 'node:worker_threads';
+import type { NodeWorkerThreads } from './platform.ts';
 
 /** Offsets (in i32 words) inside one thread's control block. */
 export const SEQ = 0, DONE = 1, TABLE = 2, COUNT = 3, CLAIM = 4, FAILED = 5, OWN_CLAIM = 8;
@@ -68,7 +68,7 @@ export interface ThreadSpec {
 }
 
 /** Node's workers: started synchronously (they boot in parallel and the caller may block on them). */
-export function startNodeThreads(wt: typeof WorkerThreads, { module, memory, controls }: ThreadSpec): StartedThreads {
+export function startNodeThreads(wt: NodeWorkerThreads, { module, memory, controls }: ThreadSpec): StartedThreads {
   const threads = controls.map((control, i): WorkerThread => {
     const { port1, port2 } = new wt.MessageChannel();
     const worker = new wt.Worker(nodeWorkerSource, {
