@@ -1,0 +1,154 @@
+// The playground in a real browser: Debian's chromium driven by playwright-core (no browser
+// download). The page is built by Vite from the built packages and served by `vite preview` with the
+// isolation headers; on each engine Chromium offers, a fixed-seed Heun run must equal the Node run of
+// the same model, sampler and seed (one `sampleHeun` call on the js backend) within float32 rounding.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { build, preview, type PreviewServer } from 'vite';
+import { getBackend, noGrad, setBackend } from '@diffusion-ts/tensor';
+import { sampleEdmStochastic, sampleHeun } from '@diffusion-ts/diffusion';
+import { assertBuilt, root } from '../../../test/built.ts';
+import { loadModel } from './network.ts';
+import type { ModelCard } from './model-card.ts';
+import { initialNoise } from './reverse.ts';
+import type { RunRecord } from './main.ts';
+
+const chromiumPath = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+const pageDir = join(import.meta.dirname, '..');
+/** Screenshots and the engines Chromium offered (out/ is git-ignored). */
+const outDir = join(root, 'out', 'playground');
+export const chromiumArgs = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--enable-unsafe-webgpu'];
+
+/** The Node result of the page's run: the whole schedule in one library sampler call, on js. */
+function nodeSamples(name: string, o: { sampler: 'heun' | 'edm'; steps: number; seed: number; n: number; label?: number; scale?: number; churn?: number }): Float32Array {
+  const previous = getBackend();
+  setBackend('js');
+  try {
+    const card = JSON.parse(readFileSync(join(pageDir, 'public', 'models', `${name}.json`), 'utf8')) as ModelCard;
+    const model = loadModel(card, readFileSync(join(pageDir, 'public', 'models', `${name}.safetensors`)));
+    const sigmas = model.sigmas(o.steps);
+    const { x, gens } = initialNoise({ seed: o.seed, n: o.n, sampleShape: model.sampleShape, sigmas });
+    const D = model.denoiser({ n: o.n, label: o.label, scale: o.scale });
+    const out = noGrad(() =>
+      o.sampler === 'heun' ? sampleHeun(D, x, sigmas) : sampleEdmStochastic(D, x, sigmas, { sChurn: o.churn!, sTmin: 0.05, sTmax: 50, sNoise: 1.003, noise: gens }),
+    );
+    return out.dataSync() as Float32Array;
+  } finally {
+    setBackend(previous);
+  }
+}
+
+/** Largest |a − b| / (1 + |b|). */
+function maxRelDiff(a: readonly number[], b: Float32Array): number {
+  assert.equal(a.length, b.length);
+  let worst = 0;
+  for (let i = 0; i < b.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!) / (1 + Math.abs(b[i]!)));
+  return worst;
+}
+
+/** Float32 results of two engines that sum in different orders: ~2⁻²³ per operation, through 35 network evaluations. */
+const TOLERANCE = 1e-4;
+
+describe('the playground in Chromium', { skip: chromiumPath === undefined && 'chromium is not installed (apt-get install chromium)' }, () => {
+  let dir = '';
+  let server: PreviewServer;
+  let browser: Browser;
+  let page: Page;
+  const errors: string[] = [];
+  let engines: string[] = [];
+
+  before(async () => {
+    assertBuilt();
+    dir = mkdtempSync(join(tmpdir(), 'diffusion-ts-playground-'));
+    await build({ root: pageDir, logLevel: 'warn', build: { outDir: dir, emptyOutDir: true } });
+    server = await preview({ root: pageDir, logLevel: 'warn', build: { outDir: dir }, preview: { port: 0, strictPort: false } });
+    browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
+    page = await browser.newPage({ viewport: { width: 1100, height: 820 } });
+    page.on('console', (m) => void (m.type() === 'error' && errors.push(m.text())));
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(server.resolvedUrls!.local[0]!);
+    await page.waitForFunction(() => (globalThis as { playground?: { busy: boolean } }).playground?.busy === false, null, { timeout: 60_000 });
+    engines = await page.evaluate(() => (globalThis as unknown as { playground: { engines: string[] } }).playground.engines);
+    mkdirSync(outDir, { recursive: true });
+    writeFileSync(join(outDir, 'engines.json'), `${JSON.stringify({ chromium: browser.version(), engines }, null, 2)}\n`);
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Choose engine and model in the page, set the controls, press Sample, wait for the run. */
+  async function run(o: { engine: string; model: string; sampler: string; steps: number; seed: number; label?: number; scale?: number; churn?: number }): Promise<RunRecord> {
+    const idle = () => page.waitForFunction(() => (globalThis as unknown as { playground: { busy: boolean } }).playground.busy === false, null, { timeout: 120_000 });
+    if ((await page.inputValue('#engine')) !== o.engine) {
+      await page.selectOption('#engine', o.engine);
+      await idle();
+    }
+    if ((await page.inputValue('#model')) !== o.model) {
+      await page.selectOption('#model', o.model);
+      await idle();
+    }
+    await page.selectOption('#sampler', o.sampler);
+    await page.fill('#steps', String(o.steps));
+    await page.fill('#seed', String(o.seed));
+    if (o.label !== undefined) await page.selectOption('#class', String(o.label));
+    if (o.scale !== undefined) await page.fill('#guidance', String(o.scale));
+    if (o.churn !== undefined) await page.fill('#churn', String(o.churn));
+    const before = await page.evaluate(() => (globalThis as unknown as { playground: { lastRun: RunRecord | null } }).playground.lastRun?.id ?? 0);
+    await page.click('#sample');
+    await page.waitForFunction((id) => ((globalThis as unknown as { playground: { lastRun: RunRecord | null } }).playground.lastRun?.id ?? 0) > id, before, { timeout: 300_000 });
+    return page.evaluate(() => (globalThis as unknown as { playground: { lastRun: RunRecord } }).playground.lastRun);
+  }
+
+  /** Pixels of a canvas that are not background white. */
+  const inked = (id: string): Promise<number> =>
+    page.evaluate((canvasId) => {
+      const c = document.getElementById(canvasId) as HTMLCanvasElement;
+      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      let count = 0;
+      for (let i = 0; i < d.length; i += 4) if (d[i]! < 240 || d[i + 1]! < 240 || d[i + 2]! < 240) count++;
+      return count;
+    }, id);
+
+  it('offers js and wasm on one thread and on Web Workers (the page is cross-origin isolated)', async () => {
+    assert.equal(await page.evaluate(() => globalThis.crossOriginIsolated), true);
+    assert.ok(engines.includes('js') && engines.includes('wasm-1'), `engines: ${engines.join(', ')}`);
+    assert.ok(engines.some((e) => /^wasm-[2-8]$/.test(e)), `engines: ${engines.join(', ')}`);
+  });
+
+  it('Heun on the 2-D model equals the Node run on every engine, and draws', async (t) => {
+    const want = nodeSamples('swiss-roll', { sampler: 'heun', steps: 18, seed: 7, n: 500 });
+    for (const engine of engines) {
+      const got = await run({ engine, model: 'swiss-roll', sampler: 'heun', steps: 18, seed: 7 });
+      assert.equal(got.completed, true);
+      assert.equal(got.engine, engine);
+      const diff = maxRelDiff(got.x, want);
+      t.diagnostic(`${engine}: max |browser − node| / (1 + |node|) = ${diff.toExponential(2)}; ${got.msPerStep.toFixed(1)} ms per step`);
+      assert.ok(diff <= TOLERANCE, `${engine}: max relative difference ${diff} to the Node result`);
+      assert.ok((await inked('x0')) > 500, `${engine}: the x̂₀ canvas is blank`);
+      assert.ok((await inked('xt')) > 500 && (await inked('schedule')) > 200);
+      await page.screenshot({ path: join(outDir, `swiss-roll-${engine}.png`) });
+    }
+  });
+
+  it('EDM stochastic sampling with guidance on the conditional shapes model equals the Node run', async (t) => {
+    const engine = engines.at(-1)!;
+    const o = { sampler: 'edm' as const, steps: 12, seed: 3, label: 1, scale: 2, churn: 30 };
+    const want = nodeSamples('shapes16', { ...o, n: 9 });
+    const got = await run({ engine, model: 'shapes16', ...o });
+    const diff = maxRelDiff(got.x, want);
+    t.diagnostic(`${engine}: max |browser − node| / (1 + |node|) = ${diff.toExponential(2)}`);
+    assert.ok(diff <= TOLERANCE, `${engine}: max relative difference ${diff} to the Node result`);
+    assert.ok((await inked('x0')) > 5000, 'the image canvas is blank');
+    await page.screenshot({ path: join(outDir, `shapes16-${engine}.png`) });
+  });
+
+  it('logged no console error', () => {
+    assert.deepEqual(errors, []);
+  });
+});
