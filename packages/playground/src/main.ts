@@ -129,7 +129,8 @@ function sliderSigma(): number {
 function drawForward(): void {
   const { shape, data } = model.card.examples;
   const x0 = Float32Array.from(data);
-  const eps = noGrad(() => randn(shape, { generator: new Generator(123) }).dataSync());
+  const g = new Generator(123); // drawn here, not as a tensor: an asynchronous engine has no dataSync
+  const eps = Float32Array.from(data, () => g.normal());
   const sigma = sliderSigma();
   const xt = x0.map((v, i) => v + sigma * eps[i]!);
   const scale = model.sigmaData / Math.hypot(model.sigmaData, sigma);

@@ -4,24 +4,20 @@
 // the same model, sampler and seed (one `sampleHeun` call on the js backend) within float32 rounding.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { build, preview, type PreviewServer } from 'vite';
 import { getBackend, noGrad, setBackend } from '@diffusion-ts/tensor';
 import { sampleEdmStochastic, sampleHeun } from '@diffusion-ts/diffusion';
 import { assertBuilt, root } from '../../../test/built.ts';
+import { chromiumArgs, chromiumPath, pageDir, servePlayground } from './chromium.ts';
 import { loadModel } from './network.ts';
 import type { ModelCard } from './model-card.ts';
 import { initialNoise } from './reverse.ts';
 import type { RunRecord } from './main.ts';
 
-const chromiumPath = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
-const pageDir = join(import.meta.dirname, '..');
 /** Screenshots and the engines Chromium offered (out/ is git-ignored). */
 const outDir = join(root, 'out', 'playground');
-export const chromiumArgs = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--enable-unsafe-webgpu'];
 
 /** The Node result of the page's run: the whole schedule in one library sampler call, on js. */
 function nodeSamples(name: string, o: { sampler: 'heun' | 'edm'; steps: number; seed: number; n: number; label?: number; scale?: number; churn?: number }): Float32Array {
@@ -54,8 +50,7 @@ function maxRelDiff(a: readonly number[], b: Float32Array): number {
 const TOLERANCE = 1e-4;
 
 describe('the playground in Chromium', { skip: chromiumPath === undefined && 'chromium is not installed (apt-get install chromium)' }, () => {
-  let dir = '';
-  let server: PreviewServer;
+  let server: { url: string; close(): Promise<void> };
   let browser: Browser;
   let page: Page;
   const errors: string[] = [];
@@ -63,14 +58,12 @@ describe('the playground in Chromium', { skip: chromiumPath === undefined && 'ch
 
   before(async () => {
     assertBuilt();
-    dir = mkdtempSync(join(tmpdir(), 'diffusion-ts-playground-'));
-    await build({ root: pageDir, logLevel: 'warn', build: { outDir: dir, emptyOutDir: true } });
-    server = await preview({ root: pageDir, logLevel: 'warn', build: { outDir: dir }, preview: { port: 0, strictPort: false } });
+    server = await servePlayground();
     browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
     page = await browser.newPage({ viewport: { width: 1100, height: 820 } });
     page.on('console', (m) => void (m.type() === 'error' && errors.push(m.text())));
     page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(server.resolvedUrls!.local[0]!);
+    await page.goto(server.url);
     await page.waitForFunction(() => (globalThis as { playground?: { busy: boolean } }).playground?.busy === false, null, { timeout: 60_000 });
     engines = await page.evaluate(() => (globalThis as unknown as { playground: { engines: string[] } }).playground.engines);
     mkdirSync(outDir, { recursive: true });
@@ -79,7 +72,6 @@ describe('the playground in Chromium', { skip: chromiumPath === undefined && 'ch
   after(async () => {
     await browser?.close();
     await server?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   /** Choose engine and model in the page, set the controls, press Sample, wait for the run. */
