@@ -6,7 +6,8 @@ import { wasmKernels } from './wasm/wasm-kernels.ts';
 
 /**
  * The built-in backends present on this platform. `wasm` is listed where its engine can run
- * (shared memory, SIMD-128, worker threads); listing it builds nothing: the engine (module,
+ * (shared WebAssembly memory and SIMD-128: Node, and current browsers, where it runs on one thread
+ * unless `startWasmEngine` starts Web Workers); listing it builds nothing: the engine (module,
  * memory, workers) is created on the first kernel call.
  */
 const builtIn: Partial<Record<BackendName, Kernels>> = {
@@ -14,9 +15,10 @@ const builtIn: Partial<Record<BackendName, Kernels>> = {
   ...(wasmEngineSupported() ? { wasm: wasmKernels as Kernels } : {}),
 };
 /**
- * The default: `wasm` where it runs (Node), since it is the fastest backend present there: the
- * bench U-Net's training step measured 0.5 steps/s on it against 0.06 on `js` (bench/README.md);
- * elsewhere `js`. Creating the first tensor builds nothing: the engine starts at the first GEMM.
+ * The default: `wasm` where it runs (Node, browsers with WebAssembly SIMD), since it is the fastest
+ * backend present there: the bench U-Net's training step measured 0.5 steps/s on it against 0.06
+ * on `js` (bench/README.md); elsewhere `js`. Creating the first tensor builds nothing: the engine
+ * starts at the first GEMM.
  */
 let current: Kernels = builtIn.wasm ?? (jsKernels as Kernels);
 
