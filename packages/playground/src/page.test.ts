@@ -122,6 +122,19 @@ describe('the playground in Chromium', { skip: chromiumPath === undefined && 'ch
     }
   });
 
+  it('Stop ends a run between steps (the screenshot for the README: x_t and x̂₀ halfway)', async () => {
+    type Api = { playground: { lastRun: RunRecord | null } };
+    const before = await page.evaluate(() => (globalThis as unknown as Api).playground.lastRun?.id ?? 0);
+    await page.fill('#steps', '40');
+    await page.click('#sample');
+    await page.waitForFunction(() => /^step 14\//.test(document.getElementById('timing')!.textContent ?? ''), null, { timeout: 120_000 });
+    await page.click('#stop');
+    await page.waitForFunction((id) => ((globalThis as unknown as Api).playground.lastRun?.id ?? 0) > id, before, { timeout: 60_000 });
+    const stopped = await page.evaluate(() => (globalThis as unknown as Api).playground.lastRun!);
+    assert.equal(stopped.completed, false);
+    await page.screenshot({ path: join(outDir, 'playground.png') });
+  });
+
   it('EDM stochastic sampling with guidance on the conditional shapes model equals the Node run', async (t) => {
     const engine = engines.at(-1)!;
     const o = { sampler: 'edm' as const, steps: 8, seed: 3, label: 1, scale: 2, churn: 30 };

@@ -15,7 +15,7 @@ const notDifferentiable: Record<string, string> = {
   argmax: 'integer indices', argmin: 'integer indices', conv2dGeometry: 'shape arithmetic, not an op',
   noGrad: 'autograd control', enableGrad: 'autograd control', isGradEnabled: 'autograd control', detectAnomaly: 'autograd control',
   manualSeed: 'randomness', philox4x32: 'randomness', Generator: 'class', Tensor: 'class', OpError: 'class', broadcastShapes: 'shape arithmetic',
-  adamStep: 'optimizer update', setBackend: 'backend control', getBackend: 'backend control', registerBackend: 'backend control', availableBackends: 'backend control',
+  adamStep: 'optimizer update', setBackend: 'backend control', getBackend: 'backend control', registerBackend: 'backend control', availableBackends: 'backend control', startWasmEngine: 'backend control', wasmMaxThreads: 'backend control',
 };
 
 function testSources(dir: string): string {
