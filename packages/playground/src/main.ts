@@ -108,6 +108,7 @@ async function sample(): Promise<void> {
       if (stopRequested) break;
     }
     record.completed = !stopRequested;
+    if (stopRequested) ui.timing.textContent += ' (stopped)';
   } finally {
     record.totalMs = total;
     record.msPerStep = total / steps;
