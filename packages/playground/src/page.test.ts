@@ -10,7 +10,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { noGrad } from '@diffusion-ts/tensor';
 import { sampleEdmStochastic, sampleHeun } from '@diffusion-ts/diffusion';
 import { assertBuilt, root } from '../../../test/built.ts';
-import { chromiumArgs, chromiumPath, pageDir, servePlayground } from './chromium.ts';
+import { chromiumArgs, chromiumPath, pageDir, servePlayground, type Served } from './chromium.ts';
 import { loadModel } from './network.ts';
 import type { ModelCard } from './model-card.ts';
 import { initialNoise } from './reverse.ts';
@@ -44,7 +44,7 @@ function maxRelDiff(a: readonly number[], b: Float32Array): number {
 const TOLERANCE = 1e-4;
 
 describe('the playground in Chromium', { skip: chromiumPath === undefined && 'chromium is not installed (apt-get install chromium)' }, () => {
-  let server: { url: string; close(): Promise<void> };
+  let server: Served;
   let browser: Browser;
   let page: Page;
   const errors: string[] = [];
@@ -145,6 +145,24 @@ describe('the playground in Chromium', { skip: chromiumPath === undefined && 'ch
     assert.ok(diff <= TOLERANCE, `${engine}: max relative difference ${diff} to the Node result`);
     assert.ok((await inked('x0')) > 5000, 'the image canvas is blank');
     await page.screenshot({ path: join(outDir, `shapes16-${engine}.png`) });
+  });
+
+  it('without cross-origin isolation the page offers wasm on one thread, with the same result', async () => {
+    const plain = await browser.newPage();
+    plain.on('console', (m) => void (m.type() === 'error' && errors.push(m.text())));
+    plain.on('pageerror', (e) => errors.push(String(e)));
+    await plain.goto(server.plainUrl);
+    type Api = { playground: { busy: boolean; engines: string[]; lastRun: RunRecord | null } };
+    await plain.waitForFunction(() => (globalThis as unknown as Api).playground?.busy === false, null, { timeout: 60_000 });
+    assert.equal(await plain.evaluate(() => globalThis.crossOriginIsolated), false);
+    assert.deepEqual(await plain.evaluate(() => (globalThis as unknown as Api).playground.engines), ['js', 'wasm-1']);
+    assert.equal(await plain.inputValue('#engine'), 'wasm-1');
+    await plain.fill('#steps', '6');
+    await plain.click('#sample');
+    await plain.waitForFunction(() => (globalThis as unknown as Api).playground.lastRun !== null, null, { timeout: 120_000 });
+    const got = await plain.evaluate(() => (globalThis as unknown as Api).playground.lastRun!);
+    assert.equal(maxRelDiff(got.x, nodeSamples('swiss-roll', { sampler: 'heun', steps: 6, seed: 0, n: 500 })), 0);
+    await plain.close();
   });
 
   it('logged no console error', () => {
