@@ -15,8 +15,10 @@ export type TensorLike = Tensor | number;
 /** Nested arrays as returned by `toArray()`. */
 export type NestedArray = number | NestedArray[];
 
+/** A tensor's claim on backend storage; `assign` moves it to new storage. */
+interface Owned { readonly backend: Kernels; buf: unknown }
 /** Frees backend memory of tensors that were dropped without `dispose()` (backends whose buffers are not garbage-collected). */
-const finalizer = new FinalizationRegistry<{ backend: Kernels; buf: unknown }>(({ backend, buf }) => backend.dispose(buf));
+const finalizer = new FinalizationRegistry<Owned>(({ backend, buf }) => backend.dispose(buf));
 
 export class Tensor implements View {
   /** Whether gradients flow to (and accumulate in `.grad` of) this tensor. */
@@ -28,6 +30,7 @@ export class Tensor implements View {
   /** Set by `retainGrad()`: keep `.grad` on this non-leaf tensor. */
   retainsGrad = false;
   private disposed = false;
+  private readonly owned: Owned | null;
 
   /** Low-level: wrap a backend buffer. Use `tensor()`, `zeros()`, … to create tensors. */
   constructor(
@@ -36,7 +39,8 @@ export class Tensor implements View {
     readonly dtype: DType,
     readonly backend: Kernels,
   ) {
-    if (!backend.garbageCollected) finalizer.register(this, { backend, buf: storage }, this);
+    this.owned = backend.garbageCollected ? null : { backend, buf: storage };
+    if (this.owned !== null) finalizer.register(this, this.owned, this);
   }
 
   /** The backend buffer (kernels read it). Throws once the tensor is disposed. */
@@ -102,7 +106,7 @@ export class Tensor implements View {
   backward(gradient?: Tensor, options?: BackwardOptions): void { backward(this, gradient, options); }
   retainGrad(): this { this.retainsGrad = true; return this; }
   /** The same values, cut from the graph (shares storage). */
-  detach(): Tensor { return new Tensor(this.buf, this.shape, this.dtype, this.backend); }
+  detach(): Tensor { return new Tensor(this.backend.share(this.buf), this.shape, this.dtype, this.backend); }
   /**
    * Replace this tensor's values in place with `value`'s (same shape and dtype), as optimizers do to
    * parameters; no gradient is recorded. The previous storage is released.
@@ -113,7 +117,12 @@ export class Tensor implements View {
     }
     const moved = value.backend === this.backend ? value.storage : this.backend.upload(value.backend.readSync(value));
     // Copy so that `value` keeps its own storage.
-    this.storage = moved === value.storage ? this.backend.strided(value, value.shape, stridesOf(value.shape), 0) : moved;
+    const next = moved === value.storage ? this.backend.strided(value, value.shape, stridesOf(value.shape), 0) : moved;
+    if (this.owned !== null) {
+      this.backend.dispose(this.storage);
+      this.owned.buf = next;
+    }
+    this.storage = next;
     return this;
   }
 

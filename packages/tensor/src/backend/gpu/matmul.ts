@@ -1,0 +1,9 @@
+/** TODO(gpu): being written. */
+import type { GpuEngine } from './engine.ts';
+
+export function matmulKernels(_e: GpuEngine) {
+  const todo = (name: string) => (): never => { throw new Error(`gpu ${name}: not written yet`); };
+  return {
+    matmul: todo('matmul'),
+  };
+}
