@@ -7,6 +7,7 @@ import { backward, type BackwardOptions, type GradNode } from './autograd.ts';
 import { formatTensor } from './format.ts';
 import { fmt, OpError, sizeOf, stridesOf } from './shape.ts';
 import { isFloat } from './dtype.ts';
+import { track } from './tidy.ts';
 import * as ops from './ops/index.ts';
 import * as cx from './composite/index.ts';
 
@@ -40,7 +41,10 @@ export class Tensor implements View {
     readonly backend: Kernels,
   ) {
     this.owned = backend.garbageCollected ? null : { backend, buf: storage };
-    if (this.owned !== null) finalizer.register(this, this.owned, this);
+    if (this.owned !== null) {
+      finalizer.register(this, this.owned, this);
+      track(this);
+    }
   }
 
   /** The backend buffer (kernels read it). Throws once the tensor is disposed. */
@@ -64,20 +68,22 @@ export class Tensor implements View {
   /** The values, as a fresh typed array. Works on every backend. */
   async data(): Promise<TypedArray> { return (await this.backend.read(this)).slice(); }
   /** The values, as a fresh typed array; only on synchronous backends (use `await t.data()` elsewhere). */
-  dataSync(): TypedArray {
+  dataSync(): TypedArray { return this.readSync('dataSync').slice(); }
+  /** The backend's values without a copy, or an error naming `op` where reads are asynchronous. */
+  private readSync(op: string): TypedArray {
     if (!this.backend.synchronous) {
-      throw new OpError('dataSync', `the '${this.backend.name}' backend reads asynchronously; use \`await t.data()\``);
+      throw new OpError(op, `the '${this.backend.name}' backend reads asynchronously; use \`await t.data()\``);
     }
-    return this.backend.readSync(this).slice();
+    return this.backend.readSync(this);
   }
   /** The single value of a one-element tensor. */
   item(): number {
     if (this.numel() !== 1) throw new OpError('item', `only one-element tensors can be converted to a number, got shape ${fmt(this.shape)}`);
-    return this.backend.readSync(this)[0]!;
+    return this.readSync('item')[0]!;
   }
   /** The values as nested arrays (a number for a 0-d tensor). */
   toArray(): NestedArray {
-    const data = this.backend.readSync(this);
+    const data = this.readSync('toArray');
     const build = (dim: number, offset: number, stride: number): NestedArray => {
       if (dim === this.ndim) return data[offset]!;
       const n = this.shape[dim]!, inner = stride / Math.max(n, 1);
@@ -85,7 +91,11 @@ export class Tensor implements View {
     };
     return build(0, 0, this.numel());
   }
-  toString(): string { return formatTensor(this.backend.readSync(this), this.shape, this.dtype, this.node?.op, this.requiresGrad); }
+  /** PyTorch-style printing; on a backend that reads asynchronously, the shape and dtype without values. */
+  toString(): string {
+    if (!this.backend.synchronous) return `tensor(shape=${fmt(this.shape)}, dtype=${this.dtype}, backend=${this.backend.name}; values: await t.data())`;
+    return formatTensor(this.backend.readSync(this), this.shape, this.dtype, this.node?.op, this.requiresGrad);
+  }
 
   /** Release backend memory now (GPU and wasm); the tensor cannot be used afterwards. */
   dispose(): void {
