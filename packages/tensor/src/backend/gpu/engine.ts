@@ -21,13 +21,29 @@ interface GPUBuffer {
   unmap(): void;
   destroy(): void;
 }
+interface GPUComputePipeline {
+  getBindGroupLayout(index: number): unknown;
+}
+interface GPUComputePassEncoder {
+  setPipeline(pipeline: GPUComputePipeline): void;
+  setBindGroup(index: number, group: unknown): void;
+  dispatchWorkgroups(x: number, y: number, z: number): void;
+  end(): void;
+}
 interface GPUDevice {
   createBuffer(descriptor: { size: number; usage: number }): GPUBuffer;
-  createCommandEncoder(): { copyBufferToBuffer(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, size: number): void; finish(): unknown };
-  readonly queue: { writeBuffer(buffer: GPUBuffer, offset: number, data: Float32Array): void; submit(commands: unknown[]): void };
+  createCommandEncoder(): {
+    copyBufferToBuffer(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, size: number): void;
+    beginComputePass(): GPUComputePassEncoder;
+    finish(): unknown;
+  };
+  createShaderModule(descriptor: { code: string }): unknown;
+  createComputePipelineAsync(descriptor: { layout: 'auto'; compute: { module: unknown; entryPoint: string } }): Promise<GPUComputePipeline>;
+  createBindGroup(descriptor: { layout: unknown; entries: { binding: number; resource: { buffer: GPUBuffer } }[] }): unknown;
+  readonly queue: { writeBuffer(buffer: GPUBuffer, offset: number, data: Float32Array | Uint32Array): void; submit(commands: unknown[]): void };
 }
 /** WebGPU's flag values (GPUBufferUsage, GPUMapMode), fixed by the specification. */
-const MAP_READ = 0x1, COPY_SRC = 0x4, COPY_DST = 0x8, STORAGE = 0x80;
+const MAP_READ = 0x1, COPY_SRC = 0x4, COPY_DST = 0x8, UNIFORM = 0x40, STORAGE = 0x80;
 
 /** gpu.js's pipeline handle (`WebGPUBufferResult`): a device buffer of float32 values. */
 export interface DeviceResult {
@@ -61,6 +77,18 @@ export interface GpuJsParts {
 /** The most elements one gpu tensor may hold: gpu.js kernels index in float32, exact below 2²⁴. */
 export const MAX_ELEMENTS = 2 ** 24;
 
+/**
+ * A hand-written WGSL compute shader, run beside the gpu.js kernels on the same device (where gpu.js's
+ * generated code cannot tile in workgroup memory). Its bindings, all in group 0: 0 a uniform block
+ * (the `params` of `launchWgsl`), 1…n the inputs (read-only storage), n + 1 the float32 output.
+ */
+export interface WgslSpec {
+  /** Names the shader in errors and in the pipeline cache: one pipeline per name. */
+  readonly name: string;
+  /** The module's source; its entry point is `main`. */
+  readonly code: string;
+}
+
 /** A kernel as our backend describes it: a gpu.js kernel function and its compile-time constants. */
 export interface KernelSpec {
   /** Names the kernel in errors and in the cache key. */
@@ -72,6 +100,7 @@ export interface KernelSpec {
 
 export class GpuEngine {
   private readonly kernels = new Map<string, CompiledKernel>();
+  private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
   private failure: Error | null = null;
   /** Live device buffers and their bytes (what `gpuMemory()` reports). */
   liveBuffers = 0;
@@ -141,6 +170,48 @@ export class GpuEngine {
     return out;
   }
 
+  /**
+   * Run the WGSL shader `spec` as `workgroups` workgroups writing `length` float32 outputs, reading
+   * `inputs` and the uniform block `params`; the result is a buffer like `launch`'s, in the same
+   * queue order. The output buffer starts zeroed (WebGPU's rule), so a shader may skip elements.
+   */
+  launchWgsl(spec: WgslSpec, length: number, inputs: readonly GpuBuffer[], params: Uint32Array, workgroups: readonly [number, number, number]): GpuBuffer {
+    this.throwIfFailed(spec.name);
+    if (!(length <= MAX_ELEMENTS)) {
+      throw new Error(`gpu ${spec.name}: ${length} output elements exceed the gpu backend's limit of 2^24 per tensor`);
+    }
+    if (length === 0) return new GpuBuffer(this, this.empty.ready, 0);
+    let pipeline = this.pipelines.get(spec.name);
+    if (pipeline === undefined) {
+      pipeline = this.device.createComputePipelineAsync({ layout: 'auto', compute: { module: this.device.createShaderModule({ code: spec.code }), entryPoint: 'main' } });
+      this.pipelines.set(spec.name, pipeline);
+    }
+    const bound = inputs.map((b) => (b.length === 0 ? this.empty : b));
+    for (const b of bound) b.retain();
+    const ready = Promise.all([pipeline, ...bound.map((b) => b.ready)]).then(([compiled, ...args]) => {
+      const { device } = this;
+      const output = device.createBuffer({ size: 4 * length, usage: STORAGE | COPY_SRC });
+      const uniforms = device.createBuffer({ size: Math.max(16, params.byteLength), usage: UNIFORM | COPY_DST });
+      device.queue.writeBuffer(uniforms, 0, params);
+      const buffers = [uniforms, ...(args as DeviceResult[]).map((r) => r.buffer), output];
+      const bindGroup = device.createBindGroup({ layout: compiled.getBindGroupLayout(0), entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })) });
+      const encoder = device.createCommandEncoder();
+      const pass = encoder.beginComputePass();
+      pass.setPipeline(compiled);
+      pass.setBindGroup(0, bindGroup);
+      pass.dispatchWorkgroups(...workgroups);
+      pass.end();
+      device.queue.submit([encoder.finish()]);
+      uniforms.destroy(); // freed once the submitted work is done
+      return new this.parts.DeviceResult({ buffer: output, output: [length], context: this.parts.context, kernel: null });
+    });
+    ready.then(() => bound.forEach((b) => b.release()), (error: unknown) => {
+      bound.forEach((b) => b.release());
+      this.failure ??= new Error(`gpu ${spec.name}: ${error instanceof Error ? error.message : String(error)}`);
+    });
+    return new GpuBuffer(this, ready, length);
+  }
+
   /** The first asynchronous kernel failure, reported at the next op rather than lost. */
   throwIfFailed(op: string): void {
     if (this.failure !== null) throw new Error(`gpu ${op}: an earlier kernel failed, so device results are unreliable: ${this.failure.message}`);
@@ -166,6 +237,7 @@ export class GpuEngine {
 
   destroy(): void {
     this.kernels.clear();
+    this.pipelines.clear();
     this.gpu.destroy();
   }
 }

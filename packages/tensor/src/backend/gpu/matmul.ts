@@ -1,19 +1,22 @@
 /**
  * Batched matrix product on the gpu backend: one gpu.js thread per output element, each a dot
  * product over k accumulated in float32 in increasing k. Transposes are strides, not copies, and
- * broadcast batch dims are strides of 0, walked as in the elementwise kernels.
+ * broadcast batch dims are strides of 0, walked as in the elementwise kernels. By default the same
+ * product runs as the tiled WGSL shader of tiled-matmul.ts, which shares loads in workgroup memory;
+ * the gpu.js kernel is the fallback and the reference it is tested against.
  */
 import type { Shape, View } from '../kernels.ts';
 import { broadcastStrides, sizeOf } from '../../shape.ts';
 import type { GpuBuffer, GpuEngine, KernelThis } from './engine.ts';
 import { floorDiv, stridedOffset, walk } from './indexing.ts';
+import { tiledMatmul } from './tiled-matmul.ts';
 
 type Digit = 0 | 1 | 2 | 3 | 4 | 5;
 /**
  * Batch walk (n1…n5; a0…a5 and b0…b5 the offsets of A's and B's matrices, in elements), the
  * product's sizes M, N, K, and the element strides of A along i and k and of B along k and j.
  */
-type MatmulConstants = { [K in `n${Exclude<Digit, 0>}` | `${'a' | 'b'}${Digit}` | 'M' | 'N' | 'K' | 'aI' | 'aK' | 'bK' | 'bJ']: number };
+export type MatmulConstants = { [K in `n${Exclude<Digit, 0>}` | `${'a' | 'b'}${Digit}` | 'M' | 'N' | 'K' | 'aI' | 'aK' | 'bK' | 'bJ']: number };
 
 /**
  * C[β, i, j] = Σ_{k<K} A[β, i, k] · B[β, k, j] for the thread's output element (β, i, j), where
@@ -53,11 +56,18 @@ export function matmulConstants(a: View, b: View, outShape: Shape, transA: boole
   };
 }
 
-export function matmulKernels(engine: GpuEngine) {
+export interface MatmulOptions {
+  /** Run the tiled WGSL shader where its dispatch fits (default), else only the gpu.js kernel. */
+  readonly tiled?: boolean;
+}
+
+export function matmulKernels(engine: GpuEngine, { tiled = true }: MatmulOptions = {}) {
   return {
     matmul(a: View, b: View, outShape: Shape, transA: boolean, transB: boolean): GpuBuffer {
-      const constants = matmulConstants(a, b, outShape, transA, transB);
-      return engine.launch({ name: 'matmul', fn: matmulKernel, constants }, sizeOf(outShape), [a.buf as GpuBuffer, b.buf as GpuBuffer]);
+      const constants = matmulConstants(a, b, outShape, transA, transB), length = sizeOf(outShape);
+      const inputs = [a.buf as GpuBuffer, b.buf as GpuBuffer] as const;
+      return (tiled ? tiledMatmul(engine, ...inputs, constants, length) : null)
+        ?? engine.launch({ name: 'matmul', fn: matmulKernel, constants }, length, inputs);
     },
   };
 }
