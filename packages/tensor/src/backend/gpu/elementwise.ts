@@ -54,8 +54,15 @@ export function unaryOp(code: number, v: number): number {
     if (code === 8) return Math.sin(r);
     return Math.cos(r);
   }
-  // tanh is ±1 in float32 beyond |v| = 9; the clamp keeps e^{2v} inside the WGSL builtin finite.
-  if (code === 10) return Math.tanh(Math.min(Math.max(v, -15), 15));
+  if (code === 10) {
+    // Away from 0, (1 − e)/(1 + e) with e = e^{−2|v|} keeps tanh within a few ulps where it nears ±1
+    // (the WGSL builtin may not), and never overflows.
+    if (Math.abs(v) < 0.5) return Math.tanh(v);
+    const e = Math.exp(-2 * Math.abs(v));
+    const t = (1 - e) / (1 + e);
+    if (v < 0) return -t;
+    return t;
+  }
   if (code === 11) return sigmoidOf(v);
   if (code === 12) return v * sigmoidOf(v);
   if (code === 13) {
@@ -140,6 +147,11 @@ function castKernel(this: KernelThis<{ trunc: number }>, x: number[]): number {
 
 const asBuf = (v: View): GpuBuffer => v.buf as GpuBuffer;
 
+/** The gpu backend holds float32 (and int32 as exact float32); float64 stays on the CPU backends. */
+export function refuseFloat64(op: string, dtype: DType): void {
+  if (dtype === 'float64') throw new TypeError(`gpu ${op}: float64 is not supported on the gpu backend (float32 only); keep float64 tensors on the CPU with .to('js')`);
+}
+
 export function elementwiseKernels(engine: GpuEngine) {
   return {
     unary: (code: UnaryCode, x: View): GpuBuffer =>
@@ -154,8 +166,13 @@ export function elementwiseKernels(engine: GpuEngine) {
     },
     siluBackward: (x: View, dy: View): GpuBuffer =>
       engine.launch({ name: 'siluBackward', fn: siluBackwardKernel, constants: {} }, sizeOf(x.shape), [asBuf(x), asBuf(dy)]),
-    cast: (x: View, dtype: DType): GpuBuffer =>
-      engine.launch({ name: 'cast', fn: castKernel, constants: { trunc: dtype === 'int32' && x.dtype !== 'int32' ? 1 : 0 } }, sizeOf(x.shape), [asBuf(x)]),
-    fill: (shape: Shape, _dtype: DType, value: number): GpuBuffer => engine.upload(new Float32Array(sizeOf(shape)).fill(value)),
+    cast(x: View, dtype: DType): GpuBuffer {
+      refuseFloat64('cast', dtype);
+      return engine.launch({ name: 'cast', fn: castKernel, constants: { trunc: dtype === 'int32' && x.dtype !== 'int32' ? 1 : 0 } }, sizeOf(x.shape), [asBuf(x)]);
+    },
+    fill(shape: Shape, dtype: DType, value: number): GpuBuffer {
+      refuseFloat64('fill', dtype);
+      return engine.upload(new Float32Array(sizeOf(shape)).fill(value));
+    },
   };
 }

@@ -22,7 +22,7 @@ import { convKernels } from './conv2d.ts';
 import { normKernels } from './norm.ts';
 import { softmaxKernels } from './softmax.ts';
 import { optimKernels } from './optim.ts';
-import { sigmoidOf, unaryOp, binaryOp } from './elementwise.ts';
+import { binaryOp, refuseFloat64, sigmoidOf, unaryOp } from './elementwise.ts';
 
 /** What `initGpu` found: the engine gpu.js runs on and the adapter behind it. */
 export interface GpuInfo {
@@ -41,10 +41,11 @@ export function gpuKernels(e: GpuEngine): Kernels<GpuBuffer> {
     synchronous: false,
     garbageCollected: false,
     upload(data) {
-      for (const v of data) {
-        if (data instanceof Int32Array && Math.abs(v) > 2 ** 24) throw new RangeError(`gpu upload: int32 value ${v} is beyond 2^24, which the gpu backend (float32 storage) holds exactly`);
+      if (data instanceof Float64Array) refuseFloat64('upload', 'float64');
+      if (data instanceof Int32Array) {
+        const big = data.find((v) => Math.abs(v) > 2 ** 24);
+        if (big !== undefined) throw new RangeError(`gpu upload: int32 value ${big} is beyond 2^24, which the gpu backend (float32 storage) holds exactly`);
       }
-      if (data instanceof Float64Array) throw new TypeError('gpu upload: float64 is not supported on the gpu backend (float32 only); use .to(\'js\') for float64');
       return e.upload(data instanceof Float32Array ? data : Float32Array.from(data));
     },
     readSync() { throw new Error('gpu: the gpu backend reads asynchronously; use `await t.data()`'); },
