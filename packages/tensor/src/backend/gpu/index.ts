@@ -10,7 +10,7 @@
  * In Node, call `installNodeWebGPU()` from `@diffusion-ts/tensor/webgpu-node` first.
  */
 import type { Kernels } from '../kernels.ts';
-import { registerBackend } from '../registry.ts';
+import { registerBackend, unregisterBackend } from '../registry.ts';
 import { fromDevice, GpuBuffer, GpuEngine, type GpuJsParts } from './engine.ts';
 import { elementwiseKernels } from './elementwise.ts';
 import { kernelHelpers } from './indexing.ts';
@@ -96,6 +96,7 @@ export async function shutdownGpu(): Promise<void> {
   const stop = shutdown;
   engine = null;
   shutdown = null;
+  unregisterBackend('gpu');
   await stop?.();
 }
 
