@@ -119,6 +119,7 @@ export class GpuEngine {
 
   /** A new device buffer holding `values` (written in queue order, before later kernels run). */
   upload(values: Float32Array): GpuBuffer {
+    if (values.length > MAX_ELEMENTS) throw new Error(`gpu upload: ${values.length} elements exceed the gpu backend's limit of 2^24 per tensor (gpu.js indexes in float32)`);
     const { device } = this;
     const buffer = device.createBuffer({ size: Math.max(4, values.byteLength), usage: STORAGE | COPY_SRC | COPY_DST });
     if (values.length > 0) device.queue.writeBuffer(buffer, 0, values);
