@@ -6,3 +6,4 @@ export * from './mlp.ts';
 export * from './optim/index.ts';
 export * from './ema.ts';
 export * from './checkpoint/index.ts';
+export * from './release.ts';
