@@ -6,11 +6,11 @@ import { defineCommand, UsageError, type OptionValues } from '../args.ts';
 import { processIo, type Io } from '../io.ts';
 import { CliError } from '../errors.ts';
 import { createProgress } from '../progress.ts';
-import { renderSamples, trajectoryRecorder } from '../run/render-samples.ts';
+import { readBatch, renderSamples, trajectoryRecorder } from '../run/render-samples.ts';
 import { runPaths } from '../run/run-folder.ts';
 import { generate, samplerNames, type SamplerName } from '../run/samplers.ts';
 import { loadSession, type Session } from '../run/session.ts';
-import { backendNames, chooseBackend } from './backend.ts';
+import { backendNames, chooseBackend, releaseBackend } from './backend.ts';
 
 export const sampleCommand = defineCommand({
   summary: 'draw samples from a trained run (PNG grid, or GIF of the trajectory)',
@@ -44,16 +44,21 @@ export async function runSample(v: OptionValues<typeof sampleCommand.options>, i
   const format = extname(v.out).toLowerCase();
   if (format !== '.png' && format !== '.gif') throw new UsageError(`sample: --out must end in .png or .gif, got '${v.out}'`);
   if (existsSync(v.out) && !v.force) throw new CliError(`${v.out} exists; pass --force to overwrite it`);
-  chooseBackend(v.backend);
-  const session = await loadSession(runPaths(v.ckpt).checkpoint, { useEma: v.ema });
-  const steps = stepsFor(v.sampler, session, v.steps);
-  const bar = createProgress({ total: steps, label: 'sample', stream: io.err });
-  const recorder = trajectoryRecorder();
-  const samples = generate(session, {
-    sampler: v.sampler, steps, n: v.n, seed: v.seed, eta: v.eta, churn: v.churn, guidance: v.guidance, classLabel: v.class,
-    onStep: (info) => { bar.update(Math.min(info.i + 1, steps)); if (format === '.gif') recorder.onStep(info); },
-  });
-  bar.stop();
-  await writeFileAtomic(v.out, renderSamples(session, samples, format === '.gif' ? 'gif' : 'png', recorder.frames));
-  io.err.write(`wrote ${v.out}\n`);
+  await chooseBackend(v.backend, io);
+  try {
+    const session = await loadSession(runPaths(v.ckpt).checkpoint, { useEma: v.ema });
+    const steps = stepsFor(v.sampler, session, v.steps);
+    const bar = createProgress({ total: steps, label: 'sample', stream: io.err });
+    const recorder = trajectoryRecorder();
+    const samples = generate(session, {
+      sampler: v.sampler, steps, n: v.n, seed: v.seed, eta: v.eta, churn: v.churn, guidance: v.guidance, classLabel: v.class,
+      onStep: (info) => { bar.update(Math.min(info.i + 1, steps)); if (format === '.gif') recorder.onStep(info); },
+    });
+    bar.stop();
+    const [batch, frames] = [await readBatch(samples), await recorder.frames()];
+    await writeFileAtomic(v.out, renderSamples(session, batch, format === '.gif' ? 'gif' : 'png', frames));
+    io.err.write(`wrote ${v.out}\n`);
+  } finally {
+    await releaseBackend(v.backend);
+  }
 }

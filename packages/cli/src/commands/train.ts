@@ -1,5 +1,6 @@
 /** `diffusion-ts train`: fit a model to a data set, with checkpoints, sample grids and a loss plot. */
 import { Generator } from '@diffusion-ts/tensor';
+import { release } from '@diffusion-ts/nn';
 import { writeFileAtomic } from '@diffusion-ts/nn/node';
 import { defineCommand, UsageError, type OptionValues } from '../args.ts';
 import { processIo, type Io } from '../io.ts';
@@ -13,7 +14,8 @@ import { picture } from '../run/pictures.ts';
 import { prepareRunFolder, runPaths } from '../run/run-folder.ts';
 import { generate } from '../run/samplers.ts';
 import { train } from '../run/trainer.ts';
-import { chooseBackend, backendNames } from './backend.ts';
+import { readBatch } from '../run/render-samples.ts';
+import { chooseBackend, backendNames, releaseBackend } from './backend.ts';
 
 export const trainCommand = defineCommand({
   summary: 'train a diffusion model on a built-in data set',
@@ -43,7 +45,15 @@ export const trainCommand = defineCommand({
 export async function runTrain(v: OptionValues<typeof trainCommand.options>, io: Io = processIo): Promise<number> {
   if (v.out === undefined) throw new UsageError('train: --out <dir> is required (the run folder)');
   if (v.resume && v.force) throw new UsageError('train: --resume and --force contradict each other');
-  chooseBackend(v.backend);
+  await chooseBackend(v.backend, io);
+  try {
+    return await trainRun(v, v.out, io);
+  } finally {
+    await releaseBackend(v.backend);
+  }
+}
+
+async function trainRun(v: OptionValues<typeof trainCommand.options>, out: string, io: Io): Promise<number> {
   const probe = datasets[v.data].make(1, new Generator(0));
   if (v.cond && probe.labels === undefined) throw new UsageError(`train: --cond needs labelled data; '${v.data}' has no labels`);
   if (v.cond && v.model === 'mlp') throw new UsageError('train: --cond needs a network with a class embedding (--model unet or video-unet); the MLP takes no labels');
@@ -52,7 +62,7 @@ export async function runTrain(v: OptionValues<typeof trainCommand.options>, io:
     trainSize: v['train-size'], cond: v.cond, labelDropout: v['label-dropout'], numClasses: probe.numClasses ?? 0,
   };
   checkModelForData(config.model, config.data);
-  const paths = runPaths(v.out);
+  const paths = runPaths(out);
   prepareRunFolder(paths, v.resume ? 'resume' : v.force ? 'force' : 'new');
 
   let stop = false;
@@ -67,7 +77,9 @@ export async function runTrain(v: OptionValues<typeof trainCommand.options>, io:
       onCheckpoint: v.preview === 0 ? undefined : async (session, step) => {
         const n = session.kind === '2d' ? 64 * v.preview : v.preview;
         const x = generate(session, { sampler: 'heun', steps: 18, n, seed: 0 });
-        await writeFileAtomic(paths.samples(step), encodePng(picture(session.kind, { data: x.dataSync() as Float32Array, shape: x.shape }, { reference: session.kind === '2d' ? session.data.data.subarray(0, 2000) : undefined })));
+        const samples = await readBatch(x);
+        release(x);
+        await writeFileAtomic(paths.samples(step), encodePng(picture(session.kind, samples, { reference: session.kind === '2d' ? session.data.data.subarray(0, 2000) : undefined })));
       },
     });
     bar.stop();

@@ -2,10 +2,14 @@
  * The training loop: Adam on the objective's loss, an EMA of the weights, checkpoints (atomic)
  * every `checkpointEvery` steps, at the end, and when asked to stop. A resumed run continues the
  * same random stream from the checkpoint, so its losses equal an uninterrupted run's.
+ *
+ * Each step runs in a `tidy` scope (the batch, the graph, the gradients: all released when it
+ * returns; the optimizer and the EMA keep their own state), and the loss reaches JavaScript by
+ * `await loss.data()`, so the loop runs on every backend and gpu memory stays flat.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { noGrad } from '@diffusion-ts/tensor';
-import { Adam, EMA } from '@diffusion-ts/nn';
+import { noGrad, tidy } from '@diffusion-ts/tensor';
+import { Adam, EMA, release } from '@diffusion-ts/nn';
 import { restoreCheckpoint, saveCheckpoint, writeFileAtomic } from '@diffusion-ts/nn/node';
 import { encodePng } from '../render/index.ts';
 import type { RunConfig } from './config.ts';
@@ -77,17 +81,21 @@ export async function train({ config, paths, steps, resume, checkpointEvery, onS
   let stopped = false;
   module.train();
   while (step < steps) {
-    const indices = Int32Array.from({ length: config.batch }, () => g.integer(0, n));
-    const { x, labels } = batchOf(data, indices);
-    // Label dropout (Ho & Salimans 2022): the null class teaches the same network the unconditional score.
-    const y = config.cond && labels ? labelTensor(labels.map((l) => (g.random() < config.labelDropout ? nullClass : l))) : undefined;
-    const loss = objective.loss(forward, x, g, y);
-    module.zeroGrad();
-    loss.backward();
-    optimizer.step();
-    noGrad(() => ema.update(module));
+    const loss = tidy(() => {
+      const indices = Int32Array.from({ length: config.batch }, () => g.integer(0, n));
+      const { x, labels } = batchOf(data, indices);
+      // Label dropout (Ho & Salimans 2022): the null class teaches the same network the unconditional score.
+      const y = config.cond && labels ? labelTensor(labels.map((l) => (g.random() < config.labelDropout ? nullClass : l))) : undefined;
+      const loss = objective.loss(forward, x, g, y);
+      module.zeroGrad();
+      loss.backward();
+      optimizer.step();
+      noGrad(() => ema.update(module));
+      return loss.detach();
+    });
     step++;
-    losses.push(loss.item());
+    losses.push((await loss.data())[0]!);
+    release(loss);
     onStep?.(step, losses[losses.length - 1]!);
     stopped = shouldStop?.() ?? false;
     if (stopped || step % checkpointEvery === 0 || step === steps) await checkpoint();
