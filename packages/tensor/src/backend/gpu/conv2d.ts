@@ -1,7 +1,8 @@
 /**
  * conv2d and its two gradients on the gpu backend, each in gather form: one gpu.js thread per
  * output element sums, in float32 and a fixed order, every product that lands on it, so no two
- * threads write one element and no scatter or atomics are needed.
+ * threads write one element and no scatter or atomics are needed. By default the same three run as
+ * tiled WGSL implicit GEMMs (tiled-conv2d.ts); these kernels are the fallback and their reference.
  *
  * Symbols (those of the js reference): x [N, C, H, W], w [O, C/G, kH, kW], y [N, O, H', W'] in G
  * groups of cg = C/G input and og = O/G output channels; stride s, padding p, dilation d. Output
@@ -12,9 +13,10 @@ import type { Conv2dParams, Shape, View } from '../kernels.ts';
 import { sizeOf } from '../../shape.ts';
 import type { GpuBuffer, GpuEngine, KernelThis } from './engine.ts';
 import { floorDiv } from './indexing.ts';
+import { tiledConv2d, tiledConv2dInputGrad, tiledConv2dWeightGradSplits } from './tiled-conv2d.ts';
 
 /** The geometry of one convolution, folded into each kernel as constants. */
-type ConvConstants = {
+export type ConvConstants = {
   [K in 'N' | 'C' | 'H' | 'W' | 'O' | 'kH' | 'kW' | 'oH' | 'oW' | 'cg' | 'og' | 'sH' | 'sW' | 'pH' | 'pW' | 'dH' | 'dW']: number
 };
 
@@ -133,21 +135,40 @@ export function convConstants(xShape: Shape, wShape: Shape, p: Conv2dParams): Co
   return { N, C, H, W, O, kH, kW, oH, oW, cg: C / p.groups, og: O / p.groups, sH, sW, pH, pW, dH, dW };
 }
 
+/** out[e] = Σ_{s<splits} partial[s·len + e], in increasing s: the tiled weight gradient's split partial sums. */
+function sumSplitsKernel(this: KernelThis<{ splits: number; len: number }>, partial: number[]): number {
+  let sum = 0;
+  for (let s = 0; s < this.constants.splits; s++) sum += partial[s * this.constants.len + this.thread.x]!;
+  return sum;
+}
+
 const asBuf = (v: View): GpuBuffer => v.buf as GpuBuffer;
 
-export function convKernels(engine: GpuEngine) {
+export interface ConvOptions {
+  /** Run the tiled WGSL kernels of tiled-conv2d.ts where their dispatch fits (default), else only the gpu.js kernels. */
+  readonly tiled?: boolean;
+}
+
+export function convKernels(engine: GpuEngine, { tiled = true }: ConvOptions = {}) {
   return {
     conv2d(x: View, w: View, p: Conv2dParams, outShape: Shape): GpuBuffer {
-      const constants = convConstants(x.shape, w.shape, p);
-      return engine.launch({ name: 'conv2d', fn: conv2dKernel, constants }, sizeOf(outShape), [asBuf(x), asBuf(w)]);
+      const constants = convConstants(x.shape, w.shape, p), length = sizeOf(outShape);
+      return (tiled ? tiledConv2d(engine, asBuf(x), asBuf(w), constants, length) : null)
+        ?? engine.launch({ name: 'conv2d', fn: conv2dKernel, constants }, length, [asBuf(x), asBuf(w)]);
     },
     conv2dInputGrad(dy: View, w: View, p: Conv2dParams, xShape: Shape): GpuBuffer {
-      const constants = convConstants(xShape, w.shape, p);
-      return engine.launch({ name: 'conv2dInputGrad', fn: conv2dInputGradKernel, constants }, sizeOf(xShape), [asBuf(dy), asBuf(w)]);
+      const constants = convConstants(xShape, w.shape, p), length = sizeOf(xShape);
+      return (tiled ? tiledConv2dInputGrad(engine, asBuf(dy), asBuf(w), constants, length) : null)
+        ?? engine.launch({ name: 'conv2dInputGrad', fn: conv2dInputGradKernel, constants }, length, [asBuf(dy), asBuf(w)]);
     },
     conv2dWeightGrad(x: View, dy: View, p: Conv2dParams, wShape: Shape): GpuBuffer {
-      const constants = convConstants(x.shape, wShape, p);
-      return engine.launch({ name: 'conv2dWeightGrad', fn: conv2dWeightGradKernel, constants }, sizeOf(wShape), [asBuf(x), asBuf(dy)]);
+      const constants = convConstants(x.shape, wShape, p), length = sizeOf(wShape);
+      const split = tiled ? tiledConv2dWeightGradSplits(engine, asBuf(x), asBuf(dy), constants, length) : null;
+      if (split === null) return engine.launch({ name: 'conv2dWeightGrad', fn: conv2dWeightGradKernel, constants }, length, [asBuf(x), asBuf(dy)]);
+      if (split.splits === 1) return split.partial;
+      const out = engine.launch({ name: 'conv2dWeightGrad splits', fn: sumSplitsKernel, constants: { splits: split.splits, len: length } }, length, [split.partial]);
+      split.partial.release();
+      return out;
     },
   };
 }
