@@ -1,0 +1,200 @@
+/**
+ * The gpu benchmark, `npm run bench -- --backend gpu [--quick] [--only <text>] [--tiny]`: the cases
+ * of gpu-cases.ts on our `gpu` backend, TensorFlow.js's WebGPU backend (same adapter, same process)
+ * and our `wasm` engine. Under `scripts/with-gpu-env` the adapter is Mesa's llvmpipe, a rasteriser
+ * running on the CPU: its figures say nothing about GPUs, and every figure is printed and written
+ * with the adapter that produced it.
+ *
+ * Protocol, the same for both WebGPU libraries: ops are queued synchronously, and a timed call ends
+ * with an awaited read of its results (`await t.data()`), the only way to observe a device finish.
+ * Sides are set up together, then timed one after another in interleaved rounds with benchmark.js;
+ * after each side's turn, work it may have left queued is drained outside the clock (`settle`).
+ * A side that fails (to start, to set up, or in a call) is reported with its error; the run goes on.
+ *
+ * Writes bench/results/gpu-<adapter>.json (not with --only) and prints a markdown table.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { initGpu, shutdownGpu } from '../packages/tensor/src/index.ts';
+import { installNodeWebGPU } from '../packages/tensor/src/webgpu-node.ts';
+import { gpuCases, sideNames } from './gpu-cases.ts';
+import type { Side, SideName } from './gpu-cases.ts';
+import { summarise, time, timeAsync } from './measure.ts';
+import type { Summary } from './measure.ts';
+import { initPeerWebGPU, peerDescription, tf } from './peer.ts';
+
+export interface GpuBenchOptions {
+  readonly quick: boolean;
+  /** Only the cases whose name contains this text; nothing is written. */
+  readonly only: string | null;
+  /** Smoke-test sizes (matmul 128, one small conv, U-Net batch 1): checks the harness, measures nothing. */
+  readonly tiny: boolean;
+}
+
+/** A side's figure, or why there is none; either way with the engine that would have produced it. */
+type Figure = { readonly adapter: string } & ((Summary & { readonly cores: number }) | { readonly error: string });
+
+interface CaseResult {
+  readonly case: string;
+  readonly unit: string;
+  readonly sides: Record<SideName, Figure>;
+  /** ours-gpu / tfjs-webgpu (the issue's target: ≥ 1) and ours-gpu / ours-wasm (information); higher is better. */
+  readonly ratios: { readonly 'gpu/tfjs-webgpu': number | null; readonly 'gpu/wasm': number | null };
+}
+
+/** Run the gpu benchmark; resolves with the process's exit code (2 when our gpu backend did not start). */
+export async function runGpuBench({ quick, only, tiny }: GpuBenchOptions): Promise<number> {
+  const rounds = quick || tiny ? 1 : 3, maxTime = quick || tiny ? 0.5 : 2;
+  const command = `npm run bench -- --backend gpu${quick ? ' --quick' : ''}${tiny ? ' --tiny' : ''}${only !== null ? ` --only '${only}'` : ''}`;
+  const loadAtStart = os.loadavg();
+
+  // The engines. Each failure becomes the reason on every figure of that side.
+  installNodeWebGPU();
+  const engines: Record<SideName, { adapter: string; failure: string | null }> = {
+    gpu: await initGpu().then((info) => ({ adapter: info.adapter, failure: null }), (e: unknown) => ({ adapter: 'none', failure: `our gpu backend did not start: ${message(e)}` })),
+    'tfjs-webgpu': await initPeerWebGPU().then((adapter) => ({ adapter, failure: null }), (e: unknown) => ({ adapter: 'none', failure: `TF.js webgpu did not start: ${message(e)}` })),
+    wasm: { adapter: `cpu: ${os.cpus()[0]?.model ?? 'unknown'} (wasm engine, ${os.availableParallelism()} cores)`, failure: null },
+  };
+  const adapter = engines.gpu.failure === null ? engines.gpu.adapter : engines['tfjs-webgpu'].adapter;
+  const software = /llvmpipe|lavapipe|swiftshader|software/i.test(`${engines.gpu.adapter} ${engines['tfjs-webgpu'].adapter}`);
+  const sameAdapter = engines.gpu.failure === null && engines['tfjs-webgpu'].failure === null ? engines.gpu.adapter === engines['tfjs-webgpu'].adapter : null;
+  const label: Record<SideName, string> = { gpu: short(engines.gpu.adapter), 'tfjs-webgpu': short(engines['tfjs-webgpu'].adapter), wasm: 'cpu' };
+
+  const machine = {
+    cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.availableParallelism(), node: process.version,
+    platform: `${os.platform()} ${os.arch()}`, loadAverageAtStart: round2(loadAtStart),
+    peer: engines['tfjs-webgpu'].failure === null ? peerDescription() : 'TensorFlow.js webgpu: did not start',
+  };
+  console.log(`machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${machine.platform}; load average at start ${machine.loadAverageAtStart.join(' ')}`);
+  for (const side of sideNames) console.log(`${side.padEnd(12)} ${engines[side].failure ?? engines[side].adapter}`);
+  if (sameAdapter === false) console.log('WARNING: our gpu backend and TF.js webgpu run on different adapters; their ratio compares two devices');
+  if (software) console.log('NOTE: a software adapter (a CPU rasteriser): these figures measure the CPU, and say nothing about GPUs');
+  if (tiny) console.log('NOTE: --tiny sizes: a smoke test of the harness; the figures mean nothing');
+  console.log(`${rounds} round(s), ~${maxTime} s per side per round; each call ends with an awaited read of its results\n`);
+
+  const results: CaseResult[] = [];
+  const cases = gpuCases({ tiny }).filter((c) => only === null || c.name.includes(only));
+  for (const c of cases) {
+    const failures = new Map<SideName, string>();
+    const samples = new Map<SideName, { rates: number[]; cores: number[] }>();
+    const sides: Side[] = [];
+    const fail = (side: SideName, stage: string, e: unknown): void => { if (!failures.has(side)) failures.set(side, `${stage}: ${message(e)}`); };
+    for (const name of sideNames) {
+      const failure = engines[name].failure;
+      if (failure !== null) { failures.set(name, failure); continue; }
+      try {
+        const side = c.sides[name]();
+        sides.push(side);
+        side.bench.setup();
+      } catch (e) { fail(name, 'setup', e); }
+    }
+    const live = (): Side[] => sides.filter((s) => !failures.has(s.name));
+    // Warm-up outside the clock (compiles shaders, tiers up wasm); tells asynchronous sides apart.
+    const isAsync = new Map<SideName, boolean>();
+    for (const side of live()) {
+      try {
+        for (let i = 0; i < (c.slow ? (quick || tiny ? 1 : 2) : 3); i++) {
+          const r = side.run();
+          isAsync.set(side.name, r instanceof Promise);
+          await r;
+        }
+        await side.bench.settle?.();
+      } catch (e) { fail(side.name, 'warm-up', e); }
+    }
+    const [caseTime, minSamples] = c.slow ? [quick || tiny ? 0.1 : 2, quick || tiny ? 2 : 4] : [maxTime, 5];
+    const rate = (seconds: number): number => c.work / seconds / c.scale;
+    for (let r = 0; r < rounds; r++) {
+      for (const side of live()) {
+        try {
+          const title = `${c.name} ${side.name}`;
+          const t = isAsync.get(side.name)
+            ? await timeAsync(title, () => side.run() as Promise<void>, caseTime, minSamples)
+            : time(title, () => { side.run(); }, caseTime, minSamples);
+          await side.bench.settle?.();
+          const s = samples.get(side.name) ?? { rates: [], cores: [] };
+          s.rates.push(...t.samples.map(rate));
+          s.cores.push(t.cores);
+          samples.set(side.name, s);
+        } catch (e) { fail(side.name, 'timed call', e); }
+      }
+    }
+    for (const side of sides) {
+      try { side.bench.teardown(); } catch (e) { fail(side.name, 'teardown', e); }
+    }
+
+    const figure = (name: SideName): Figure => {
+      const a = engines[name].adapter, s = samples.get(name), error = failures.get(name);
+      if (error !== undefined || s === undefined) return { adapter: a, error: error ?? 'no samples' };
+      const sum = summarise(s.rates);
+      return { adapter: a, ...roundSummary(sum), cores: Number((s.cores.reduce((x, y) => x + y, 0) / s.cores.length).toFixed(2)) };
+    };
+    const figures = Object.fromEntries(sideNames.map((n) => [n, figure(n)])) as Record<SideName, Figure>;
+    const ratio = (a: Figure, b: Figure): number | null => ('median' in a && 'median' in b ? round4(a.median / b.median) : null);
+    const result: CaseResult = {
+      case: c.name, unit: c.unit, sides: figures,
+      ratios: { 'gpu/tfjs-webgpu': ratio(figures.gpu, figures['tfjs-webgpu']), 'gpu/wasm': ratio(figures.gpu, figures.wasm) },
+    };
+    results.push(result);
+    if (results.length === 1) console.log(`${'case'.padEnd(40)} ${sideNames.map((n) => n.padEnd(34)).join(' ')} ${'unit'.padEnd(8)} gpu/tfjs-webgpu  gpu/wasm`);
+    const cell = (n: SideName): string => { const f = figures[n]; return 'median' in f ? `${spread(f)} @${label[n]}` : 'failed'; };
+    console.log(`${c.name.padEnd(40)} ${sideNames.map((n) => cell(n).padEnd(34)).join(' ')} ${c.unit.padEnd(8)} ${times(result.ratios['gpu/tfjs-webgpu']).padEnd(16)} ${times(result.ratios['gpu/wasm'])}`);
+  }
+
+  const errors = results.flatMap((r) => sideNames.flatMap((n) => { const f = r.sides[n]; return 'error' in f ? [`${r.case}, ${n}: ${f.error}`] : []; }));
+  if (errors.length > 0) console.log(`\nfailed:\n${[...new Set(errors)].map((e) => `  ${e.slice(0, 600)}`).join('\n')}`);
+  const loadAtEnd = os.loadavg();
+  console.log(`\n${markdown(results, label)}`);
+  console.log(`\nload average at end: ${round2(loadAtEnd).join(' ')}`);
+
+  if (only === null) {
+    const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
+    const file = path.join(dir, `gpu-${slug(adapter)}${tiny ? '-tiny' : ''}.json`);
+    mkdirSync(dir, { recursive: true });
+    const report = {
+      command, date: new Date().toISOString(), mode: tiny ? 'tiny' : quick ? 'quick' : 'full',
+      adapters: Object.fromEntries(sideNames.map((n) => [n, engines[n].failure ?? engines[n].adapter])),
+      sameAdapter, software, machine, loadAverageAtEnd: round2(loadAtEnd),
+      protocol: 'each timed call ends with an awaited read of its results; rates are work per second (median and quartiles of benchmark.js samples)',
+      cases: results,
+    };
+    writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
+    console.log(`wrote ${path.relative(process.cwd(), file)}`);
+  }
+
+  await closeEngines();
+  return engines.gpu.failure === null ? 0 : 2;
+}
+
+/** Release both WebGPU devices (an open device keeps Node running). */
+async function closeEngines(): Promise<void> {
+  if (tf.getBackend() === 'webgpu') {
+    const device = (tf.backend() as unknown as { device?: { destroy?(): void } }).device;
+    tf.removeBackend('webgpu');
+    device?.destroy?.();
+  }
+  await shutdownGpu();
+}
+
+/** The results as a markdown table, every figure with its adapter (for bench/README.md). */
+function markdown(results: readonly CaseResult[], label: Record<SideName, string>): string {
+  const cell = (f: Figure, n: SideName): string => ('median' in f ? `${spread(f)} (${label[n]})` : 'failed');
+  return [
+    '| case | ours, gpu | TF.js webgpu | ours, wasm | unit | gpu / TF.js webgpu | gpu / wasm |',
+    '|---|---|---|---|---|---|---|',
+    ...results.map((r) => `| ${r.case} | ${sideNames.map((n) => cell(r.sides[n], n)).join(' | ')} | ${r.unit} | ${times(r.ratios['gpu/tfjs-webgpu'])} | ${times(r.ratios['gpu/wasm'])} |`),
+  ].join('\n');
+}
+
+const message = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split('\n')[0]!.slice(0, 500);
+const fmt = (v: number): string => v.toFixed(v >= 100 ? 0 : v >= 10 ? 1 : v >= 1 ? 2 : 3);
+const spread = (s: Summary): string => `${fmt(s.median)} [${fmt(s.q1)}–${fmt(s.q3)}]`;
+const times = (r: number | null): string => (r === null ? '—' : `${r.toFixed(2)}×`);
+const round2 = (v: readonly number[]): number[] => v.map((x) => Number(x.toFixed(2)));
+const round4 = (v: number): number => Number(v.toPrecision(4));
+const roundSummary = (s: Summary): Summary => ({ median: round4(s.median), q1: round4(s.q1), q3: round4(s.q3), count: s.count });
+/** The adapter's first name (`llvmpipe`, `NVIDIA H100 80GB HBM3`), for table cells. */
+const short = (adapter: string): string => adapter.split(/[:(,]/)[0]!.trim() || adapter;
+/** A file-name form of an adapter's name: `llvmpipe (LLVM 19.1.7, 256 bits), mesa` → `llvmpipe-llvm-19-1-7-256-bits-mesa`. */
+const slug = (adapter: string): string => adapter.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60).replace(/-$/, '') || 'unknown';
