@@ -1,15 +1,17 @@
 /**
  * Group norm (Wu & He 2018) on the gpu. A (sample, group) block of x [N, C, S…] is contiguous: its
- * C/groups channels × S positions. A statistics kernel gives each block, in one thread, μ and the
- * biased σ² in two Kahan-compensated passes (so neither cancellation nor drift with the block's
- * length), as μ and rstd = (σ² + eps)^−½; an elementwise kernel then writes x̂·w_c + b_c with
- * x̂ = (x − μ)·rstd, or with `silu` SiLU(x̂·w_c + b_c), and dy below stands for ∂L/∂y = dy · SiLU'(y)
- * at the pre-activation y. The backward with g = dy·w_c, as the js reference (and PyTorch) computes it:
+ * C/groups channels × S positions. A statistics kernel gives each block, in one thread, μ (as a
+ * float32 pair) and rstd = (σ² + eps)^−½ from two Kahan-compensated passes (`groupStatsKernel`), so
+ * neither cancellation nor the block's length costs bits; an elementwise kernel then writes
+ * x̂·w_c + b_c with x̂ = (x − μ)·rstd, or with `silu` SiLU(x̂·w_c + b_c), and dy below stands for
+ * ∂L/∂y = dy · SiLU'(y) at the pre-activation y. The backward with g = dy·w_c, as the js reference
+ * (and PyTorch) computes it:
  *   ∂x = rstd · (g − mean(g) − x̂ · mean(g · x̂))     (means over the block)
  *   ∂w_c = Σ dy · x̂,   ∂b_c = Σ dy                    (sums over samples and positions)
  * in small kernels beside the elementwise ∂x: per (sample, channel) Σ_S dy·x̂ and Σ_S dy; from
  * those, per block mean(g) and mean(g·x̂), and per channel ∂w_c and ∂b_c (sums over samples).
- * A null weight reads as 1 and a null bias as 0 (compile-time flags; x is bound in their place).
+ * A block of two elements takes a closed form instead (`pairDxKernel`). A null weight reads as 1
+ * and a null bias as 0 (compile-time flags; x is bound in their place).
  */
 import type { View } from '../kernels.ts';
 import { sizeOf } from '../../shape.ts';
@@ -20,9 +22,16 @@ import { sigmoidOf } from './elementwise.ts';
 /** Geometry of x [N, C, S…]: `size` = block length, `s` = positions per channel, and the flags. */
 type Norm = KernelThis<{ size: number; s: number; c: number; groups: number; perGroup: number; eps: number; hasWeight: number; hasBias: number; silu: number }>;
 
-/** Thread 2b writes block b's μ, thread 2b + 1 its rstd = (σ² + eps)^−½ (σ² = mean((x − μ)²)). */
+/**
+ * Block b's μ as a float32 pair μ₀ + μ₁ (thread 3b writes μ₀, 3b + 1 μ₁) and rstd = (σ² + eps)^−½
+ * (thread 3b + 2): μ₀ is the compensated mean, and a second pass over dⱼ = xⱼ − μ₀ gives
+ * μ₁ = mean(d) and σ² = mean(d²) − μ₁² (the corrected two-pass algorithm of Chan, Golub & LeVeque
+ * 1983). Kernels then form x − μ as (x − μ₀) − μ₁, whose first difference is exact for x near μ₀,
+ * so x̂ keeps its bits when the block's values sit far from 0 relative to their spread.
+ */
 function groupStatsKernel(this: Norm, x: number[], one: number): number {
-  const blk = floorDiv(this.thread.x, 2);
+  const blk = floorDiv(this.thread.x, 3);
+  const which = this.thread.x - 3 * blk;
   const base = blk * this.constants.size;
   let sum = 0;
   let carry = 0;
@@ -33,17 +42,25 @@ function groupStatsKernel(this: Norm, x: number[], one: number): number {
     sum = t;
   }
   const mu = sum / this.constants.size;
-  if (this.thread.x - 2 * blk === 0) return mu;
+  if (which === 0) return mu;
+  let sd = 0;
+  let carryD = 0;
   let sq = 0;
   carry = 0;
   for (let j = 0; j < this.constants.size; j++) {
     const d = x[base + j]! - mu;
+    const yd = d - carryD;
+    const td = (sd + yd) * one;
+    carryD = (td - sd) - yd;
+    sd = td;
     const y = d * d - carry;
-    const t = (sq + y) * one; // `one` keeps the compiler from folding the carry to 0
+    const t = (sq + y) * one;
     carry = (t - sq) - y;
     sq = t;
   }
-  return 1 / Math.sqrt(sq / this.constants.size + this.constants.eps);
+  const mu1 = sd / this.constants.size;
+  if (which === 1) return mu1;
+  return 1 / Math.sqrt(Math.max(sq / this.constants.size - mu1 * mu1, 0) + this.constants.eps);
 }
 
 /** y = x̂·w_c + b_c, or SiLU of it, at flat index i (block i / size, channel (i / s) mod C). */
@@ -56,7 +73,7 @@ function groupNormKernel(this: Norm, x: number[], stats: number[], weight: numbe
   let b = 0;
   if (this.constants.hasWeight === 1) w = weight[c]!;
   if (this.constants.hasBias === 1) b = bias[c]!;
-  const y = (x[i]! - stats[2 * blk]!) * stats[2 * blk + 1]! * w + b;
+  const y = ((x[i]! - stats[3 * blk]!) - stats[3 * blk + 1]!) * stats[3 * blk + 2]! * w + b;
   if (this.constants.silu === 1) return y * sigmoidOf(y);
   return y;
 }
@@ -70,8 +87,9 @@ function channelSumsKernel(this: Norm, dy: number[], x: number[], stats: number[
   const odd = this.thread.x - 2 * nc;
   const c = nc - floorDiv(nc, this.constants.c) * this.constants.c;
   const blk = floorDiv(nc, this.constants.perGroup);
-  const mu = stats[2 * blk]!;
-  const rstd = stats[2 * blk + 1]!;
+  const mu = stats[3 * blk]!;
+  const mu1 = stats[3 * blk + 1]!;
+  const rstd = stats[3 * blk + 2]!;
   let w = 1;
   let b = 0;
   if (this.constants.hasWeight === 1) w = weight[c]!;
@@ -80,7 +98,7 @@ function channelSumsKernel(this: Norm, dy: number[], x: number[], stats: number[
   let sum = 0;
   let carry = 0;
   for (let j = 0; j < this.constants.s; j++) {
-    const xhat = (x[base + j]! - mu) * rstd;
+    const xhat = ((x[base + j]! - mu) - mu1) * rstd;
     let d = dy[base + j]!;
     if (this.constants.silu === 1) {
       const y = xhat * w + b;
@@ -137,8 +155,8 @@ function groupNormDxKernel(this: Norm, dy: number[], x: number[], stats: number[
   let b = 0;
   if (this.constants.hasWeight === 1) w = weight[c]!;
   if (this.constants.hasBias === 1) b = bias[c]!;
-  const rstd = stats[2 * blk + 1]!;
-  const xhat = (x[i]! - stats[2 * blk]!) * rstd;
+  const rstd = stats[3 * blk + 2]!;
+  const xhat = ((x[i]! - stats[3 * blk]!) - stats[3 * blk + 1]!) * rstd;
   let d = dy[i]!;
   if (this.constants.silu === 1) {
     const y = xhat * w + b;
@@ -148,8 +166,47 @@ function groupNormDxKernel(this: Norm, dy: number[], x: number[], stats: number[
   return rstd * (d * w - means[2 * blk]! - xhat * means[2 * blk + 1]!);
 }
 
+/**
+ * ∂x of a block of two elements (one channel of 2 positions, or two channels of 1), in closed form.
+ * With h = (x₀ − x₁)/2, σ² = h² and x̂ = ±h·rstd, the general formula reduces to
+ * ∂x₀ = −∂x₁ = rstd · (g₀ − g₁)/2 · eps/(σ² + eps): all of ∂x is the eps term, which the general
+ * kernel would leave to float32 cancellation noise (1 − x̂², a few ulps of 1 against eps/σ²).
+ */
+function pairDxKernel(this: Norm, dy: number[], x: number[], weight: number[], bias: number[]): number {
+  const i = this.thread.x;
+  const base = 2 * floorDiv(i, 2);
+  const h = (x[base]! - x[base + 1]!) / 2;
+  const v = h * h;
+  const rstd = 1 / Math.sqrt(v + this.constants.eps);
+  let g0 = 0;
+  let g1 = 0;
+  for (let j = 0; j < 2; j++) {
+    const row = floorDiv(base + j, this.constants.s);
+    const c = row - floorDiv(row, this.constants.c) * this.constants.c;
+    let w = 1;
+    let b = 0;
+    if (this.constants.hasWeight === 1) w = weight[c]!;
+    if (this.constants.hasBias === 1) b = bias[c]!;
+    let d = dy[base + j]!;
+    if (this.constants.silu === 1) {
+      const y = (1 - 2 * j) * h * rstd * w + b;
+      const sg = sigmoidOf(y);
+      d = d * sg * (1 + y * (1 - sg));
+    }
+    if (j === 0) g0 = d * w;
+    else g1 = d * w;
+  }
+  const dx0 = rstd * ((g0 - g1) / 2) * (this.constants.eps / (v + this.constants.eps));
+  if (i === base) return dx0;
+  return -dx0;
+}
+
 const asBuf = (v: View): GpuBuffer => v.buf as GpuBuffer;
-/** The run-time 1 that the compensated sums multiply by (see `compensatedOne` in softmax.ts). */
+/**
+ * The scalar argument the compensated (Kahan) sums multiply each partial sum by: a 1 the shader
+ * compiler cannot see, so it cannot simplify ((s + y) − s) − y to 0 and drop the compensation, as
+ * Mesa's compiler does with a literal 1 or none (measured: a sum of 1 and a thousand 2⁻²⁴ gave 1).
+ */
 const ONE = [1];
 
 /** Sizes of x [N, C, S…] in `groups` groups, and the kernels' compile-time constants (each only its own). */
@@ -170,7 +227,7 @@ export function normKernels(engine: GpuEngine) {
     groupNorm(x: View, weight: View | null, bias: View | null, groups: number, eps: number, silu: boolean): GpuBuffer {
       const k = geometry(x, weight, bias, groups, eps, silu);
       const w = weight === null ? asBuf(x) : asBuf(weight), b = bias === null ? asBuf(x) : asBuf(bias);
-      const stats = engine.launch({ name: 'groupNorm stats', fn: groupStatsKernel, constants: k.stats }, 2 * k.blocks, [asBuf(x)], ONE);
+      const stats = engine.launch({ name: 'groupNorm stats', fn: groupStatsKernel, constants: k.stats }, 3 * k.blocks, [asBuf(x)], ONE);
       const y = engine.launch({ name: 'groupNorm', fn: groupNormKernel, constants: k.elementwise }, sizeOf(x.shape), [asBuf(x), stats, w, b]);
       stats.release();
       return y;
@@ -178,10 +235,12 @@ export function normKernels(engine: GpuEngine) {
     groupNormBackward(dy: View, x: View, weight: View | null, bias: View | null, groups: number, eps: number, silu: boolean): [GpuBuffer, GpuBuffer, GpuBuffer] {
       const k = geometry(x, weight, bias, groups, eps, silu), { n, c } = k;
       const w = weight === null ? asBuf(x) : asBuf(weight), b = bias === null ? asBuf(x) : asBuf(bias);
-      const stats = engine.launch({ name: 'groupNorm stats', fn: groupStatsKernel, constants: k.stats }, 2 * k.blocks, [asBuf(x)], ONE);
+      const stats = engine.launch({ name: 'groupNorm stats', fn: groupStatsKernel, constants: k.stats }, 3 * k.blocks, [asBuf(x)], ONE);
       const sums = engine.launch({ name: 'groupNormBackward sums', fn: channelSumsKernel, constants: k.sums }, 2 * n * c, [asBuf(dy), asBuf(x), stats, w, b], ONE);
       const means = engine.launch({ name: 'groupNormBackward means', fn: blockMeansKernel, constants: k.means }, 2 * k.blocks, [sums, w], ONE);
-      const dx = engine.launch({ name: 'groupNormBackward dx', fn: groupNormDxKernel, constants: k.elementwise }, sizeOf(x.shape), [asBuf(dy), asBuf(x), stats, means, w, b]);
+      const dx = k.stats.size === 2
+        ? engine.launch({ name: 'groupNormBackward dx (pairs)', fn: pairDxKernel, constants: { ...k.elementwise, eps } }, sizeOf(x.shape), [asBuf(dy), asBuf(x), w, b])
+        : engine.launch({ name: 'groupNormBackward dx', fn: groupNormDxKernel, constants: k.elementwise }, sizeOf(x.shape), [asBuf(dy), asBuf(x), stats, means, w, b]);
       const paramGrad = (which: number) => engine.launch({ name: 'groupNormBackward dw db', fn: paramGradKernel, constants: { n, c, which } }, c, [sums], ONE);
       const dWeight = paramGrad(0), dBias = paramGrad(1);
       [stats, sums, means].forEach((buf) => buf.release());

@@ -87,6 +87,7 @@ function rows(shape: readonly number[], dim: number) {
 }
 
 const asBuf = (v: View): GpuBuffer => v.buf as GpuBuffer;
+/** The compensated sums' run-time 1, which keeps the compiler from folding their carry to 0 (see norm.ts). */
 const ONE = [1];
 
 export function softmaxKernels(engine: GpuEngine) {
