@@ -198,5 +198,25 @@ for (const backend of others) {
         else await parity(backend, 'cast to float64 and back', [x], (t) => t.to('float64').mul(2).to('float32'));
       }), RUNS);
     });
+
+    it('adamStep: Adam and AdamW (decay, maximize), three steps from null moments', async () => {
+      await fc.assert(fc.asyncProperty(shapeArb({ maxDims: 3, maxSize: 40 }), fc.boolean(), fc.boolean(), fc.constantFrom(0, 1e-2, 0.3), fc.constantFrom(1e-2, 0.1), seedArb,
+        async (shape, decoupled, maximize, weightDecay, lr, seed) => {
+          const g = new T.Generator(seed), h = { lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay, decoupled, maximize };
+          type State = { param: Tensor; expAvg: Tensor | null; expAvgSq: Tensor | null };
+          const start = randnF32(shape, g);
+          let want: State = { param: start, expAvg: null, expAvgSq: null }, got: State = { param: start.to(backend), expAvg: null, expAvgSq: null };
+          for (let step = 1; step <= 3; step++) {
+            const grad = randnF32(shape, g), what = `adamStep on ${backend}, step ${step}`;
+            const nextWant = T.adamStep(want.param, grad, want.expAvg, want.expAvgSq, { ...h, step });
+            const nextGot = T.adamStep(got.param, grad.to(backend), got.expAvg, got.expAvgSq, { ...h, step });
+            // The update θ' − θ (of order lr), not θ' alone, so that an error in the step cannot hide in θ's scale.
+            const pairs = [[T.sub(nextGot.param, got.param), T.sub(nextWant.param, want.param)], [nextGot.expAvg, nextWant.expAvg], [nextGot.expAvgSq, nextWant.expAvgSq]];
+            const values = await Promise.all(pairs.flat().map((t) => t.data()));
+            ["θ' − θ", 'm', 'v'].forEach((name, i) => assertClose(values[2 * i]!, values[2 * i + 1]!, shape, 1e-4, `${what}: ${name}`));
+            [want, got] = [nextWant, nextGot];
+          }
+        }), RUNS);
+    });
   });
 }
