@@ -6,7 +6,7 @@
  * dx/dt = (σ'/σ + s'/s) x − (σ' s/σ) D(x/s; σ), in t, on the scaled state x = s(t)·x̃.
  * DDIM (η = 0) is the case euler × iddpm × linear × none.
  */
-import { noGrad, type Tensor } from '@diffusion-ts/tensor';
+import { noGrad, tidy, type Tensor } from '@diffusion-ts/tensor';
 import type { Denoiser, SamplerOptions } from '../types.ts';
 import { linearSchedule, type NoiseSchedule } from '../schedules/noise-schedule.ts';
 import { addChurnNoise, churnGamma, type ChurnOptions } from './churn.ts';
@@ -64,7 +64,7 @@ export function sampleAblation(denoise: Denoiser, x: Tensor, sigmas: ArrayLike<n
   /** dx/dt of Eq. 4 at (x, t), given D(x/s; σ(t)). */
   const derivative = (xt: Tensor, tt: number, denoised: Tensor): Tensor =>
     xt.mul(sigmaDeriv(tt) / sigma(tt) + sDeriv(tt) / s(tt)).sub(denoised.mul((sigmaDeriv(tt) * s(tt)) / sigma(tt)));
-  return noGrad(() => runSteps(x.mul(s(t[0]!)), numSteps, (x, i) => {
+  return noGrad(() => runSteps(tidy(() => x.mul(s(t[0]!))), numSteps, (x, i) => {
     const tCur = t[i]!, tNext = t[i + 1]!;
     // Increase noise temporarily (Algorithm 2, lines 4–6, in the scaled space).
     const gamma = churnGamma(sigma(tCur), numSteps, options);

@@ -1,5 +1,6 @@
 /** DPM-Solver++(2M) (Lu et al. 2022, arXiv:2211.01095, Algorithm 2) in sigma space, as k-diffusion's `sample_dpmpp_2m`. */
 import { noGrad, type Tensor } from '@diffusion-ts/tensor';
+import { release } from '@diffusion-ts/nn';
 import type { Denoiser, SamplerOptions } from '../types.ts';
 import { checkSigmas } from './check-sigmas.ts';
 import { runSteps } from './step-loop.ts';
@@ -14,7 +15,7 @@ export function sampleDpmSolver2M(denoise: Denoiser, x: Tensor, sigmas: ArrayLik
   checkSigmas('sampleDpmSolver2M', sigmas);
   const tOf = (sigma: number) => -Math.log(sigma);
   const initial: { x: Tensor; oldDenoised: Tensor | null } = { x, oldDenoised: null };
-  return noGrad(() => runSteps(initial, sigmas.length - 1, ({ x, oldDenoised }, i) => {
+  const last = noGrad(() => runSteps(initial, sigmas.length - 1, ({ x, oldDenoised }, i) => {
     const sigma = sigmas[i]!, sigmaNext = sigmas[i + 1]!;
     const denoised = denoise(x, sigma);
     const h = tOf(sigmaNext) - tOf(sigma); // +∞ on the step to σ = 0, where e^{−h} = 0 and x becomes D̂
@@ -26,5 +27,7 @@ export function sampleDpmSolver2M(denoise: Denoiser, x: Tensor, sigmas: ArrayLik
     const xNext = x.mul(sigmaNext / sigma).sub(denoisedD.mul(Math.expm1(-h)));
     onStep?.({ i, sigma, x: xNext, denoised });
     return { x: xNext, oldDenoised: denoised };
-  }).x);
+  }));
+  release(last.oldDenoised); // the history ends with the loop; x is the result
+  return last.x;
 }
