@@ -17,7 +17,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Kernels } from '../packages/tensor/src/backend/kernels.ts';
+import { findBackend } from '../packages/tensor/src/backend/registry.ts';
 import { initGpu, shutdownGpu } from '../packages/tensor/src/index.ts';
+import { checkGpuAgreement } from './check.ts';
 import { installNodeWebGPU } from '../packages/tensor/src/webgpu-node.ts';
 import { gpuCases, sideNames } from './gpu-cases.ts';
 import type { Side, SideName } from './gpu-cases.ts';
@@ -71,6 +74,14 @@ export async function runGpuBench({ quick, only, tiny }: GpuBenchOptions): Promi
   for (const side of sideNames) console.log(`${side.padEnd(12)} ${engines[side].failure ?? engines[side].adapter}`);
   if (sameAdapter === false) console.log('WARNING: our gpu backend and TF.js webgpu run on different adapters; their ratio compares two devices');
   if (software) console.log('NOTE: a software adapter (a CPU rasteriser): these figures measure the CPU, and say nothing about GPUs');
+  // Before timing: both libraries must compute the same numbers, or the comparison means nothing.
+  let check: string | null = null;
+  if (engines.gpu.failure === null && engines['tfjs-webgpu'].failure === null) {
+    check = await checkGpuAgreement(findBackend('gpu', 'bench') as Kernels<unknown>).then(
+      (d) => `ours (gpu) and TF.js webgpu agree on conv2d, its two gradients and matmul to ${d.toExponential(1)} (relative)${d <= 1e-3 ? '' : ': MORE THAN 1e-3, the comparison is suspect'}`,
+      (e: unknown) => `the agreement check failed: ${message(e)}`);
+    console.log(`check: ${check}`);
+  }
   if (tiny) console.log('NOTE: --tiny sizes: a smoke test of the harness; the figures mean nothing');
   console.log(`${rounds} round(s), ~${maxTime} s per side per round; each call ends with an awaited read of its results\n`);
 
@@ -155,7 +166,7 @@ export async function runGpuBench({ quick, only, tiny }: GpuBenchOptions): Promi
     const report = {
       command, date: new Date().toISOString(), mode: tiny ? 'tiny' : quick ? 'quick' : 'full',
       adapters: Object.fromEntries(sideNames.map((n) => [n, engines[n].failure ?? engines[n].adapter])),
-      sameAdapter, software, machine, loadAverageAtEnd: round2(loadAtEnd),
+      sameAdapter, software, check, machine, loadAverageAtEnd: round2(loadAtEnd),
       protocol: 'each timed call ends with an awaited read of its results; rates are work per second (median and quartiles of benchmark.js samples)',
       cases: results,
     };
