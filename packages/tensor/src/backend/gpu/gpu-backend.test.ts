@@ -48,6 +48,12 @@ describe('gpu backend', () => {
     await T.initGpu();
   });
 
+  it('sums are compensated: 1 plus a thousand 2^-24 is not 1 (the shader compiler must not fold the carry away)', async () => {
+    const x = T.cat([T.ones([1]), T.full([1000], 2 ** -24)]).to('gpu');
+    const [sum] = await x.sum().data();
+    assert.ok(Math.abs(sum! - (1 + 1000 * 2 ** -24)) < 2 ** -23, `got ${sum}`);
+  });
+
   it('empty tensors pass through kernels', async () => {
     const e = T.zeros([0, 3]).to('gpu');
     assert.deepEqual([...await e.add(1).sum(0).data()], [0, 0, 0]);

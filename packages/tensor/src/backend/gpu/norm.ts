@@ -15,6 +15,7 @@
  */
 import type { View } from '../kernels.ts';
 import { sizeOf } from '../../shape.ts';
+import { UNSEEN_ONE } from './reduce.ts';
 import type { GpuBuffer, GpuEngine, KernelThis } from './engine.ts';
 import { floorDiv } from './indexing.ts';
 import { sigmoidOf } from './elementwise.ts';
@@ -202,12 +203,6 @@ function pairDxKernel(this: Norm, dy: number[], x: number[], weight: number[], b
 }
 
 const asBuf = (v: View): GpuBuffer => v.buf as GpuBuffer;
-/**
- * The scalar argument the compensated (Kahan) sums multiply each partial sum by: a 1 the shader
- * compiler cannot see, so it cannot simplify ((s + y) − s) − y to 0 and drop the compensation, as
- * Mesa's compiler does with a literal 1 or none (measured: a sum of 1 and a thousand 2⁻²⁴ gave 1).
- */
-const ONE = [1];
 
 /** Sizes of x [N, C, S…] in `groups` groups, and the kernels' compile-time constants (each only its own). */
 function geometry(x: View, weight: View | null, bias: View | null, groups: number, eps: number, silu: boolean) {
@@ -227,7 +222,7 @@ export function normKernels(engine: GpuEngine) {
     groupNorm(x: View, weight: View | null, bias: View | null, groups: number, eps: number, silu: boolean): GpuBuffer {
       const k = geometry(x, weight, bias, groups, eps, silu);
       const w = weight === null ? asBuf(x) : asBuf(weight), b = bias === null ? asBuf(x) : asBuf(bias);
-      const stats = engine.launch({ name: 'groupNorm stats', fn: groupStatsKernel, constants: k.stats }, 3 * k.blocks, [asBuf(x)], ONE);
+      const stats = engine.launch({ name: 'groupNorm stats', fn: groupStatsKernel, constants: k.stats }, 3 * k.blocks, [asBuf(x)], UNSEEN_ONE);
       const y = engine.launch({ name: 'groupNorm', fn: groupNormKernel, constants: k.elementwise }, sizeOf(x.shape), [asBuf(x), stats, w, b]);
       stats.release();
       return y;
@@ -235,13 +230,13 @@ export function normKernels(engine: GpuEngine) {
     groupNormBackward(dy: View, x: View, weight: View | null, bias: View | null, groups: number, eps: number, silu: boolean): [GpuBuffer, GpuBuffer, GpuBuffer] {
       const k = geometry(x, weight, bias, groups, eps, silu), { n, c } = k;
       const w = weight === null ? asBuf(x) : asBuf(weight), b = bias === null ? asBuf(x) : asBuf(bias);
-      const stats = engine.launch({ name: 'groupNorm stats', fn: groupStatsKernel, constants: k.stats }, 3 * k.blocks, [asBuf(x)], ONE);
-      const sums = engine.launch({ name: 'groupNormBackward sums', fn: channelSumsKernel, constants: k.sums }, 2 * n * c, [asBuf(dy), asBuf(x), stats, w, b], ONE);
-      const means = engine.launch({ name: 'groupNormBackward means', fn: blockMeansKernel, constants: k.means }, 2 * k.blocks, [sums, w], ONE);
+      const stats = engine.launch({ name: 'groupNorm stats', fn: groupStatsKernel, constants: k.stats }, 3 * k.blocks, [asBuf(x)], UNSEEN_ONE);
+      const sums = engine.launch({ name: 'groupNormBackward sums', fn: channelSumsKernel, constants: k.sums }, 2 * n * c, [asBuf(dy), asBuf(x), stats, w, b], UNSEEN_ONE);
+      const means = engine.launch({ name: 'groupNormBackward means', fn: blockMeansKernel, constants: k.means }, 2 * k.blocks, [sums, w], UNSEEN_ONE);
       const dx = k.stats.size === 2
         ? engine.launch({ name: 'groupNormBackward dx (pairs)', fn: pairDxKernel, constants: { ...k.elementwise, eps } }, sizeOf(x.shape), [asBuf(dy), asBuf(x), w, b])
         : engine.launch({ name: 'groupNormBackward dx', fn: groupNormDxKernel, constants: k.elementwise }, sizeOf(x.shape), [asBuf(dy), asBuf(x), stats, means, w, b]);
-      const paramGrad = (which: number) => engine.launch({ name: 'groupNormBackward dw db', fn: paramGradKernel, constants: { n, c, which } }, c, [sums], ONE);
+      const paramGrad = (which: number) => engine.launch({ name: 'groupNormBackward dw db', fn: paramGradKernel, constants: { n, c, which } }, c, [sums], UNSEEN_ONE);
       const dWeight = paramGrad(0), dBias = paramGrad(1);
       [stats, sums, means].forEach((buf) => buf.release());
       return [dx, dWeight, dBias];

@@ -8,8 +8,15 @@ type Digit = 0 | 1 | 2 | 3 | 4 | 5;
 /** Output walk (n, a) to the slice's first element; slice walk (m, r) over its `len` elements. */
 type ReduceConstants = { [K in `${'n' | 'm'}${Exclude<Digit, 0>}` | `${'a' | 'r'}${Digit}` | 'code' | 'len']: number };
 
+/**
+ * The scalar argument that compensated (Kahan) sums multiply each partial sum by: a 1 the shader
+ * compiler cannot see, so it cannot simplify ((s + y) − s) − y to 0 and drop the compensation, as
+ * Mesa's compiler does with a literal 1 or none (measured: a sum of 1 and a thousand 2⁻²⁴ gave 1).
+ */
+export const UNSEEN_ONE = [1];
+
 /** Sum (Kahan-compensated, so float32 sums do not drift with length), max or min (code 0, 1, 2); NaN wins. */
-function reduceKernel(this: KernelThis<ReduceConstants>, x: number[]): number {
+function reduceKernel(this: KernelThis<ReduceConstants>, x: number[], one: number): number {
   const base = stridedOffset(this.thread.x, this.constants.n1, this.constants.n2, this.constants.n3, this.constants.n4, this.constants.n5,
     this.constants.a0, this.constants.a1, this.constants.a2, this.constants.a3, this.constants.a4, this.constants.a5);
   let acc = 0;
@@ -20,7 +27,7 @@ function reduceKernel(this: KernelThis<ReduceConstants>, x: number[]): number {
       this.constants.r0, this.constants.r1, this.constants.r2, this.constants.r3, this.constants.r4, this.constants.r5)]!;
     if (this.constants.code === 0) {
       const y = v - carry;
-      const t = acc + y;
+      const t = (acc + y) * one; // `one` keeps the compiler from folding the carry to 0
       carry = (t - acc) - y;
       acc = t;
     } else if (v !== v) {
@@ -61,7 +68,7 @@ export function reduceKernels(engine: GpuEngine) {
       const out = walk(`reduce ${code}`, outShape, { a: strides });
       const slice = walk(`reduce ${code}`, reduced, { r: dims.map((d) => strides[d]!) });
       const m = Object.fromEntries(Object.entries(slice).map(([k, v]) => [k.startsWith('n') ? `m${k.slice(1)}` : k, v]));
-      return engine.launch({ name: `reduce ${code}`, fn: reduceKernel, constants: { code: codes[code], len: sizeOf(reduced), ...out, ...m } }, sizeOf(outShape), [x.buf as GpuBuffer]);
+      return engine.launch({ name: `reduce ${code}`, fn: reduceKernel, constants: { code: codes[code], len: sizeOf(reduced), ...out, ...m } }, sizeOf(outShape), [x.buf as GpuBuffer], UNSEEN_ONE);
     },
     argReduce(code: ArgReduceCode, x: View, dim: number): GpuBuffer {
       const stride = sizeOf(x.shape.slice(dim + 1)), len = x.shape[dim]!;

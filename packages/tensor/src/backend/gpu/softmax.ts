@@ -8,6 +8,7 @@
  */
 import type { View } from '../kernels.ts';
 import { sizeOf } from '../../shape.ts';
+import { UNSEEN_ONE } from './reduce.ts';
 import type { GpuBuffer, GpuEngine, KernelThis } from './engine.ts';
 import { floorDiv } from './indexing.ts';
 
@@ -87,21 +88,19 @@ function rows(shape: readonly number[], dim: number) {
 }
 
 const asBuf = (v: View): GpuBuffer => v.buf as GpuBuffer;
-/** The compensated sums' run-time 1, which keeps the compiler from folding their carry to 0 (see norm.ts). */
-const ONE = [1];
 
 export function softmaxKernels(engine: GpuEngine) {
   return {
     softmax(x: View, dim: number): GpuBuffer {
       const { n, inner, count } = rows(x.shape, dim), constants = { n, inner };
-      const stats = engine.launch({ name: 'softmax stats', fn: softmaxStatsKernel, constants }, 2 * count, [asBuf(x)], ONE);
+      const stats = engine.launch({ name: 'softmax stats', fn: softmaxStatsKernel, constants }, 2 * count, [asBuf(x)], UNSEEN_ONE);
       const y = engine.launch({ name: 'softmax', fn: softmaxKernel, constants }, sizeOf(x.shape), [asBuf(x), stats]);
       stats.release();
       return y;
     },
     softmaxBackward(y: View, dy: View, dim: number): GpuBuffer {
       const { n, inner, count } = rows(y.shape, dim), constants = { n, inner };
-      const dot = engine.launch({ name: 'softmax dot', fn: softmaxDotKernel, constants }, count, [asBuf(y), asBuf(dy)], ONE);
+      const dot = engine.launch({ name: 'softmax dot', fn: softmaxDotKernel, constants }, count, [asBuf(y), asBuf(dy)], UNSEEN_ONE);
       const dx = engine.launch({ name: 'softmaxBackward', fn: softmaxBackwardKernel, constants }, sizeOf(y.shape), [asBuf(y), asBuf(dy), dot]);
       dot.release();
       return dx;
