@@ -86,6 +86,21 @@ export async function runGpuBench({ quick, only, tiny }: GpuBenchOptions): Promi
   console.log(`${rounds} round(s), ~${maxTime} s per side per round; each call ends with an awaited read of its results\n`);
 
   const results: CaseResult[] = [];
+  /** The report so far (after every case, so a run cut short by a timeout keeps what it measured). */
+  const write = (complete: boolean): string => {
+    const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
+    const file = path.join(dir, `gpu-${slug(adapter)}${tiny ? '-tiny' : ''}.json`);
+    mkdirSync(dir, { recursive: true });
+    const report = {
+      command, date: new Date().toISOString(), mode: tiny ? 'tiny' : quick ? 'quick' : 'full', complete,
+      adapters: Object.fromEntries(sideNames.map((n) => [n, engines[n].failure ?? engines[n].adapter])),
+      sameAdapter, software, check, machine, loadAverageAtEnd: round2(os.loadavg()),
+      protocol: 'each timed call ends with an awaited read of its results; rates are work per second (median and quartiles of benchmark.js samples)',
+      cases: results,
+    };
+    writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
+    return file;
+  };
   const cases = gpuCases({ tiny }).filter((c) => only === null || c.name.includes(only));
   for (const c of cases) {
     const failures = new Map<SideName, string>();
@@ -151,6 +166,7 @@ export async function runGpuBench({ quick, only, tiny }: GpuBenchOptions): Promi
     if (results.length === 1) console.log(`${'case'.padEnd(40)} ${sideNames.map((n) => n.padEnd(34)).join(' ')} ${'unit'.padEnd(8)} gpu/tfjs-webgpu  gpu/wasm`);
     const cell = (n: SideName): string => { const f = figures[n]; return 'median' in f ? `${spread(f)} @${label[n]}` : 'failed'; };
     console.log(`${c.name.padEnd(40)} ${sideNames.map((n) => cell(n).padEnd(34)).join(' ')} ${c.unit.padEnd(8)} ${times(result.ratios['gpu/tfjs-webgpu']).padEnd(16)} ${times(result.ratios['gpu/wasm'])}`);
+    if (only === null) write(false);
   }
 
   const errors = results.flatMap((r) => sideNames.flatMap((n) => { const f = r.sides[n]; return 'error' in f ? [`${r.case}, ${n}: ${f.error}`] : []; }));
@@ -159,20 +175,7 @@ export async function runGpuBench({ quick, only, tiny }: GpuBenchOptions): Promi
   console.log(`\n${markdown(results, label)}`);
   console.log(`\nload average at end: ${round2(loadAtEnd).join(' ')}`);
 
-  if (only === null) {
-    const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
-    const file = path.join(dir, `gpu-${slug(adapter)}${tiny ? '-tiny' : ''}.json`);
-    mkdirSync(dir, { recursive: true });
-    const report = {
-      command, date: new Date().toISOString(), mode: tiny ? 'tiny' : quick ? 'quick' : 'full',
-      adapters: Object.fromEntries(sideNames.map((n) => [n, engines[n].failure ?? engines[n].adapter])),
-      sameAdapter, software, check, machine, loadAverageAtEnd: round2(loadAtEnd),
-      protocol: 'each timed call ends with an awaited read of its results; rates are work per second (median and quartiles of benchmark.js samples)',
-      cases: results,
-    };
-    writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
-    console.log(`wrote ${path.relative(process.cwd(), file)}`);
-  }
+  if (only === null) console.log(`wrote ${path.relative(process.cwd(), write(true))}`);
 
   await closeEngines();
   return engines.gpu.failure === null ? 0 : 2;
