@@ -38,12 +38,14 @@ interface GPUDevice {
     finish(): unknown;
   };
   createShaderModule(descriptor: { code: string }): unknown;
-  createComputePipelineAsync(descriptor: { layout: 'auto'; compute: { module: unknown; entryPoint: string } }): Promise<GPUComputePipeline>;
+  createBindGroupLayout(descriptor: { entries: { binding: number; visibility: number; buffer: { type: 'uniform' | 'read-only-storage' | 'storage' } }[] }): unknown;
+  createPipelineLayout(descriptor: { bindGroupLayouts: unknown[] }): unknown;
+  createComputePipelineAsync(descriptor: { layout: unknown; compute: { module: unknown; entryPoint: string } }): Promise<GPUComputePipeline>;
   createBindGroup(descriptor: { layout: unknown; entries: { binding: number; resource: { buffer: GPUBuffer } }[] }): unknown;
   readonly queue: { writeBuffer(buffer: GPUBuffer, offset: number, data: Float32Array | Uint32Array): void; submit(commands: unknown[]): void };
 }
 /** WebGPU's flag values (GPUBufferUsage, GPUMapMode), fixed by the specification. */
-const MAP_READ = 0x1, COPY_SRC = 0x4, COPY_DST = 0x8, UNIFORM = 0x40, STORAGE = 0x80;
+const MAP_READ = 0x1, COPY_SRC = 0x4, COPY_DST = 0x8, UNIFORM = 0x40, STORAGE = 0x80, COMPUTE_STAGE = 0x4;
 
 /** gpu.js's pipeline handle (`WebGPUBufferResult`): a device buffer of float32 values. */
 export interface DeviceResult {
@@ -80,7 +82,8 @@ export const MAX_ELEMENTS = 2 ** 24;
 /**
  * A hand-written WGSL compute shader, run beside the gpu.js kernels on the same device (where gpu.js's
  * generated code cannot tile in workgroup memory). Its bindings, all in group 0: 0 a uniform block
- * (the `params` of `launchWgsl`), 1…n the inputs (read-only storage), n + 1 the float32 output.
+ * (the `params` of `launchWgsl`), 1…n the inputs (read-only storage), n + 1 the float32 output;
+ * it need not use them all.
  */
 export interface WgslSpec {
   /** Names the shader in errors and in the pipeline cache: one pipeline per name. */
@@ -184,7 +187,11 @@ export class GpuEngine {
     if (length === 0) return new GpuBuffer(this, this.empty.ready, 0);
     let pipeline = this.pipelines.get(spec.name);
     if (pipeline === undefined) {
-      pipeline = this.device.createComputePipelineAsync({ layout: 'auto', compute: { module: this.device.createShaderModule({ code: spec.code }), entryPoint: 'main' } });
+      // The layout is spelled out, so a shader need not use every binding.
+      const { device } = this, types = ['uniform', ...inputs.map(() => 'read-only-storage' as const), 'storage'] as const;
+      const group = device.createBindGroupLayout({ entries: types.map((type, binding) => ({ binding, visibility: COMPUTE_STAGE, buffer: { type } })) });
+      const layout = device.createPipelineLayout({ bindGroupLayouts: [group] });
+      pipeline = device.createComputePipelineAsync({ layout, compute: { module: device.createShaderModule({ code: spec.code }), entryPoint: 'main' } });
       this.pipelines.set(spec.name, pipeline);
     }
     const bound = inputs.map((b) => (b.length === 0 ? this.empty : b));
