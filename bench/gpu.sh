@@ -7,6 +7,7 @@
 #   bench/gpu.sh --software   a smoke test of this script on a machine without a GPU: runs everything
 #                             under scripts/with-gpu-env (Mesa's llvmpipe; figures mean nothing)
 #   bench/gpu.sh --tiny       with --software: the benchmark at smoke-test sizes (bench --tiny)
+#   bench/gpu.sh --skip-parity   the benchmark without the parity suite first (after a parity pass)
 #
 # On a lent device machine ($OUT set) the results are also copied to $OUT.
 # Needs an installed checkout (node_modules present, as `npm ci` leaves it; on a machine that cannot
@@ -17,13 +18,14 @@ set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 
-software=0 quick=() tiny=()
+software=0 parity_first=1 quick=() tiny=()
 for arg in "$@"; do
   case "$arg" in
     --software) software=1 ;;
     --quick) quick=(--quick) ;;
     --tiny) tiny=(--tiny) ;;
-    *) echo "gpu.sh: unknown argument '$arg' (--software, --quick, --tiny)" >&2; exit 64 ;;
+    --skip-parity) parity_first=0 ;;
+    *) echo "gpu.sh: unknown argument '$arg' (--software, --quick, --tiny, --skip-parity)" >&2; exit 64 ;;
   esac
 done
 probe_timeout="${GPU_SH_PROBE_TIMEOUT:-60}" parity_timeout="${GPU_SH_PARITY_TIMEOUT:-300}" bench_timeout="${GPU_SH_BENCH_TIMEOUT:-420}"
@@ -81,13 +83,15 @@ if echo "$adapter" | grep -qiE 'llvmpipe|lavapipe|swiftshader|software'; then
   fi
 fi
 
-section "backend parity on gpu (${parity_timeout} s)"
-run timeout "$parity_timeout" node --import tsx --import ./test/setup.ts --test --test-reporter=spec \
-  --test-name-pattern='gpu' test/backend-parity.test.ts
-parity=$?
-if [ "$parity" != 0 ]; then
-  echo "gpu.sh: the backend parity suite failed on gpu (status $parity$([ "$parity" = 124 ] && echo ", timed out after ${parity_timeout} s")); not benchmarking a backend that computes wrong numbers" >&2
-  exit 4
+if [ "$parity_first" = 1 ]; then
+  section "backend parity on gpu (${parity_timeout} s)"
+  run timeout "$parity_timeout" node --import tsx --import ./test/setup.ts --test --test-reporter=spec \
+    --test-name-pattern='gpu' test/backend-parity.test.ts
+  parity=$?
+  if [ "$parity" != 0 ]; then
+    echo "gpu.sh: the backend parity suite failed on gpu (status $parity$([ "$parity" = 124 ] && echo ", timed out after ${parity_timeout} s")); not benchmarking a backend that computes wrong numbers" >&2
+    exit 4
+  fi
 fi
 
 section "gpu benchmark (${bench_timeout} s)"
