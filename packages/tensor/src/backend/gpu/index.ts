@@ -33,8 +33,17 @@ export interface GpuInfo {
 
 let engine: GpuEngine | null = null;
 
+/** Choices among the gpu backend's kernels. */
+export interface GpuKernelOptions {
+  /**
+   * Run matmul and the convolutions as the hand-written WGSL kernels tiled in workgroup memory
+   * (default), or only as gpu.js kernels (one thread per output element), which they are tested against.
+   */
+  readonly tiled?: boolean;
+}
+
 /** The `Kernels` of the gpu backend over one engine. */
-export function gpuKernels(e: GpuEngine): Kernels<GpuBuffer> {
+export function gpuKernels(e: GpuEngine, { tiled = true }: GpuKernelOptions = {}): Kernels<GpuBuffer> {
   return {
     name: 'gpu',
     device: `webgpu: ${e.adapterName}`,
@@ -55,8 +64,8 @@ export function gpuKernels(e: GpuEngine): Kernels<GpuBuffer> {
     ...elementwiseKernels(e),
     ...layoutKernels(e),
     ...reduceKernels(e),
-    ...matmulKernels(e),
-    ...convKernels(e),
+    ...matmulKernels(e, { tiled }),
+    ...convKernels(e, { tiled }),
     ...normKernels(e),
     ...softmaxKernels(e),
     ...optimKernels(e),
@@ -99,6 +108,9 @@ export async function shutdownGpu(): Promise<void> {
   unregisterBackend('gpu');
   await stop?.();
 }
+
+/** The running engine (null before `initGpu`), for tests and benchmarks that build `gpuKernels` variants. */
+export const gpuEngine = (): GpuEngine | null => engine;
 
 /** Live device buffers and their bytes on the gpu backend (zeros before `initGpu`), for leak checks. */
 export function gpuMemory(): { buffers: number; bytes: number; kernels: number } {
