@@ -27,6 +27,7 @@ import type { Side, SideName } from './gpu-cases.ts';
 import { summarise, time, timeAsync } from './measure.ts';
 import type { Summary } from './measure.ts';
 import { initPeerWebGPU, peerDescription, tf } from './peer.ts';
+import type { AdapterInfo } from './peer.ts';
 
 export interface GpuBenchOptions {
   readonly quick: boolean;
@@ -55,15 +56,16 @@ export async function runGpuBench({ quick, only, tiny }: GpuBenchOptions): Promi
 
   // The engines. Each failure becomes the reason on every figure of that side.
   installNodeWebGPU();
-  const engines: Record<SideName, { adapter: string; failure: string | null }> = {
-    gpu: await initGpu().then((info) => ({ adapter: info.adapter, failure: null }), (e: unknown) => ({ adapter: 'none', failure: `our gpu backend did not start: ${message(e)}` })),
-    'tfjs-webgpu': await initPeerWebGPU().then((adapter) => ({ adapter, failure: null }), (e: unknown) => ({ adapter: 'none', failure: `TF.js webgpu did not start: ${message(e)}` })),
-    wasm: { adapter: `cpu: ${os.cpus()[0]?.model ?? 'unknown'} (wasm engine, ${os.availableParallelism()} cores)`, failure: null },
+  const none = { adapter: 'none', label: 'none', info: {} };
+  const engines: Record<SideName, { adapter: string; label: string; info: AdapterInfo; failure: string | null }> = {
+    gpu: await initGpu().then(ourAdapter).then((info) => ({ ...named(info), info, failure: null }), (e: unknown) => ({ ...none, failure: `our gpu backend did not start: ${message(e)}` })),
+    'tfjs-webgpu': await initPeerWebGPU().then((info) => ({ ...named(info), info, failure: null }), (e: unknown) => ({ ...none, failure: `TF.js webgpu did not start: ${message(e)}` })),
+    wasm: { adapter: `cpu: ${os.cpus()[0]?.model ?? 'unknown'} (wasm engine, ${os.availableParallelism()} cores)`, label: 'cpu', info: {}, failure: null },
   };
-  const adapter = engines.gpu.failure === null ? engines.gpu.adapter : engines['tfjs-webgpu'].adapter;
+  const started = engines.gpu.failure === null ? engines.gpu : engines['tfjs-webgpu'];
   const software = /llvmpipe|lavapipe|swiftshader|software/i.test(`${engines.gpu.adapter} ${engines['tfjs-webgpu'].adapter}`);
   const sameAdapter = engines.gpu.failure === null && engines['tfjs-webgpu'].failure === null ? engines.gpu.adapter === engines['tfjs-webgpu'].adapter : null;
-  const label: Record<SideName, string> = { gpu: short(engines.gpu.adapter), 'tfjs-webgpu': short(engines['tfjs-webgpu'].adapter), wasm: 'cpu' };
+  const label = Object.fromEntries(sideNames.map((n) => [n, engines[n].label])) as Record<SideName, string>;
 
   const machine = {
     cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.availableParallelism(), node: process.version,
@@ -89,11 +91,12 @@ export async function runGpuBench({ quick, only, tiny }: GpuBenchOptions): Promi
   /** The report so far (after every case, so a run cut short by a timeout keeps what it measured). */
   const write = (complete: boolean): string => {
     const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
-    const file = path.join(dir, `gpu-${slug(adapter)}${tiny ? '-tiny' : ''}.json`);
+    const file = path.join(dir, `gpu-${slug(started.label)}${tiny ? '-tiny' : ''}.json`);
     mkdirSync(dir, { recursive: true });
     const report = {
       command, date: new Date().toISOString(), mode: tiny ? 'tiny' : quick ? 'quick' : 'full', complete,
       adapters: Object.fromEntries(sideNames.map((n) => [n, engines[n].failure ?? engines[n].adapter])),
+      adapterInfo: { gpu: engines.gpu.info, 'tfjs-webgpu': engines['tfjs-webgpu'].info },
       sameAdapter, software, check, machine, loadAverageAtEnd: round2(os.loadavg()),
       protocol: 'each timed call ends with an awaited read of its results; rates are work per second (median and quartiles of benchmark.js samples)',
       cases: results,
@@ -163,9 +166,10 @@ export async function runGpuBench({ quick, only, tiny }: GpuBenchOptions): Promi
       ratios: { 'gpu/tfjs-webgpu': ratio(figures.gpu, figures['tfjs-webgpu']), 'gpu/wasm': ratio(figures.gpu, figures.wasm) },
     };
     results.push(result);
-    if (results.length === 1) console.log(`${'case'.padEnd(40)} ${sideNames.map((n) => n.padEnd(34)).join(' ')} ${'unit'.padEnd(8)} gpu/tfjs-webgpu  gpu/wasm`);
+    const width = 24 + Math.max(...sideNames.map((n) => label[n].length));
+    if (results.length === 1) console.log(`${'case'.padEnd(40)} ${sideNames.map((n) => n.padEnd(width)).join(' ')} ${'unit'.padEnd(8)} gpu/tfjs-webgpu  gpu/wasm`);
     const cell = (n: SideName): string => { const f = figures[n]; return 'median' in f ? `${spread(f)} @${label[n]}` : 'failed'; };
-    console.log(`${c.name.padEnd(40)} ${sideNames.map((n) => cell(n).padEnd(34)).join(' ')} ${c.unit.padEnd(8)} ${times(result.ratios['gpu/tfjs-webgpu']).padEnd(16)} ${times(result.ratios['gpu/wasm'])}`);
+    console.log(`${c.name.padEnd(40)} ${sideNames.map((n) => cell(n).padEnd(width)).join(' ')} ${c.unit.padEnd(8)} ${times(result.ratios['gpu/tfjs-webgpu']).padEnd(16)} ${times(result.ratios['gpu/wasm'])}`);
     if (only === null) write(false);
   }
 
@@ -208,7 +212,23 @@ const times = (r: number | null): string => (r === null ? '—' : `${r.toFixed(2
 const round2 = (v: readonly number[]): number[] => v.map((x) => Number(x.toFixed(2)));
 const round4 = (v: number): number => Number(v.toPrecision(4));
 const roundSummary = (s: Summary): Summary => ({ median: round4(s.median), q1: round4(s.q1), q3: round4(s.q3), count: s.count });
-/** The adapter's first name (`llvmpipe`, `NVIDIA H100 80GB HBM3`), for table cells. */
-const short = (adapter: string): string => adapter.split(/[:(,]/)[0]!.trim() || adapter;
-/** A file-name form of an adapter's name: `llvmpipe (LLVM 19.1.7, 256 bits), mesa` → `llvmpipe-llvm-19-1-7-256-bits-mesa`. */
-const slug = (adapter: string): string => adapter.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60).replace(/-$/, '') || 'unknown';
+/**
+ * What WebGPU says of the adapter our gpu backend runs on: `navigator.gpu.requestAdapter()` with no
+ * options, as gpu.js asks (the default adapter), after `initGpu` has named it.
+ */
+async function ourAdapter(): Promise<AdapterInfo> {
+  const gpu = (globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<{ info?: AdapterInfo } | null> } } }).navigator?.gpu;
+  return (await gpu?.requestAdapter())?.info ?? {};
+}
+
+/**
+ * The adapter's name in full (description, device, vendor, architecture: Dawn's description names
+ * the driver, `llvmpipe: Mesa 25.0.7 …` or `NVIDIA: 550.…`, and its device the model) and a short
+ * label for table cells: the device (`llvmpipe-llvm-15-0-6-256-bits`, `nvidia-h100-80gb-hbm3`).
+ */
+function named({ description, device, vendor, architecture }: AdapterInfo): { adapter: string; label: string } {
+  const adapter = [description, device && device !== description ? `device ${device}` : '', vendor, architecture].filter((s) => s).join(', ') || 'unknown adapter';
+  return { adapter, label: slug(device || description || 'unknown') };
+}
+/** A file-name form of a name: `llvmpipe (LLVM 15.0.6, 256 bits)` → `llvmpipe-llvm-15-0-6-256-bits`. */
+const slug = (name: string): string => name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 48).replace(/-$/, '') || 'unknown';

@@ -29,9 +29,9 @@ export async function initPeer(): Promise<void> {
 /**
  * Load TF.js's WebGPU backend and make it current. `navigator.gpu` must already be installed
  * (installNodeWebGPU): the package registers the backend only if it sees WebGPU when imported.
- * Resolves with the adapter's name (written as our `initGpu` writes it); rejects saying why.
+ * Resolves with what WebGPU says of the adapter TF.js got; rejects saying why.
  */
-export async function initPeerWebGPU(): Promise<string> {
+export async function initPeerWebGPU(): Promise<AdapterInfo> {
   await import('@tensorflow/tfjs-backend-webgpu');
   if (tf.findBackendFactory('webgpu') === null) throw new Error('TensorFlow.js: no webgpu backend registered (navigator.gpu was missing when @tensorflow/tfjs-backend-webgpu loaded)');
   // TF.js reports a failed backend start as a console warning and a `false`: keep the warning as the reason.
@@ -44,13 +44,16 @@ export async function initPeerWebGPU(): Promise<string> {
   }
   await tf.ready();
   const backend = tf.backend() as unknown as { device?: { adapterInfo?: AdapterInfo }; adapterInfo?: AdapterInfo };
-  return adapterName(backend.device?.adapterInfo ?? backend.adapterInfo ?? {});
+  return backend.device?.adapterInfo ?? backend.adapterInfo ?? {};
 }
 
-interface AdapterInfo { description?: string; device?: string; vendor?: string; architecture?: string }
-/** As packages/tensor's initGpu names its adapter: description (or device), vendor, architecture. */
-const adapterName = (info: AdapterInfo): string =>
-  [info.description || info.device, info.vendor, info.architecture].filter((s) => s).join(', ') || 'unknown adapter';
+/** WebGPU's GPUAdapterInfo, as far as the benchmark reports it. */
+export interface AdapterInfo {
+  readonly description?: string;
+  readonly device?: string;
+  readonly vendor?: string;
+  readonly architecture?: string;
+}
 
 /** Whether the peer's current backend runs asynchronously (webgpu): a call then ends with an awaited read. */
 export const peerIsAsync = (): boolean => tf.getBackend() === 'webgpu';
