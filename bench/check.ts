@@ -3,10 +3,10 @@
  * agree with TensorFlow.js's own gradient ops and with ours, or the comparison means nothing.
  * TF.js's `conv2DBackpropFilter` has no wasm kernel, so its reference runs on the 'cpu' backend.
  */
-import type { Conv2dParams, View } from '../packages/tensor/src/backend/kernels.ts';
+import type { Conv2dParams, Kernels, View } from '../packages/tensor/src/backend/kernels.ts';
 import { wasmKernels } from '../packages/tensor/src/backend/wasm/index.ts';
 import type { WasmBuf } from '../packages/tensor/src/backend/wasm/index.ts';
-import { conv3x3, conv3x3FilterGrad, conv3x3InputGrad, tf } from './peer.ts';
+import { conv3x3, conv3x3FilterGrad, conv3x3InputGrad, peerConvGrads, tf } from './peer.ts';
 import { peerUNet, plainOps, timeFeatures, tunedOps } from './peer-unet.ts';
 
 const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
@@ -83,5 +83,42 @@ export async function checkPeerUNet(tolerance = 1e-3): Promise<number> {
     worst = Math.max(worst, maxDiff(g, ref) / scale);
   });
   if (!(worst <= tolerance)) throw new Error(`bench check: the peer U-Net's tuned gradients differ from TF.js's own by ${worst} (relative)`);
+  return worst;
+}
+
+/**
+ * The gpu benchmark's check: our gpu kernels (`k`) against TF.js's current backend (webgpu) on
+ * conv2d, its two gradients (TF.js's own kernels, as the gpu cases time them) and a matmul, on
+ * small shapes. Returns the largest difference relative to each result's largest entry.
+ */
+export async function checkGpuAgreement(k: Kernels<unknown>): Promise<number> {
+  const [N, C, H, W, O, M] = [2, 5, 6, 7, 4, 33];
+  const p: Conv2dParams = { stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1 };
+  const x = tf.randomNormal([N, H, W, C], 0, 1, 'float32', 1) as tf.Tensor4D;
+  const w = tf.randomNormal([3, 3, C, O], 0, 1, 'float32', 2) as tf.Tensor4D;
+  const dy = tf.randomNormal([N, H, W, O], 0, 1, 'float32', 3) as tf.Tensor4D;
+  const a = tf.randomNormal([M, M], 0, 1, 'float32', 4) as tf.Tensor2D;
+  const nchw = (t: tf.Tensor4D) => tf.transpose(t, [0, 3, 1, 2]), oihw = (t: tf.Tensor4D) => tf.transpose(t, [3, 2, 0, 1]);
+  const [dx, dw] = peerConvGrads(x, w, dy);
+  const peer = [nchw(conv3x3(x, w)), nchw(dx), oihw(dw), tf.matMul(a, a)];
+  const moved = [nchw(x), oihw(w), nchw(dy)];
+  const [xd, wd, dyd, ad, ...want] = await Promise.all([...moved, a, ...peer].map(async (t) => new Float32Array(await t.data())));
+  const up = (data: Float32Array, shape: number[]): View<unknown> => ({ buf: k.upload(data), shape, dtype: 'float32' });
+  const xv = up(xd!, [N, C, H, W]), wv = up(wd!, [O, C, 3, 3]), dyv = up(dyd!, [N, O, H, W]), av = up(ad!, [M, M]);
+  const ours = [
+    { buf: k.conv2d(xv, wv, p, [N, O, H, W]), shape: [N, O, H, W] },
+    { buf: k.conv2dInputGrad(dyv, wv, p, [N, C, H, W]), shape: [N, C, H, W] },
+    { buf: k.conv2dWeightGrad(xv, dyv, p, [O, C, 3, 3]), shape: [O, C, 3, 3] },
+    { buf: k.matmul(av, av, [M, M], false, false), shape: [M, M] },
+  ].map((v) => ({ ...v, dtype: 'float32' as const }));
+  const got = await Promise.all(ours.map((v) => k.read(v)));
+  let worst = 0;
+  got.forEach((g, i) => {
+    let scale = 1e-12;
+    for (const v of want[i]!) scale = Math.max(scale, Math.abs(v));
+    worst = Math.max(worst, maxDiff(g, want[i]!) / scale);
+  });
+  for (const v of [xv, wv, dyv, av, ...ours]) k.dispose(v.buf);
+  tf.dispose([x, w, dy, a, dx, dw, ...moved, ...peer]);
   return worst;
 }

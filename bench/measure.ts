@@ -33,6 +33,27 @@ export function time(name: string, fn: () => void, maxTime: number, minSamples =
   return { samples: [...bench.stats.sample], cores: (cpu.user + cpu.system) / 1e6 / wall };
 }
 
+/**
+ * Time `fn` (asynchronous: a call ends when its promise resolves) with benchmark.js's deferred mode,
+ * for about `maxTime` seconds and at least `minSamples` samples. A rejected call fails the timing.
+ */
+export async function timeAsync(name: string, fn: () => Promise<void>, maxTime: number, minSamples = 5): Promise<Timing> {
+  let failure: unknown = null;
+  const bench = new Benchmark(name, {
+    defer: true,
+    fn(deferred: { resolve(): void }) {
+      fn().then(() => deferred.resolve(), (error: unknown) => { failure ??= error; deferred.resolve(); });
+    },
+    maxTime, minSamples, initCount: 1,
+  });
+  const cpu0 = process.cpuUsage(), wall0 = performance.now();
+  await new Promise<void>((resolve) => { bench.on('complete', () => resolve()); bench.run({ async: true }); });
+  const cpu = process.cpuUsage(cpu0), wall = (performance.now() - wall0) / 1000;
+  if (failure !== null) throw failure instanceof Error ? failure : new Error(String(failure));
+  if (bench.error) throw bench.error as Error;
+  return { samples: [...bench.stats.sample], cores: (cpu.user + cpu.system) / 1e6 / wall };
+}
+
 export function quantile(sorted: readonly number[], q: number): number {
   const pos = (sorted.length - 1) * q, lo = Math.floor(pos), hi = Math.ceil(pos);
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);

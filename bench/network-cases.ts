@@ -5,11 +5,12 @@
  */
 import * as T from '../packages/tensor/src/index.ts';
 import type { BenchCase } from './core-cases.ts';
-import { tf } from './peer.ts';
-import { peerTrainer } from './peer-unet.ts';
+import { peerIsAsync, tf } from './peer.ts';
+import { peerTrainer, plainOps, tunedOps } from './peer-unet.ts';
 import type { PeerTrainer } from './peer-unet.ts';
 import { ourUNet } from './unet.ts';
 import type { OurUNet } from './unet.ts';
+import type { BackendName } from '../packages/tensor/src/index.ts';
 
 const onWasm = <R>(fn: () => R): R => {
   const previous = T.getBackend();
@@ -104,19 +105,47 @@ function attentionCase(backward: boolean): BenchCase {
   };
 }
 
-/** One training step, or one denoiser evaluation at batch 16, of the bench U-Net in both libraries. */
-function unetCase(kind: 'train' | 'sample'): BenchCase {
-  let ours: OurUNet, peer: PeerTrainer;
+/** Which sides a U-Net case builds: ours on `backend` (none if null), the peer on TF.js's current backend; batch sizes. */
+export interface UNetSides {
+  readonly backend?: BackendName | null;
+  readonly peer?: boolean;
+  readonly batch?: number;
+  readonly sampleBatch?: number;
+}
+
+/**
+ * One training step, or one denoiser evaluation at batch 16, of the bench U-Net in both libraries.
+ * On an asynchronous backend (gpu; TF.js webgpu) a call ends with an awaited read of the loss or the
+ * output, and the peer uses TF.js's own conv2d gradient kernels, which webgpu has and wasm lacks.
+ */
+export function unetCase(kind: 'train' | 'sample', { backend = 'wasm', peer: withPeer = true, batch = 8, sampleBatch = 16 }: UNetSides = {}): BenchCase {
+  let ours: OurUNet | null = null, peer: PeerTrainer | null = null, oursSync = true;
   return {
-    name: kind === 'train' ? 'U-Net training step (batch 8, Adam)' : 'U-Net sampling (denoiser evals, batch 16)',
+    name: kind === 'train' ? `U-Net training step (batch ${batch}, Adam)` : `U-Net sampling (denoiser evals, batch ${sampleBatch})`,
     unit: kind === 'train' ? 'steps/s' : 'evals/s', work: 1, scale: 1, slow: true,
     setup() {
-      ours = ourUNet('wasm');
-      peer = peerTrainer();
+      if (backend !== null) {
+        ours = ourUNet(backend, { batch, sampleBatch });
+        oursSync = ours.model.parameters()[0]!.backend.synchronous;
+      }
+      if (withPeer) peer = peerTrainer({ batch, sampleBatch, ops: tf.getBackend() === 'webgpu' ? plainOps : tunedOps });
     },
-    ours: () => { if (kind === 'train') ours.trainStep(); else ours.evaluate(); },
-    peer: () => { if (kind === 'train') peer.trainStep(); else peer.evaluate(); },
-    teardown() { peer.dispose(); },
+    ours() {
+      const u = ours!;
+      if (oursSync) { if (kind === 'train') u.trainStep(); else u.evaluate(); return; }
+      return kind === 'train' ? u.trainStepAsync().then(() => {}) : u.evaluateAsync();
+    },
+    peer: withPeer ? () => {
+      const p = peer!;
+      if (!peerIsAsync()) { if (kind === 'train') p.trainStep(); else p.evaluate(); return; }
+      return kind === 'train' ? p.trainStepAsync().then(() => {}) : p.evaluateAsync();
+    } : undefined,
+    settle: async () => { await ours?.settle(); },
+    teardown() {
+      peer?.dispose();
+      ours?.dispose();
+      peer = ours = null;
+    },
   };
 }
 

@@ -195,28 +195,47 @@ export interface PeerTrainer {
   readonly parameters: number;
   trainStep(): number;
   evaluate(): void;
+  /**
+   * The same, ending with an awaited read (of the loss; of the output), for asynchronous backends
+   * (webgpu): TF.js submits everything it has queued, Adam's updates included, before that read.
+   */
+  trainStepAsync(): Promise<number>;
+  evaluateAsync(): Promise<void>;
   dispose(): void;
 }
 
-/** A training step (forward, MSE, backward, Adam 2e-4) at batch 8 and a no-grad evaluation at batch 16. */
-export function peerTrainer({ batch = 8, sampleBatch = 16 } = {}): PeerTrainer {
-  const net = peerUNet(tunedOps);
+/**
+ * A training step (forward, MSE, backward, Adam 2e-4) at batch 8 and a no-grad evaluation at batch 16.
+ * `ops`: `tunedOps` for wasm (no filter-gradient kernel there); on webgpu, which has TF.js's own
+ * Conv2DBackpropInput/Filter kernels, `plainOps` lets TF.js use them.
+ */
+export function peerTrainer({ batch = 8, sampleBatch = 16, ops = tunedOps } = {}): PeerTrainer {
+  const net = peerUNet(ops);
   const opt = tf.train.adam(2e-4);
   const x = tf.randomNormal([batch, 32, 32, 3], 0, 1, 'float32', 11) as T4;
   const target = tf.randomNormal([batch, 32, 32, 3], 0, 1, 'float32', 12) as T4;
   const feats = timeFeatures(Array.from({ length: batch }, (_, i) => (37 * i + 11) % 1000));
   const xs = tf.randomNormal([sampleBatch, 32, 32, 3], 0, 1, 'float32', 13) as T4;
   const fs = timeFeatures(Array.from({ length: sampleBatch }, (_, i) => (53 * i + 7) % 1000));
+  const step = (): tf.Scalar => opt.minimize(() => tf.mean(tf.square(tf.sub(net.forward(x, feats), target))) as tf.Scalar, true, net.variables)!;
   return {
     parameters: net.parameters,
     trainStep() {
-      const cost = opt.minimize(() => tf.mean(tf.square(tf.sub(net.forward(x, feats), target))) as tf.Scalar, true, net.variables)!;
+      const cost = step();
       const loss = cost.dataSync()[0]!;
       cost.dispose();
       return loss;
     },
     evaluate() {
       tf.tidy(() => net.forward(xs, fs)).dispose();
+    },
+    async trainStepAsync() {
+      const cost = step();
+      try { return (await cost.data())[0]!; } finally { cost.dispose(); }
+    },
+    async evaluateAsync() {
+      const y = tf.tidy(() => net.forward(xs, fs));
+      try { await y.data(); } finally { y.dispose(); }
     },
     dispose() {
       tf.dispose([x, target, feats, xs, fs, ...net.variables]);

@@ -5,6 +5,8 @@
  *   npm run bench -- --quick   1 round, ~0.5 s per side, U-Net cases 1 warm-up + 2 samples, no U-Net
  *                              gradient check, RSS after 1 step (about a minute and a half)
  *   npm run bench -- --only U-Net   just the cases whose name contains the text (no RSS, nothing written)
+ *   npm run bench -- --backend gpu  the gpu benchmark instead (bench/gpu-run.ts): our gpu backend beside
+ *                              TF.js's WebGPU backend and our wasm engine; takes --quick, --only, --tiny
  *
  * Prints a table (medians, interquartile spread, ratio = ours / peer, higher is better) and writes
  * bench/results/latest.json (an array of {case, ours, peer, unit, ratio}), latest-run.json (the
@@ -38,6 +40,16 @@ const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt >= 0 ? process.argv[onlyAt + 1] ?? '' : null;
 const rounds = quick ? 1 : 3;
 const maxTime = quick ? 0.5 : 2;
+const backendAt = process.argv.indexOf('--backend');
+const backend = backendAt >= 0 ? process.argv[backendAt + 1] ?? '' : 'wasm';
+if (backend === 'gpu') {
+  const { runGpuBench } = await import('./gpu-run.ts');
+  process.exit(await runGpuBench({ quick, only, tiny: process.argv.includes('--tiny') }));
+}
+if (backend !== 'wasm') {
+  console.error(`bench: --backend ${backend}: the benchmarks are 'wasm' (the default: ours against TF.js wasm) and 'gpu'`);
+  process.exit(1);
+}
 
 await initPeer();
 const machine = {

@@ -25,4 +25,19 @@ describe('README', () => {
       rmSync(file, { force: true });
     }
   });
+
+  it('the gpu example runs as printed (under scripts/with-gpu-env) and names its adapter', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const block = /<!-- readme-gpu-example:start -->\n```ts\n([\s\S]*?)```\n<!-- readme-gpu-example:end -->/.exec(readme);
+    assert.ok(block, 'README has no marked gpu example block');
+    const file = join(root, 'test', `.tmp-readme-gpu-example-${process.pid}.ts`);
+    writeFileSync(file, block[1]!);
+    try {
+      const out = execFileSync(process.execPath, ['--import', 'tsx', file], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      assert.match(out, /^webgpu on .+/m);
+      assert.match(out, /Float32Array\(2\) \[ 16, 36 \]/);
+    } finally {
+      rmSync(file, { force: true });
+    }
+  });
 });

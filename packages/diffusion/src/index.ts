@@ -12,6 +12,7 @@ export * from './edm/precondition.ts';
 export * from './edm/loss.ts';
 export * from './gmm/denoiser.ts';
 export * from './samplers/noise.ts';
+export * from './samplers/step-loop.ts';
 export * from './samplers/count-evaluations.ts';
 export * from './samplers/churn.ts';
 export * from './samplers/euler.ts';

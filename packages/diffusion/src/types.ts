@@ -21,6 +21,11 @@ export interface StepInfo {
 }
 
 export interface SamplerOptions {
+  /**
+   * Called after each step. On gpu the tensors in `info` are released when the step ends (each step
+   * runs in a `tidy` scope, see `runSteps`): read them inside the callback (`info.x.data()` takes
+   * hold of the values when called, so await the promise afterwards) or `keep(info.x.clone())`.
+   */
   onStep?: (info: StepInfo) => void;
 }
 

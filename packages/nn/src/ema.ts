@@ -12,10 +12,15 @@
  *   including this one, as latent-diffusion's `LitEma` and TensorFlow's `num_updates` argument do.
  * - `edmHalflife({ batchSize })`: EDM's half-life in images with ramp-up (Karras et al. 2022;
  *   NVlabs/edm `training/training_loop.py`: ema_halflife_kimg = 500, ema_rampup_ratio = 0.05).
+ *
+ * Device memory (gpu): each update runs in a `tidy` scope and keeps only the new shadow tensors; the
+ * ones they replace are disposed. So `stateDict()` and `get()` share tensors that stay valid until
+ * the next `update` or `loadStateDict` (read or clone them before then). On js and wasm nothing is disposed.
  */
-import { noGrad, Tensor } from '@diffusion-ts/tensor';
+import { keep, noGrad, tidy, Tensor } from '@diffusion-ts/tensor';
 import { excerpt, keyList, problemList } from './bounded-text.ts';
 import type { Module } from './module.ts';
+import { release } from './release.ts';
 
 /** β for the update that follows `numUpdates` earlier updates (0 for the first). */
 export type EmaSchedule = (numUpdates: number) => number;
@@ -86,7 +91,7 @@ export class EMA {
     this.schedule = typeof decay === 'number' ? fixedDecay(decay) : decay;
     this.parameterKeys = model.namedParameters().map(([k]) => k);
     this.bufferKeys = model.namedBuffers().map(([k]) => k);
-    this.shadow = noGrad(() => Object.fromEntries(Object.entries(model.stateDict()).map(([k, t]) => [k, t.detach().clone()])));
+    this.shadow = noGrad(() => tidy(() => Object.fromEntries(Object.entries(model.stateDict()).map(([k, t]) => [k, keep(t.detach().clone())]))));
   }
 
   /** The β the next `update` will use. */
@@ -103,11 +108,11 @@ export class EMA {
     const params = this.matching(model.namedParameters(), this.parameterKeys, 'parameters');
     const buffers = this.matching(model.namedBuffers(), this.bufferKeys, 'buffers');
     const next: Record<string, Tensor> = { ...this.shadow };
-    noGrad(() => {
-      for (const [k, p] of params) next[k] = lerp(p.detach(), this.shadow[k]!, beta);
-      for (const [k, b] of buffers) next[k] = b.detach().clone();
-    });
-    this.shadow = next;
+    noGrad(() => tidy(() => {
+      for (const [k, p] of params) next[k] = keep(lerp(p.detach(), this.shadow[k]!, beta));
+      for (const [k, b] of buffers) next[k] = keep(b.detach().clone());
+    }));
+    this.replaceShadow(next);
     this.numUpdates += 1;
   }
 
@@ -128,8 +133,15 @@ export class EMA {
   /** Restore a state from `stateDict()`; keys, shapes and dtypes must match, or nothing changes. */
   loadStateDict(dict: EmaStateDict): void {
     this.validateStateDict(dict);
-    this.shadow = noGrad(() => Object.fromEntries(Object.entries(this.shadow).map(([k, own]) => [k, dict.shadow[k]!.to(own.backend).clone()])));
+    this.replaceShadow(noGrad(() => tidy(() => Object.fromEntries(Object.entries(this.shadow).map(([k, own]) => [k, keep(dict.shadow[k]!.to(own.backend).clone())])))));
     this.numUpdates = dict.numUpdates;
+  }
+
+  /** Install a new shadow and release the tensors of the old one that it no longer holds. */
+  private replaceShadow(next: Record<string, Tensor>): void {
+    const old = this.shadow;
+    this.shadow = next;
+    release(...Object.entries(old).filter(([k, t]) => next[k] !== t).map(([, t]) => t));
   }
 
   /** Throw an `EmaError` listing every problem if `dict` does not fit this EMA. */

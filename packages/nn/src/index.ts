@@ -7,3 +7,4 @@ export * from './optim/index.ts';
 export * from './ema.ts';
 export * from './checkpoint/index.ts';
 export * from './bounded-text.ts';
+export * from './release.ts';

@@ -5,6 +5,7 @@
  */
 import { noGrad, Tensor, type DType } from '@diffusion-ts/tensor';
 import { excerpt, keyList, problemList } from './bounded-text.ts';
+import { release } from './release.ts';
 
 const parameterTensors = new WeakSet<Tensor>();
 const bufferTensors = new WeakSet<Tensor>();
@@ -126,8 +127,12 @@ export abstract class Module {
     return this;
   }
 
+  /** Drop every gradient (set `.grad` to null); on gpu their device memory is released now. */
   zeroGrad(): void {
-    for (const p of this.parameters()) p.grad = null;
+    for (const p of this.parameters()) {
+      release(p.grad);
+      p.grad = null;
+    }
   }
 
   /** Extra text inside this module's parentheses in `toString()`, like PyTorch's extra_repr. */

@@ -5,6 +5,8 @@ export * from './ops/index.ts';
 export * from './composite/index.ts';
 export { noGrad, enableGrad, isGradEnabled, detectAnomaly, type BackwardOptions } from './autograd.ts';
 export { Generator, manualSeed, defaultGenerator, philox4x32, type GeneratorState } from './random.ts';
+export { tidy, keep } from './tidy.ts';
+export { initGpu, shutdownGpu, gpuMemory, type GpuInfo } from './backend/gpu/index.ts';
 export { setBackend, getBackend, registerBackend, availableBackends } from './backend/registry.ts';
 export { startWasmEngine, wasmMaxThreads } from './backend/wasm/index.ts';
 export { OpError, broadcastShapes } from './shape.ts';

@@ -7,6 +7,7 @@ import { backward, type BackwardOptions, type GradNode } from './autograd.ts';
 import { formatTensor } from './format.ts';
 import { fmt, OpError, sizeOf, stridesOf } from './shape.ts';
 import { isFloat } from './dtype.ts';
+import { track } from './tidy.ts';
 import * as ops from './ops/index.ts';
 import * as cx from './composite/index.ts';
 
@@ -15,8 +16,10 @@ export type TensorLike = Tensor | number;
 /** Nested arrays as returned by `toArray()`. */
 export type NestedArray = number | NestedArray[];
 
+/** A tensor's claim on backend storage; `assign` moves it to new storage. */
+interface Owned { readonly backend: Kernels; buf: unknown }
 /** Frees backend memory of tensors that were dropped without `dispose()` (backends whose buffers are not garbage-collected). */
-const finalizer = new FinalizationRegistry<{ backend: Kernels; buf: unknown }>(({ backend, buf }) => backend.dispose(buf));
+const finalizer = new FinalizationRegistry<Owned>(({ backend, buf }) => backend.dispose(buf));
 
 export class Tensor implements View {
   /** Whether gradients flow to (and accumulate in `.grad` of) this tensor. */
@@ -28,6 +31,7 @@ export class Tensor implements View {
   /** Set by `retainGrad()`: keep `.grad` on this non-leaf tensor. */
   retainsGrad = false;
   private disposed = false;
+  private readonly owned: Owned | null;
 
   /** Low-level: wrap a backend buffer. Use `tensor()`, `zeros()`, … to create tensors. */
   constructor(
@@ -36,7 +40,11 @@ export class Tensor implements View {
     readonly dtype: DType,
     readonly backend: Kernels,
   ) {
-    if (!backend.garbageCollected) finalizer.register(this, { backend, buf: storage }, this);
+    this.owned = backend.garbageCollected ? null : { backend, buf: storage };
+    if (this.owned !== null) {
+      finalizer.register(this, this.owned, this);
+      track(this);
+    }
   }
 
   /** The backend buffer (kernels read it). Throws once the tensor is disposed. */
@@ -60,20 +68,22 @@ export class Tensor implements View {
   /** The values, as a fresh typed array. Works on every backend. */
   async data(): Promise<TypedArray> { return (await this.backend.read(this)).slice(); }
   /** The values, as a fresh typed array; only on synchronous backends (use `await t.data()` elsewhere). */
-  dataSync(): TypedArray {
+  dataSync(): TypedArray { return this.readSync('dataSync').slice(); }
+  /** The backend's values without a copy, or an error naming `op` where reads are asynchronous. */
+  private readSync(op: string): TypedArray {
     if (!this.backend.synchronous) {
-      throw new OpError('dataSync', `the '${this.backend.name}' backend reads asynchronously; use \`await t.data()\``);
+      throw new OpError(op, `the '${this.backend.name}' backend reads asynchronously; use \`await t.data()\``);
     }
-    return this.backend.readSync(this).slice();
+    return this.backend.readSync(this);
   }
   /** The single value of a one-element tensor. */
   item(): number {
     if (this.numel() !== 1) throw new OpError('item', `only one-element tensors can be converted to a number, got shape ${fmt(this.shape)}`);
-    return this.backend.readSync(this)[0]!;
+    return this.readSync('item')[0]!;
   }
   /** The values as nested arrays (a number for a 0-d tensor). */
   toArray(): NestedArray {
-    const data = this.backend.readSync(this);
+    const data = this.readSync('toArray');
     const build = (dim: number, offset: number, stride: number): NestedArray => {
       if (dim === this.ndim) return data[offset]!;
       const n = this.shape[dim]!, inner = stride / Math.max(n, 1);
@@ -81,7 +91,11 @@ export class Tensor implements View {
     };
     return build(0, 0, this.numel());
   }
-  toString(): string { return formatTensor(this.backend.readSync(this), this.shape, this.dtype, this.node?.op, this.requiresGrad); }
+  /** PyTorch-style printing; on a backend that reads asynchronously, the shape and dtype without values. */
+  toString(): string {
+    if (!this.backend.synchronous) return `tensor(shape=${fmt(this.shape)}, dtype=${this.dtype}, backend=${this.backend.name}; values: await t.data())`;
+    return formatTensor(this.backend.readSync(this), this.shape, this.dtype, this.node?.op, this.requiresGrad);
+  }
 
   /** Release backend memory now (GPU and wasm); the tensor cannot be used afterwards. */
   dispose(): void {
@@ -102,7 +116,7 @@ export class Tensor implements View {
   backward(gradient?: Tensor, options?: BackwardOptions): void { backward(this, gradient, options); }
   retainGrad(): this { this.retainsGrad = true; return this; }
   /** The same values, cut from the graph (shares storage). */
-  detach(): Tensor { return new Tensor(this.buf, this.shape, this.dtype, this.backend); }
+  detach(): Tensor { return new Tensor(this.backend.share(this.buf), this.shape, this.dtype, this.backend); }
   /**
    * Replace this tensor's values in place with `value`'s (same shape and dtype), as optimizers do to
    * parameters; no gradient is recorded. The previous storage is released.
@@ -113,7 +127,12 @@ export class Tensor implements View {
     }
     const moved = value.backend === this.backend ? value.storage : this.backend.upload(value.backend.readSync(value));
     // Copy so that `value` keeps its own storage.
-    this.storage = moved === value.storage ? this.backend.strided(value, value.shape, stridesOf(value.shape), 0) : moved;
+    const next = moved === value.storage ? this.backend.strided(value, value.shape, stridesOf(value.shape), 0) : moved;
+    if (this.owned !== null) {
+      this.backend.dispose(this.storage);
+      this.owned.buf = next;
+    }
+    this.storage = next;
     return this;
   }
 

@@ -15,7 +15,7 @@ import { createProgress } from '../progress.ts';
 import { encodePng } from '../render/index.ts';
 import type { RunConfig } from '../run/config.ts';
 import { lossPlot } from '../run/pictures.ts';
-import { renderSamples, trajectoryRecorder } from '../run/render-samples.ts';
+import { readBatch, renderSamples, trajectoryRecorder } from '../run/render-samples.ts';
 import { checkOutputFile } from '../run/output-paths.ts';
 import { checkRunFolder, createRunFolder, runPaths } from '../run/run-folder.ts';
 import { createSession } from '../run/session.ts';
@@ -60,10 +60,10 @@ export async function runDemo(v: OptionValues<typeof demoCommand.options>, io: I
   session.module.eval();
 
   const recorder = trajectoryRecorder();
-  const samples = generate(session, { sampler: 'heun', steps: 18, n: v.n, seed: 1, onStep: recorder.onStep });
+  const samples = await readBatch(generate(session, { sampler: 'heun', steps: 18, n: v.n, seed: 1, onStep: recorder.onStep }));
   const files = demoFiles(dir);
   await writeFileAtomic(files.samples, renderSamples(session, samples, 'png'));
-  await writeFileAtomic(files.trajectory, renderSamples(session, samples, 'gif', recorder.frames));
+  await writeFileAtomic(files.trajectory, renderSamples(session, samples, 'gif', await recorder.frames()));
   await writeFileAtomic(files.loss, encodePng(lossPlot(losses.map((_, i) => i + 1), losses)));
 
   // Is it the data? Compare with the distance between two held-out sets of the same size.
@@ -71,7 +71,7 @@ export async function runDemo(v: OptionValues<typeof demoCommand.options>, io: I
   const held = heldOut(demoConfig.data, 2 * v.n, 7);
   const [first, second] = [held.data.subarray(0, 2 * v.n), held.data.subarray(2 * v.n)];
   const sw = (a: ArrayLike<number>, b: ArrayLike<number>) => slicedWasserstein(a, b, 2, { projections: 256, rand: new Generator(11) });
-  const samplesToHeldOut = sw(samples.dataSync(), first);
+  const samplesToHeldOut = sw(samples.data, first);
   const heldOutHalves = sw(second, first);
   log(`sliced Wasserstein distance, samples to held-out data: ${samplesToHeldOut.toFixed(4)}`);
   log(`                 between two held-out sets (n = ${v.n}): ${heldOutHalves.toFixed(4)}`);

@@ -3,7 +3,8 @@
  * quality against the number of network evaluations for every sampler (--sweep).
  */
 import { join } from 'node:path';
-import { Generator, tensor } from '@diffusion-ts/tensor';
+import { Generator, tensor, type Tensor } from '@diffusion-ts/tensor';
+import { release } from '@diffusion-ts/nn';
 import { writeFileAtomic } from '@diffusion-ts/nn/node';
 import { calcBpd, slicedWasserstein } from '@diffusion-ts/diffusion';
 import { defineCommand, UsageError, type OptionValues } from '../args.ts';
@@ -16,7 +17,7 @@ import { checkOutputFile } from '../run/output-paths.ts';
 import { resolveCheckpoint } from '../run/run-folder.ts';
 import { generate, samplerNames, type SamplerName } from '../run/samplers.ts';
 import { loadSession, type Session } from '../run/session.ts';
-import { backendNames, chooseBackend } from './backend.ts';
+import { backendNames, chooseBackend, releaseBackend } from './backend.ts';
 
 export const evalCommand = defineCommand({
   summary: 'evaluate a trained run: bits/dim on held-out data (--nll) or error against NFE per sampler (--sweep)',
@@ -33,21 +34,25 @@ export const evalCommand = defineCommand({
 export async function runEval(v: OptionValues<typeof evalCommand.options>, io: Io = processIo): Promise<void> {
   if (v.ckpt === undefined) throw new UsageError('eval: --ckpt <run-dir> is required');
   if (!v.nll && !v.sweep) throw new UsageError('eval: choose --nll, --sweep, or both');
-  chooseBackend(v.backend);
-  const { checkpoint, dir } = resolveCheckpoint(v.ckpt);
-  const files = { table: join(dir, 'sweep.md'), plot: join(dir, 'sweep.png') };
-  if (v.sweep) for (const file of Object.values(files)) checkOutputFile('--sweep', file, true);
-  const session = await loadSession(checkpoint);
-  if (session.warning !== undefined) io.err.write(`diffusion-ts: ${session.warning}\n`);
-  const tooMany = sizeProblem('--n', v.n, session.config.data);
-  if (tooMany !== undefined) throw new UsageError(`eval: ${tooMany}`);
-  if (v.nll) checkNll(session);
-  if (v.nll) io.out.write(nll(session, v.n, v.seed));
-  if (v.sweep) {
-    const { table, plot } = sweep(session, v.n, v.seed, io);
-    await writeFileAtomic(files.table, table);
-    await writeFileAtomic(files.plot, plot);
-    io.out.write(`${table}\nwrote ${files.table} and ${files.plot}\n`);
+  await chooseBackend(v.backend, io);
+  try {
+    const { checkpoint, dir } = resolveCheckpoint(v.ckpt);
+    const files = { table: join(dir, 'sweep.md'), plot: join(dir, 'sweep.png') };
+    if (v.sweep) for (const file of Object.values(files)) checkOutputFile('--sweep', file, true);
+    const session = await loadSession(checkpoint);
+    if (session.warning !== undefined) io.err.write(`diffusion-ts: ${session.warning}\n`);
+    const tooMany = sizeProblem('--n', v.n, session.config.data);
+    if (tooMany !== undefined) throw new UsageError(`eval: ${tooMany}`);
+    if (v.nll) checkNll(session);
+    if (v.nll) io.out.write(await nll(session, v.n, v.seed));
+    if (v.sweep) {
+      const { table, plot } = await sweep(session, v.n, v.seed, io);
+      await writeFileAtomic(files.table, table);
+      await writeFileAtomic(files.plot, plot);
+      io.out.write(`${table}\nwrote ${files.table} and ${files.plot}\n`);
+    }
+  } finally {
+    await releaseBackend(v.backend);
   }
 }
 
@@ -57,26 +62,34 @@ function checkNll(session: Session): void {
   if (session.kind === '2d') throw new UsageError(`--nll measures bits/dim of 8-bit data with the discretized decoder (Ho et al. 2020, Eq. 13); '${session.config.data}' is continuous 2-D data`);
 }
 
+/** The value of a one-element tensor, read with `await t.data()` (every backend), which is then released. */
+async function valueOf(t: Tensor): Promise<number> {
+  const [value] = await t.data();
+  release(t);
+  return value!;
+}
+
 /** The bound of Ho et al. 2020 (Eq. 5) in bits/dim, with the prior term and the decoder term apart. */
-function nll(session: Session, n: number, seed: number): string {
+async function nll(session: Session, n: number, seed: number): Promise<string> {
   const d = session.objective.diffusion!;
   const data = heldOut(session.config.data, n, seed);
   const x0 = tensor(data.data, { shape: data.shape });
   const r = calcBpd(d, (x, t) => session.forward(x, t), x0, { noise: new Generator(seed), clipDenoised: true });
-  const mean = (t: typeof r.total) => t.mean().item();
-  const decoder = r.vb.narrow(1, 0, 1).mean().item();
-  return [
+  const decoder = await valueOf(r.vb.narrow(1, 0, 1).mean());
+  const lines = [
     `held-out examples: ${n}`,
-    `bound (bits/dim):  ${mean(r.total).toFixed(4)}`,
-    `  prior L_T:       ${mean(r.priorBpd).toFixed(6)}`,
+    `bound (bits/dim):  ${(await valueOf(r.total.mean())).toFixed(4)}`,
+    `  prior L_T:       ${(await valueOf(r.priorBpd.mean())).toFixed(6)}`,
     `  decoder L_0:     ${decoder.toFixed(4)}`,
-    `  L_1..L_{T-1}:    ${(r.vb.sum(1).mean().item() - decoder).toFixed(4)}`,
+    `  L_1..L_{T-1}:    ${(await valueOf(r.vb.sum(1).mean()) - decoder).toFixed(4)}`,
     '',
   ].join('\n');
+  release(x0, ...Object.values(r));
+  return lines;
 }
 
 /** Sliced Wasserstein distance to held-out data against NFE, for every sampler this run supports. */
-function sweep(session: Session, n: number, seed: number, io: Io): { table: string; plot: Uint8Array } {
+async function sweep(session: Session, n: number, seed: number, io: Io): Promise<{ table: string; plot: Uint8Array }> {
   const reference = heldOut(session.config.data, n, seed + 1);
   const dim = reference.data.length / n;
   const stepsList = [2, 4, 8, 16, 32, 64];
@@ -91,7 +104,9 @@ function sweep(session: Session, n: number, seed: number, io: Io): { table: stri
       calls = 0;
       const x = generate(counted, { sampler, steps, n, seed });
       row.nfe.push(calls);
-      row.sw.push(slicedWasserstein(x.dataSync(), reference.data, dim, { projections: 64, rand: new Generator(seed + 2) }));
+      const values = await x.data();
+      release(x);
+      row.sw.push(slicedWasserstein(values, reference.data, dim, { projections: 64, rand: new Generator(seed + 2) }));
       bar.increment();
     }
     rows.push(row);

@@ -4,13 +4,13 @@ import { writeFileAtomic } from '@diffusion-ts/nn/node';
 import { defineCommand, UsageError, type OptionValues } from '../args.ts';
 import { processIo, type Io } from '../io.ts';
 import { createProgress } from '../progress.ts';
-import { renderSamples, trajectoryRecorder } from '../run/render-samples.ts';
+import { readBatch, renderSamples, trajectoryRecorder } from '../run/render-samples.ts';
 import { MAX_SEED, sizeProblem } from '../run/config.ts';
 import { checkOutputFile } from '../run/output-paths.ts';
 import { resolveCheckpoint } from '../run/run-folder.ts';
 import { checkSampleOptions, generate, samplerNames, type SampleOptions, type SamplerName } from '../run/samplers.ts';
 import { loadSession, type Session } from '../run/session.ts';
-import { backendNames, chooseBackend } from './backend.ts';
+import { backendNames, chooseBackend, releaseBackend } from './backend.ts';
 
 export const sampleCommand = defineCommand({
   summary: 'draw samples from a trained run (PNG grid, or GIF of the trajectory)',
@@ -44,21 +44,26 @@ export async function runSample(v: OptionValues<typeof sampleCommand.options>, i
   const format = extname(v.out).toLowerCase();
   if (format !== '.png' && format !== '.gif') throw new UsageError(`sample: --out must end in .png or .gif, got '${v.out}'`);
   checkOutputFile('--out', v.out, v.force);
-  chooseBackend(v.backend);
-  const session = await loadSession(resolveCheckpoint(v.ckpt).checkpoint, { useEma: v.ema });
-  if (session.warning !== undefined) io.err.write(`diffusion-ts: ${session.warning}\n`);
-  const steps = stepsFor(v.sampler, session, v.steps);
-  const tooMany = sizeProblem('--n', v.n, session.config.data);
-  if (tooMany !== undefined) throw new UsageError(`sample: ${tooMany}`);
-  const options: SampleOptions = { sampler: v.sampler, steps, n: v.n, seed: v.seed, eta: v.eta, churn: v.churn, guidance: v.guidance, classLabel: v.class };
-  checkSampleOptions(session, options); // before the bar and the work
-  const bar = createProgress({ total: steps, label: 'sample', stream: io.err });
-  const recorder = trajectoryRecorder();
-  const samples = generate(session, {
-    ...options,
-    onStep: (info) => { bar.update(Math.min(info.i + 1, steps)); if (format === '.gif') recorder.onStep(info); },
-  });
-  bar.stop();
-  await writeFileAtomic(v.out, renderSamples(session, samples, format === '.gif' ? 'gif' : 'png', recorder.frames));
-  io.err.write(`wrote ${v.out}\n`);
+  await chooseBackend(v.backend, io);
+  try {
+    const session = await loadSession(resolveCheckpoint(v.ckpt).checkpoint, { useEma: v.ema });
+    if (session.warning !== undefined) io.err.write(`diffusion-ts: ${session.warning}\n`);
+    const steps = stepsFor(v.sampler, session, v.steps);
+    const tooMany = sizeProblem('--n', v.n, session.config.data);
+    if (tooMany !== undefined) throw new UsageError(`sample: ${tooMany}`);
+    const options: SampleOptions = { sampler: v.sampler, steps, n: v.n, seed: v.seed, eta: v.eta, churn: v.churn, guidance: v.guidance, classLabel: v.class };
+    checkSampleOptions(session, options); // before the bar and the work
+    const bar = createProgress({ total: steps, label: 'sample', stream: io.err });
+    const recorder = trajectoryRecorder();
+    const samples = generate(session, {
+      ...options,
+      onStep: (info) => { bar.update(Math.min(info.i + 1, steps)); if (format === '.gif') recorder.onStep(info); },
+    });
+    bar.stop();
+    const [batch, frames] = [await readBatch(samples), await recorder.frames()];
+    await writeFileAtomic(v.out, renderSamples(session, batch, format === '.gif' ? 'gif' : 'png', frames));
+    io.err.write(`wrote ${v.out}\n`);
+  } finally {
+    await releaseBackend(v.backend);
+  }
 }

@@ -1,7 +1,7 @@
 /** `diffusion-ts train`: fit a model to a data set, with checkpoints, sample grids and a loss plot. */
 import { existsSync } from 'node:fs';
 import { loadCheckpoint, removeStaleTempFiles, writeFileAtomic } from '@diffusion-ts/nn/node';
-import { problemList } from '@diffusion-ts/nn';
+import { problemList, release } from '@diffusion-ts/nn';
 import { defineCommand, UsageError, type OptionValues } from '../args.ts';
 import { CliError } from '../errors.ts';
 import { processIo, type Io } from '../io.ts';
@@ -13,7 +13,8 @@ import { checkRunFolder, createRunFolder, forceRemoves, runPaths } from '../run/
 import { generate } from '../run/samplers.ts';
 import { createSession } from '../run/session.ts';
 import { train } from '../run/trainer.ts';
-import { chooseBackend, backendNames } from './backend.ts';
+import { readBatch } from '../run/render-samples.ts';
+import { chooseBackend, backendNames, releaseBackend } from './backend.ts';
 
 /** Flags that may change when a run is resumed; every other flag must match the run's config. */
 const resumable = ['steps', 'ckpt-every', 'preview', 'backend'] as const;
@@ -70,8 +71,16 @@ async function runConfig(v: TrainValues, given: ReadonlySet<string>, checkpointP
 export async function runTrain(v: TrainValues, io: Io = processIo, given: ReadonlySet<string> = new Set()): Promise<number> {
   if (v.out === undefined) throw new UsageError('train: --out <dir> is required (the run folder)');
   if (v.resume && v.force) throw new UsageError('train: --resume and --force contradict each other');
-  chooseBackend(v.backend);
-  const paths = runPaths(v.out);
+  await chooseBackend(v.backend, io);
+  try {
+    return await trainRun(v, v.out, io, given);
+  } finally {
+    await releaseBackend(v.backend);
+  }
+}
+
+async function trainRun(v: TrainValues, out: string, io: Io, given: ReadonlySet<string>): Promise<number> {
+  const paths = runPaths(out);
   if (!v.resume) await checkRunFolder(paths, v.force ? 'force' : 'new');
   const { config, checkpoint } = await runConfig(v, given, paths.checkpoint);
   const session = createSession(config); // data and network: built before the folder is touched
@@ -92,7 +101,9 @@ export async function runTrain(v: TrainValues, io: Io = processIo, given: Readon
       onCheckpoint: v.preview === 0 ? undefined : async (s, step) => {
         const n = s.kind === '2d' ? 64 * v.preview : v.preview;
         const x = generate(s, { sampler: 'heun', steps: 18, n, seed: 0 });
-        await writeFileAtomic(paths.samples(step), encodePng(picture(s.kind, { data: x.dataSync() as Float32Array, shape: x.shape }, { reference: s.kind === '2d' ? s.data.data.subarray(0, 2000) : undefined })));
+        const samples = await readBatch(x);
+        release(x);
+        await writeFileAtomic(paths.samples(step), encodePng(picture(s.kind, samples, { reference: s.kind === '2d' ? s.data.data.subarray(0, 2000) : undefined })));
       },
     });
     bar.stop();

@@ -2,7 +2,7 @@
  * The CLI's one table from sampler names to library samplers. Sigma-space samplers run on every
  * objective (discrete models through their σ grid); ddpm, iddpm and ddim need a discrete process.
  */
-import { cat, Generator, type Tensor } from '@diffusion-ts/tensor';
+import { cat, Generator, tidy, type Tensor } from '@diffusion-ts/tensor';
 import {
   classifierFree, randnFrom, sampleDdim, sampleDdpm, sampleDpmSolver2M, sampleEdmStochastic, sampleEuler, sampleEulerAncestral,
   sampleHeun, spacedDiffusion, spaceTimesteps, type Denoiser, type DiffusionModel, type GaussianDiffusion, type StepInfo,
@@ -136,9 +136,11 @@ const samplers: Record<SamplerName, SamplerFn> = {
 /**
  * Draw `n` samples. Sample k uses its own generator seeded `seed + k` (EDM's per-sample seeds), so it
  * is the same whether drawn alone or among many, and the same seed always gives the same samples.
+ * Runs in a `tidy` scope: on gpu only the returned samples stay on the device (dispose them when
+ * read), and the tensors `onStep` receives are released after each step (read them in the callback).
  */
 export function generate(session: Session, o: SampleOptions): Tensor {
   checkSampleOptions(session, o);
   const gens = Array.from({ length: o.n }, (_, k) => new Generator(o.seed + k));
-  return samplers[o.sampler](session, gens, o);
+  return tidy(() => samplers[o.sampler](session, gens, o));
 }

@@ -3,9 +3,13 @@
  * every `checkpointEvery` steps, at the end, and when asked to stop. A resumed run continues the
  * same random stream from the checkpoint, so its losses equal an uninterrupted run's. Each
  * checkpoint's loss rows reach the disk before the checkpoint does (see loss-log.ts).
+ *
+ * Each step runs in a `tidy` scope (the batch, the graph, the gradients: all released when it
+ * returns; the optimizer and the EMA keep their own state), and the loss reaches JavaScript by
+ * `await loss.data()`, so the loop runs on every backend and gpu memory stays flat.
  */
-import { noGrad } from '@diffusion-ts/tensor';
-import { Adam, applyCheckpoint, EMA, type Checkpoint } from '@diffusion-ts/nn';
+import { noGrad, tidy } from '@diffusion-ts/tensor';
+import { Adam, applyCheckpoint, EMA, release, type Checkpoint } from '@diffusion-ts/nn';
 import { saveCheckpoint, writeFileAtomic } from '@diffusion-ts/nn/node';
 import { encodePng } from '../render/index.ts';
 import type { RunPaths } from './run-folder.ts';
@@ -80,17 +84,21 @@ export async function train({ session, paths, steps, resumeFrom, checkpointEvery
   let stopped = false;
   module.train();
   while (step < steps) {
-    const indices = Int32Array.from({ length: config.batch }, () => g.integer(0, n));
-    const { x, labels } = batchOf(data, indices);
-    // Label dropout (Ho & Salimans 2022): the null class teaches the same network the unconditional score.
-    const y = config.cond && labels ? labelTensor(labels.map((l) => (g.random() < config.labelDropout ? nullClass : l))) : undefined;
-    const loss = objective.loss(forward, x, g, y);
-    module.zeroGrad();
-    loss.backward();
-    optimizer.step();
-    noGrad(() => ema.update(module));
+    const loss = tidy(() => {
+      const indices = Int32Array.from({ length: config.batch }, () => g.integer(0, n));
+      const { x, labels } = batchOf(data, indices);
+      // Label dropout (Ho & Salimans 2022): the null class teaches the same network the unconditional score.
+      const y = config.cond && labels ? labelTensor(labels.map((l) => (g.random() < config.labelDropout ? nullClass : l))) : undefined;
+      const loss = objective.loss(forward, x, g, y);
+      module.zeroGrad();
+      loss.backward();
+      optimizer.step();
+      noGrad(() => ema.update(module));
+      return loss.detach();
+    });
     step++;
-    losses.push(loss.item());
+    losses.push((await loss.data())[0]!);
+    release(loss);
     onStep?.(step, losses[losses.length - 1]!);
     stopped = shouldStop?.() ?? false;
     if (stopped || step % checkpointEvery === 0 || step === steps) await checkpoint();

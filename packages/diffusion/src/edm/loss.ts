@@ -7,7 +7,7 @@
  */
 import { tensor, type Tensor } from '@diffusion-ts/tensor';
 import type { NoiseSource } from '../types.ts';
-import { randnFrom } from '../samplers/noise.ts';
+import { normalsFrom, randnFrom } from '../samplers/noise.ts';
 import type { BatchDenoiser } from './precondition.ts';
 import {
   edmConstants,
@@ -72,7 +72,7 @@ export interface EdmLossOptions extends DenoisingLossOptions {
  */
 export function edmLoss(denoise: BatchDenoiser, images: Tensor, options: EdmLossOptions): DenoisingLoss {
   const { pMean = edmConstants.pMean, pStd = edmConstants.pStd, sigmaData = edmConstants.sigmaData } = options;
-  const z = randnFrom(options.noise, [batchOf('edmLoss', images)], 'float64').dataSync();
+  const z = normalsFrom(options.noise, batchOf('edmLoss', images));
   const sigma = Float64Array.from(z, (zb) => edmTrainingSigma(zb, { pMean, pStd }));
   return denoisingLoss(denoise, images, sigma, sigma.map((s) => edmLossWeight(s, { sigmaData })), options);
 }

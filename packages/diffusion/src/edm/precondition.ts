@@ -38,6 +38,18 @@ export interface PreconditionedDenoiser {
 /** The coefficients of Eq. 7 as a function of σ (one row of Table 1). */
 export type Preconditioning = (sigma: number) => PrecondCoefficients;
 
+/**
+ * σ's values from a tensor on a backend that reads synchronously. The coefficients of Table 1 are
+ * JavaScript functions of σ, so a tensor on gpu would need a device read inside a synchronous op:
+ * pass numbers there (the losses do: they draw σ on the CPU).
+ */
+function sigmasOf(sigma: Tensor): ArrayLike<number> {
+  if (!sigma.backend.synchronous) {
+    throw new RangeError(`precondition: σ is a tensor on the '${sigma.backend.name}' backend, whose values reach JavaScript only by \`await t.data()\`; pass σ as numbers (a Float64Array or an array) instead`);
+  }
+  return sigma.dataSync();
+}
+
 /** Per-sample values as a [B, 1, …, 1] tensor that broadcasts against x. */
 const perSample = (values: readonly number[], x: Tensor): Tensor =>
   tensor(Float64Array.from(values), { shape: [values.length, ...x.shape.slice(1).map(() => 1)], dtype: x.dtype });
@@ -53,13 +65,13 @@ export interface PreconditionOptions {
 
 /**
  * Eq. 7 with per-sample noise levels: (x [B, …], σ [B]) ↦ c_skip(σ)·x + c_out(σ)·F(c_in(σ)·x; c_noise(σ)).
- * σ is read on the CPU (a tensor's values or a plain array). The reference never evaluates the network
+ * σ is read on the CPU (a plain array, or a tensor on a synchronous backend: js or wasm). The reference never evaluates the network
  * at σ = 0; here a sample with σ = 0, where c_skip = 1 and c_out = 0 in every row of Table 1, still runs
  * through F (whose output is multiplied by 0), so pass σ > 0 when F cannot take c_noise(0) (EDM: −∞).
  */
 export function precondition(network: RawNetwork, coefficients: Preconditioning, { learnedVariance = false }: PreconditionOptions = {}): BatchDenoiser {
   return (x, sigma, classLabels) => {
-    const sigmas = sigma instanceof Tensor ? sigma.dataSync() : sigma;
+    const sigmas = sigma instanceof Tensor ? sigmasOf(sigma) : sigma;
     const batch = x.shape[0] ?? 0;
     if (x.ndim < 1 || sigmas.length !== batch) {
       throw new RangeError(`precondition: ${sigmas.length} noise levels for x of shape [${x.shape}]`);

@@ -2,7 +2,7 @@
  * The variational bound in bits per dimension (Ho et al. 2020, Eq. 5: L_T + Σ_{t>1} L_{t−1} + L_0),
  * exactly as improved-diffusion's `_vb_terms_bpd`, `_prior_bpd` and `calc_bpd_loop`.
  */
-import { noGrad, stack, tensor, where, type Tensor } from '@diffusion-ts/tensor';
+import { noGrad, stack, tensor, tidy, where, type Tensor } from '@diffusion-ts/tensor';
 import type { DiffusionModel, GaussianDiffusion, PMeanVariance } from './diffusion.ts';
 import { meanFlat } from './gather.ts';
 import { discretizedGaussianLogLikelihoodTensor, normalKlTensor } from './tensor-kl.ts';
@@ -82,22 +82,23 @@ export interface CalcBpdOptions<K> {
  * column t holds timestep t.
  */
 export function calcBpd<K>(d: GaussianDiffusion, model: DiffusionModel<K>, x0: Tensor, { clipDenoised = true, noise, modelKwargs }: CalcBpdOptions<K>): BpdResult {
-  return noGrad(() => {
+  // Each timestep in its own tidy scope (gpu memory: one step's intermediates at a time), the whole in one.
+  return noGrad(() => tidy(() => {
     const B = x0.shape[0] ?? 0;
     const T = d.numTimesteps;
     const vb: Tensor[] = new Array(T), xstartMse: Tensor[] = new Array(T), mse: Tensor[] = new Array(T);
     for (let step = T - 1; step >= 0; step--) {
-      const t = new Int32Array(B).fill(step);
-      const eps = randnFrom(noise, x0.shape, x0.dtype);
-      const xt = d.qSample(x0, t, eps);
-      const out = vbTermsBpd(d, model, x0, xt, t, { clipDenoised, modelKwargs });
-      vb[step] = out.output;
-      xstartMse[step] = meanFlat(out.predX0.sub(x0).square());
-      mse[step] = meanFlat(d.predictEpsFromX0(xt, t, out.predX0).sub(eps).square());
+      [vb[step], xstartMse[step], mse[step]] = tidy(() => {
+        const t = new Int32Array(B).fill(step);
+        const eps = randnFrom(noise, x0.shape, x0.dtype);
+        const xt = d.qSample(x0, t, eps);
+        const out = vbTermsBpd(d, model, x0, xt, t, { clipDenoised, modelKwargs });
+        return [out.output, meanFlat(out.predX0.sub(x0).square()), meanFlat(d.predictEpsFromX0(xt, t, out.predX0).sub(eps).square())];
+      });
     }
     const vbAll = stack(vb, 1);
     const prior = priorBpd(d, x0);
     return { total: vbAll.sum(1).add(prior), priorBpd: prior, vb: vbAll, xstartMse: stack(xstartMse, 1), mse: stack(mse, 1) };
-  });
+  }));
 }
 

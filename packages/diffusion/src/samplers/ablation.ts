@@ -6,11 +6,12 @@
  * dx/dt = (σ'/σ + s'/s) x − (σ' s/σ) D(x/s; σ), in t, on the scaled state x = s(t)·x̃.
  * DDIM (η = 0) is the case euler × iddpm × linear × none.
  */
-import { noGrad, type Tensor } from '@diffusion-ts/tensor';
+import { noGrad, tidy, type Tensor } from '@diffusion-ts/tensor';
 import type { Denoiser, SamplerOptions } from '../types.ts';
 import { linearSchedule, type NoiseSchedule } from '../schedules/noise-schedule.ts';
 import { addChurnNoise, churnGamma, type ChurnOptions } from './churn.ts';
 import { checkSigmas } from './check-sigmas.ts';
+import { runSteps } from './step-loop.ts';
 
 /** Signal scaling s(t) (Table 1): 'vp' is s(t) = 1/√(1 + σ(t)²), 'none' is s(t) = 1. */
 export type Scaling = 'vp' | 'none';
@@ -63,29 +64,27 @@ export function sampleAblation(denoise: Denoiser, x: Tensor, sigmas: ArrayLike<n
   /** dx/dt of Eq. 4 at (x, t), given D(x/s; σ(t)). */
   const derivative = (xt: Tensor, tt: number, denoised: Tensor): Tensor =>
     xt.mul(sigmaDeriv(tt) / sigma(tt) + sDeriv(tt) / s(tt)).sub(denoised.mul((sigmaDeriv(tt) * s(tt)) / sigma(tt)));
-  return noGrad(() => {
-    x = x.mul(s(t[0]!));
-    for (let i = 0; i < numSteps; i++) {
-      const tCur = t[i]!, tNext = t[i + 1]!;
-      // Increase noise temporarily (Algorithm 2, lines 4–6, in the scaled space).
-      const gamma = churnGamma(sigma(tCur), numSteps, options);
-      const tHat = gamma > 0 ? sigmaInv(sigma(tCur) + gamma * sigma(tCur)) : tCur;
-      const xHat = tHat === tCur ? x : addChurnNoise(x.mul(s(tHat) / s(tCur)), sigma(tCur), sigma(tHat), options, s(tHat));
-      // Euler step.
-      const h = tNext - tHat;
-      const denoised = denoise(xHat.div(s(tHat)), sigma(tHat));
-      const dCur = derivative(xHat, tHat, denoised);
-      if (solver === 'euler' || i === numSteps - 1) {
-        x = xHat.add(dCur.mul(h));
-      } else {
-        // 2nd-order correction at t' = t̂ + αh.
-        const xPrime = xHat.add(dCur.mul(alpha * h));
-        const tPrime = tHat + alpha * h;
-        const dPrime = derivative(xPrime, tPrime, denoise(xPrime.div(s(tPrime)), sigma(tPrime)));
-        x = xHat.add(dCur.mul(1 - 1 / (2 * alpha)).add(dPrime.mul(1 / (2 * alpha))).mul(h));
-      }
-      onStep?.({ i, sigma: sigmas[i]!, x: scaling === 'none' ? x : x.div(s(tNext)), denoised }); // unscaled x̃
+  return noGrad(() => runSteps(tidy(() => x.mul(s(t[0]!))), numSteps, (x, i) => {
+    const tCur = t[i]!, tNext = t[i + 1]!;
+    // Increase noise temporarily (Algorithm 2, lines 4–6, in the scaled space).
+    const gamma = churnGamma(sigma(tCur), numSteps, options);
+    const tHat = gamma > 0 ? sigmaInv(sigma(tCur) + gamma * sigma(tCur)) : tCur;
+    const xHat = tHat === tCur ? x : addChurnNoise(x.mul(s(tHat) / s(tCur)), sigma(tCur), sigma(tHat), options, s(tHat));
+    // Euler step.
+    const h = tNext - tHat;
+    const denoised = denoise(xHat.div(s(tHat)), sigma(tHat));
+    const dCur = derivative(xHat, tHat, denoised);
+    let xNext: Tensor;
+    if (solver === 'euler' || i === numSteps - 1) {
+      xNext = xHat.add(dCur.mul(h));
+    } else {
+      // 2nd-order correction at t' = t̂ + αh.
+      const xPrime = xHat.add(dCur.mul(alpha * h));
+      const tPrime = tHat + alpha * h;
+      const dPrime = derivative(xPrime, tPrime, denoise(xPrime.div(s(tPrime)), sigma(tPrime)));
+      xNext = xHat.add(dCur.mul(1 - 1 / (2 * alpha)).add(dPrime.mul(1 / (2 * alpha))).mul(h));
     }
-    return x;
-  });
+    onStep?.({ i, sigma: sigmas[i]!, x: scaling === 'none' ? xNext : xNext.div(s(tNext)), denoised }); // unscaled x̃
+    return xNext;
+  }, { ownsInitial: true }));
 }

@@ -4,6 +4,7 @@ import type { DiffusionModel, GaussianDiffusion, PMeanVarianceOptions } from '..
 import { condScoreShift, type ClassifierGrad } from '../guidance/classifier.ts';
 import type { NoiseSource, StepInfo } from '../types.ts';
 import { randnFrom } from './noise.ts';
+import { runSteps } from './step-loop.ts';
 
 export interface DdimOptions<K> extends PMeanVarianceOptions<K> {
   /** η: 0 is the deterministic DDIM, 1 has DDPM's posterior variance. Default 0. */
@@ -24,22 +25,20 @@ export interface DdimOptions<K> extends PMeanVarianceOptions<K> {
  */
 export function sampleDdim<K>(d: GaussianDiffusion, model: DiffusionModel<K>, x: Tensor, { eta = 0, noise, condFn, onStep, modelKwargs, ...pOptions }: DdimOptions<K> = {}): Tensor {
   if (eta > 0 && noise === undefined) throw new RangeError('sampleDdim: eta > 0 needs a noise source');
-  return noGrad(() => {
-    const B = x.shape[0] ?? 0;
-    for (let i = 0; i < d.numTimesteps; i++) {
-      const step = d.numTimesteps - 1 - i;
-      const t = new Int32Array(B).fill(step);
-      let p = d.pMeanVariance(model, x, t, { ...pOptions, modelKwargs });
-      if (condFn) p = condScoreShift(d, condFn, p, x, t, modelKwargs);
-      const eps = d.predictEpsFromX0(x, t, p.predX0);
-      const alphaBar = d.alphasCumprod[step]!, alphaBarPrev = d.alphasCumprodPrev[step]!;
-      const sigma = eta * Math.sqrt((1 - alphaBarPrev) / (1 - alphaBar)) * Math.sqrt(1 - alphaBar / alphaBarPrev);
-      const meanPred = p.predX0.mul(Math.sqrt(alphaBarPrev)).add(eps.mul(Math.sqrt(1 - alphaBarPrev - sigma ** 2)));
-      x = step > 0 && sigma > 0 ? meanPred.add(randnFrom(noise!, x.shape, x.dtype).mul(sigma)) : meanPred;
-      onStep?.({ i, t: step, x, denoised: p.predX0 });
-    }
-    return x;
-  });
+  const B = x.shape[0] ?? 0;
+  return noGrad(() => runSteps(x, d.numTimesteps, (x, i) => {
+    const step = d.numTimesteps - 1 - i;
+    const t = new Int32Array(B).fill(step);
+    let p = d.pMeanVariance(model, x, t, { ...pOptions, modelKwargs });
+    if (condFn) p = condScoreShift(d, condFn, p, x, t, modelKwargs);
+    const eps = d.predictEpsFromX0(x, t, p.predX0);
+    const alphaBar = d.alphasCumprod[step]!, alphaBarPrev = d.alphasCumprodPrev[step]!;
+    const sigma = eta * Math.sqrt((1 - alphaBarPrev) / (1 - alphaBar)) * Math.sqrt(1 - alphaBar / alphaBarPrev);
+    const meanPred = p.predX0.mul(Math.sqrt(alphaBarPrev)).add(eps.mul(Math.sqrt(1 - alphaBarPrev - sigma ** 2)));
+    const xNext = step > 0 && sigma > 0 ? meanPred.add(randnFrom(noise!, x.shape, x.dtype).mul(sigma)) : meanPred;
+    onStep?.({ i, t: step, x: xNext, denoised: p.predX0 });
+    return xNext;
+  }));
 }
 
 /**
@@ -48,16 +47,14 @@ export function sampleDdim<K>(d: GaussianDiffusion, model: DiffusionModel<K>, x:
  * @param x x₀ [B, C, …]   @returns x_T
  */
 export function ddimReverse<K>(d: GaussianDiffusion, model: DiffusionModel<K>, x: Tensor, { onStep, modelKwargs, ...pOptions }: Omit<DdimOptions<K>, 'eta' | 'noise' | 'condFn'> = {}): Tensor {
-  return noGrad(() => {
-    const B = x.shape[0] ?? 0;
-    for (let step = 0; step < d.numTimesteps; step++) {
-      const t = new Int32Array(B).fill(step);
-      const p = d.pMeanVariance(model, x, t, { ...pOptions, modelKwargs });
-      const eps = d.predictEpsFromX0(x, t, p.predX0);
-      const alphaBarNext = d.alphasCumprodNext[step]!;
-      x = p.predX0.mul(Math.sqrt(alphaBarNext)).add(eps.mul(Math.sqrt(1 - alphaBarNext)));
-      onStep?.({ i: step, t: step, x, denoised: p.predX0 });
-    }
-    return x;
-  });
+  const B = x.shape[0] ?? 0;
+  return noGrad(() => runSteps(x, d.numTimesteps, (x, step) => {
+    const t = new Int32Array(B).fill(step);
+    const p = d.pMeanVariance(model, x, t, { ...pOptions, modelKwargs });
+    const eps = d.predictEpsFromX0(x, t, p.predX0);
+    const alphaBarNext = d.alphasCumprodNext[step]!;
+    const xNext = p.predX0.mul(Math.sqrt(alphaBarNext)).add(eps.mul(Math.sqrt(1 - alphaBarNext)));
+    onStep?.({ i: step, t: step, x: xNext, denoised: p.predX0 });
+    return xNext;
+  }));
 }

@@ -4,13 +4,14 @@ import type { DiffusionModel, GaussianDiffusion, PMeanVarianceOptions } from '..
 import { condMeanShift, type ClassifierGrad } from '../guidance/classifier.ts';
 import type { NoiseSource, StepInfo } from '../types.ts';
 import { randnFrom } from './noise.ts';
+import { runSteps } from './step-loop.ts';
 
 export interface DdpmOptions<K> extends PMeanVarianceOptions<K> {
   /** The z of each step, drawn per sample (one generator per sample makes sample k batch-independent). */
   noise: NoiseSource;
   /** Classifier guidance: the mean shift of Algorithm 1 of Dhariwal & Nichol 2021. */
   condFn?: ClassifierGrad<K>;
-  /** Called after each step with the new x and the predicted x₀; `t` is the step's timestep. */
+  /** Called after each step with the new x and the predicted x₀; `t` is the step's timestep (on gpu, read them there: see `SamplerOptions.onStep`). */
   onStep?: (info: StepInfo) => void;
 }
 
@@ -23,16 +24,14 @@ export interface DdpmOptions<K> extends PMeanVarianceOptions<K> {
  * @returns x₀
  */
 export function sampleDdpm<K>(d: GaussianDiffusion, model: DiffusionModel<K>, x: Tensor, { noise, condFn, onStep, modelKwargs, ...pOptions }: DdpmOptions<K>): Tensor {
-  return noGrad(() => {
-    const B = x.shape[0] ?? 0;
-    for (let i = 0; i < d.numTimesteps; i++) {
-      const step = d.numTimesteps - 1 - i;
-      const t = new Int32Array(B).fill(step);
-      const p = d.pMeanVariance(model, x, t, { ...pOptions, modelKwargs });
-      const mean = condFn ? condMeanShift(d, condFn, p, x, t, modelKwargs) : p.mean;
-      x = step > 0 ? mean.add(p.logVariance.mul(0.5).exp().mul(randnFrom(noise, x.shape, x.dtype))) : mean;
-      onStep?.({ i, t: step, x, denoised: p.predX0 });
-    }
-    return x;
-  });
+  const B = x.shape[0] ?? 0;
+  return noGrad(() => runSteps(x, d.numTimesteps, (x, i) => {
+    const step = d.numTimesteps - 1 - i;
+    const t = new Int32Array(B).fill(step);
+    const p = d.pMeanVariance(model, x, t, { ...pOptions, modelKwargs });
+    const mean = condFn ? condMeanShift(d, condFn, p, x, t, modelKwargs) : p.mean;
+    const xNext = step > 0 ? mean.add(p.logVariance.mul(0.5).exp().mul(randnFrom(noise, x.shape, x.dtype))) : mean;
+    onStep?.({ i, t: step, x: xNext, denoised: p.predX0 });
+    return xNext;
+  }));
 }

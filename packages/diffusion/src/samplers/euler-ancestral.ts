@@ -3,6 +3,7 @@ import { noGrad, type Tensor } from '@diffusion-ts/tensor';
 import type { Denoiser, NoiseSource, SamplerOptions } from '../types.ts';
 import { checkSigmas } from './check-sigmas.ts';
 import { randnFrom } from './noise.ts';
+import { runSteps } from './step-loop.ts';
 
 /**
  * k-diffusion's `get_ancestral_step`: split the move σ → σ_next into a deterministic step down to
@@ -33,15 +34,13 @@ export interface EulerAncestralOptions extends SamplerOptions {
 export function sampleEulerAncestral(denoise: Denoiser, x: Tensor, sigmas: ArrayLike<number>, options: EulerAncestralOptions): Tensor {
   checkSigmas('sampleEulerAncestral', sigmas);
   const { noise, eta = 1, sNoise = 1, onStep } = options;
-  return noGrad(() => {
-    for (let i = 0; i < sigmas.length - 1; i++) {
-      const sigma = sigmas[i]!, sigmaNext = sigmas[i + 1]!;
-      const denoised = denoise(x, sigma);
-      const { sigmaDown, sigmaUp } = ancestralStep(sigma, sigmaNext, eta);
-      x = x.add(x.sub(denoised).div(sigma).mul(sigmaDown - sigma));
-      if (sigmaNext > 0 && sigmaUp > 0) x = x.add(randnFrom(noise, x.shape, x.dtype).mul(sNoise * sigmaUp));
-      onStep?.({ i, sigma, x, denoised });
-    }
-    return x;
-  });
+  return noGrad(() => runSteps(x, sigmas.length - 1, (x, i) => {
+    const sigma = sigmas[i]!, sigmaNext = sigmas[i + 1]!;
+    const denoised = denoise(x, sigma);
+    const { sigmaDown, sigmaUp } = ancestralStep(sigma, sigmaNext, eta);
+    let xNext = x.add(x.sub(denoised).div(sigma).mul(sigmaDown - sigma));
+    if (sigmaNext > 0 && sigmaUp > 0) xNext = xNext.add(randnFrom(noise, x.shape, x.dtype).mul(sNoise * sigmaUp));
+    onStep?.({ i, sigma, x: xNext, denoised });
+    return xNext;
+  }));
 }

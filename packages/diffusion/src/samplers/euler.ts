@@ -3,6 +3,7 @@ import { noGrad, type Tensor } from '@diffusion-ts/tensor';
 import type { Denoiser, SamplerOptions } from '../types.ts';
 import { churn, type ChurnOptions } from './churn.ts';
 import { checkSigmas } from './check-sigmas.ts';
+import { runSteps } from './step-loop.ts';
 
 /** Options of {@link sampleEuler}: churn is off unless `sChurn` > 0. */
 export interface EulerOptions extends SamplerOptions, ChurnOptions {}
@@ -15,15 +16,13 @@ export interface EulerOptions extends SamplerOptions, ChurnOptions {}
 export function sampleEuler(denoise: Denoiser, x: Tensor, sigmas: ArrayLike<number>, options: EulerOptions = {}): Tensor {
   checkSigmas('sampleEuler', sigmas);
   const numSteps = sigmas.length - 1;
-  return noGrad(() => {
-    for (let i = 0; i < numSteps; i++) {
-      const sigma = sigmas[i]!, sigmaNext = sigmas[i + 1]!;
-      const { xHat, sigmaHat } = churn(x, sigma, numSteps, options);
-      const denoised = denoise(xHat, sigmaHat);
-      const d = xHat.sub(denoised).div(sigmaHat); // dx/dσ at σ̂
-      x = xHat.add(d.mul(sigmaNext - sigmaHat));
-      options.onStep?.({ i, sigma, x, denoised });
-    }
-    return x;
-  });
+  return noGrad(() => runSteps(x, numSteps, (x, i) => {
+    const sigma = sigmas[i]!, sigmaNext = sigmas[i + 1]!;
+    const { xHat, sigmaHat } = churn(x, sigma, numSteps, options);
+    const denoised = denoise(xHat, sigmaHat);
+    const d = xHat.sub(denoised).div(sigmaHat); // dx/dσ at σ̂
+    const xNext = xHat.add(d.mul(sigmaNext - sigmaHat));
+    options.onStep?.({ i, sigma, x: xNext, denoised });
+    return xNext;
+  }));
 }

@@ -19,3 +19,16 @@ export function randnFrom(source: NoiseSource, shape: readonly number[], dtype: 
   });
   return tensor(values, { shape, dtype });
 }
+
+/**
+ * One N(0, 1) number per sample, in JavaScript (for scalars drawn per sample, like EDM's ln σ): the
+ * same numbers as `randnFrom(source, [batch], 'float64')` holds, with no tensor and so no device read.
+ */
+export function normalsFrom(source: NoiseSource, batch: number): Float64Array {
+  if (!Array.isArray(source)) {
+    const g = source as Exclude<NoiseSource, readonly unknown[]>;
+    return Float64Array.from({ length: batch }, () => g.normal());
+  }
+  if (source.length !== batch) throw new RangeError(`normalsFrom: ${source.length} generators for a batch of ${batch}`);
+  return Float64Array.from(source, (g) => g.normal());
+}

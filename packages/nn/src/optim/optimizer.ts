@@ -7,9 +7,15 @@
  * Parameters are updated in place with `Tensor.assign` inside `noGrad`, so the model keeps its
  * tensors. State tensors are immutable: each step replaces them with new ones, so a state dict
  * can share them without copying.
+ *
+ * Device memory (gpu): a step runs in a `tidy` scope, so its intermediates are released when it
+ * returns; the new state tensors are kept and the ones they replace are disposed. So a state dict
+ * shares tensors that stay valid until the next `step()` (read or copy it before then, as a
+ * checkpoint does); `zeroGrad()` releases the gradients. On js and wasm nothing is disposed.
  */
-import { noGrad, Tensor } from '@diffusion-ts/tensor';
+import { keep, noGrad, tidy, Tensor } from '@diffusion-ts/tensor';
 import { clip, excerpt, keyList, problemList } from '../bounded-text.ts';
+import { release } from '../release.ts';
 
 /** A hyperparameter value: JSON-serializable, so groups travel in a checkpoint's metadata. */
 export type Hyperparameter = number | boolean | readonly number[];
@@ -101,7 +107,7 @@ export abstract class Optimizer<H extends BaseHyperparameters> {
 
   /** One optimization step over every parameter that has a gradient (others are skipped, as in torch). */
   step(): void {
-    noGrad(() => {
+    noGrad(() => tidy(() => {
       for (const group of this.paramGroups) {
         for (const p of group.params) {
           if (p.grad === null) continue;
@@ -109,15 +115,22 @@ export abstract class Optimizer<H extends BaseHyperparameters> {
           // A fresh record, installed only once the update has succeeded.
           const state: ParamState = { step: (previous?.step ?? 0) + 1, tensors: { ...previous?.tensors } };
           p.assign(this.update(p, p.grad, state, group));
+          const current = Object.values(state.tensors).map((t) => keep(t));
           this.state.set(p, state);
+          release(...Object.values(previous?.tensors ?? {}).filter((t) => !current.includes(t)));
         }
       }
-    });
+    }));
   }
 
-  /** Drop every gradient (torch's `zero_grad(set_to_none=True)`, its default). */
+  /** Drop every gradient (torch's `zero_grad(set_to_none=True)`, its default); on gpu their memory is released now. */
   zeroGrad(): void {
-    for (const group of this.paramGroups) for (const p of group.params) p.grad = null;
+    for (const group of this.paramGroups) {
+      for (const p of group.params) {
+        release(p.grad);
+        p.grad = null;
+      }
+    }
   }
 
   /** The learning rate of the first group. */
@@ -136,7 +149,11 @@ export abstract class Optimizer<H extends BaseHyperparameters> {
     return this.state.get(p);
   }
 
-  /** Everything needed to resume: per-parameter state by index, and each group's hyperparameters. */
+  /**
+   * Everything needed to resume: per-parameter state by index, and each group's hyperparameters.
+   * The state tensors are shared, not copied; on gpu they are released by the next `step()` or
+   * `loadStateDict`, so read them (`await t.data()`) or clone them before then.
+   */
   stateDict(): OptimizerStateDict {
     const state: Record<number, ParamState> = {};
     const paramGroups: SavedParamGroup[] = [];
@@ -161,9 +178,17 @@ export abstract class Optimizer<H extends BaseHyperparameters> {
    */
   loadStateDict(dict: OptimizerStateDict): void {
     const plan = this.planLoad(dict);
-    for (const group of this.paramGroups) for (const p of group.params) this.state.delete(p);
+    // Own copies, in the parameter's dtype and backend, so later edits to `dict` cannot reach us.
+    const states = noGrad(() => tidy(() => plan.states.map(([p, s]): [Tensor, ParamState] =>
+      [p, { step: s.step, tensors: Object.fromEntries(Object.entries(s.tensors).map(([k, t]) => [k, keep(t.to(p.dtype).to(p.backend).clone())])) }])));
+    for (const group of this.paramGroups) {
+      for (const p of group.params) {
+        release(...Object.values(this.state.get(p)?.tensors ?? {}));
+        this.state.delete(p);
+      }
+    }
     plan.groups.forEach((h, i) => Object.assign(this.paramGroups[i]!, h));
-    for (const [p, s] of plan.states) this.state.set(p, s);
+    for (const [p, s] of states) this.state.set(p, s);
   }
 
   /** Check a state dict without loading it; throws the same `OptimizerError` as `loadStateDict`. */
@@ -172,9 +197,9 @@ export abstract class Optimizer<H extends BaseHyperparameters> {
   }
 
   /**
-   * Check `dict` against this optimizer and build what loading it would install. As in torch, the
-   * saved groups' `params` ids are matched to this optimizer's parameters by position, and the state
-   * is looked up through those ids.
+   * Check `dict` against this optimizer and pair its state with this optimizer's parameters (the
+   * caller copies the tensors). As in torch, the saved groups' `params` ids are matched to this
+   * optimizer's parameters by position, and the state is looked up through those ids.
    */
   private planLoad(dict: OptimizerStateDict): { groups: H[]; states: [Tensor, ParamState][] } {
     const problems: string[] = [];
@@ -261,11 +286,7 @@ export abstract class Optimizer<H extends BaseHyperparameters> {
       states.push([p, { step: step as number, tensors: own }]);
     }
     if (problems.length > 0) fail();
-    // Own copies, in the parameter's dtype and backend, so later edits to `dict` cannot reach us.
-    return {
-      groups,
-      states: noGrad(() => states.map(([p, s]): [Tensor, ParamState] => [p, { step: s.step, tensors: Object.fromEntries(Object.entries(s.tensors).map(([k, t]) => [k, t.to(p.dtype).to(p.backend).clone()])) }])),
-    };
+    return { groups, states };
   }
 }
 

@@ -2,7 +2,8 @@
  * Learning-rate schedules as plain functions of the step, and global-norm gradient clipping.
  * A training loop sets `optimizer.lr = schedule(step)` before each `optimizer.step()`.
  */
-import { noGrad, type Tensor } from '@diffusion-ts/tensor';
+import { noGrad, stack, tensor, tidy, zeros, type Tensor } from '@diffusion-ts/tensor';
+import { release } from '../release.ts';
 
 /** The learning rate to use at a step (0-based: the number of optimizer steps taken so far). */
 export type LrSchedule = (step: number) => number;
@@ -47,21 +48,30 @@ export function linearDecay(lr: number, totalSteps: number): LrSchedule {
 
 /**
  * Clip gradients by their global L2 norm, as torch.nn.utils.clip_grad_norm_: the norm of all
- * gradients together, ‖(g₁, g₂, …)‖₂, is computed, and when it exceeds `maxNorm` every gradient is
- * scaled by maxNorm / (norm + 1e-6). Parameters without a gradient are skipped. Returns the total norm
- * before clipping. A non-finite norm (like torch with `error_if_nonfinite=False`) scales the gradients
- * by NaN or 0, so check the returned value if that matters. (Used by DDPM with maxNorm 1.0.)
+ * gradients together, ‖(g₁, g₂, …)‖₂, is computed, and every gradient is multiplied by the clip
+ * coefficient min(maxNorm / (norm + 1e-6), 1) (torch's `clip_coef_clamped`), which leaves them
+ * unchanged when the norm is within `maxNorm`. Parameters without a gradient are skipped. (Used by
+ * DDPM with maxNorm 1.0.)
+ *
+ * Returns the total norm before clipping as a 0-d tensor in the gradients' dtype, as torch does:
+ * norm and coefficient are tensor ops, so nothing is read back and a gpu training step never waits
+ * for the device here. Read it when you need the number (`norm.item()` on js and wasm,
+ * `await norm.data()` anywhere). With no gradients the norm is a float32 zero. A non-finite norm
+ * (like torch with `error_if_nonfinite=False`) scales the gradients by NaN or 0, so check the
+ * returned value if that matters.
  */
-export function clipGradNorm(parameters: Iterable<Tensor>, maxNorm: number): number {
+export function clipGradNorm(parameters: Iterable<Tensor>, maxNorm: number): Tensor {
   if (!(maxNorm >= 0)) throw new RangeError(`clipGradNorm: maxNorm must be non-negative, got ${maxNorm}`);
   const withGrad = [...parameters].filter((p) => p.grad !== null);
-  if (withGrad.length === 0) return 0;
-  return noGrad(() => {
-    let sumOfSquares = 0;
-    for (const p of withGrad) sumOfSquares += p.grad!.square().sum().item();
-    const totalNorm = Math.sqrt(sumOfSquares);
-    const clipCoef = Math.min(maxNorm / (totalNorm + 1e-6), 1);
-    if (clipCoef !== 1) for (const p of withGrad) p.grad = p.grad!.mul(clipCoef);
-    return totalNorm;
-  });
+  if (withGrad.length === 0) return zeros([]);
+  const dtype = withGrad[0]!.grad!.dtype;
+  const { totalNorm, clipped } = noGrad(() => tidy(() => {
+    const totalNorm = stack(withGrad.map((p) => p.grad!.square().sum().to(dtype))).sum().sqrt();
+    const clipCoef = tensor(maxNorm, { dtype }).div(totalNorm.add(1e-6)).clamp(null, 1);
+    return { totalNorm, clipped: withGrad.map((p) => p.grad!.mul(clipCoef.to(p.grad!.dtype))) };
+  }));
+  const replaced = withGrad.map((p) => p.grad);
+  withGrad.forEach((p, i) => { p.grad = clipped[i]!; });
+  release(...replaced);
+  return totalNorm;
 }

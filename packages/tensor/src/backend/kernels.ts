@@ -57,10 +57,18 @@ export interface Kernels<B = unknown> {
    */
   readonly garbageCollected: boolean;
 
+  /** What runs the kernels, for people reading a benchmark (`'webgpu: llvmpipe'`); absent on CPU backends. */
+  readonly device?: string;
+
   upload(data: TypedArray): B;
   readSync(x: View<B>): TypedArray;
   read(x: View<B>): Promise<TypedArray>;
   dispose(buf: B): void;
+  /**
+   * A second owner of the same storage, for a tensor that shares its values (`detach`, `reshape`):
+   * each owner is disposed once. Garbage-collected backends return `buf`; the gpu backend counts owners.
+   */
+  share(buf: B): B;
 
   fill(shape: Shape, dtype: DType, value: number): B;
   cast(x: View<B>, dtype: DType): B;

@@ -35,8 +35,15 @@ export function setBackend(backend: BackendName | Kernels): void {
 /** The registered backend called `name`, or an error (naming `op`) that lists the available ones. */
 export function findBackend(name: string, op = 'findBackend'): Kernels {
   const found = builtIn[name as BackendName];
-  if (found === undefined) throw new Error(`${op}: backend '${name}' is not available; available: ${Object.keys(builtIn).join(', ')}`);
-  return found;
+  if (found !== undefined) return found;
+  const hint = name === 'gpu' ? ' (the gpu backend starts asynchronously: `await initGpu()` first; in Node, call installNodeWebGPU() from @diffusion-ts/tensor/webgpu-node before it)' : '';
+  throw new Error(`${op}: backend '${name}' is not available${hint}; available: ${Object.keys(builtIn).join(', ')}`);
+}
+
+/** Withdraw a backend (the gpu backend after `shutdownGpu`); new tensors go to the default if it was current. */
+export function unregisterBackend(name: BackendName): void {
+  if (current === builtIn[name]) current = builtIn.wasm ?? (jsKernels as Kernels);
+  delete builtIn[name];
 }
 
 export const getBackend = (): Kernels => current;

@@ -18,7 +18,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   if (sizeOf(resolved) !== x.numel() || !resolved.every(Number.isInteger)) {
     throw new OpError('reshape', `shape ${fmt(shape)} is invalid for input of shape ${fmt(x.shape)} (${x.numel()} elements)`);
   }
-  const buf = x.backend.garbageCollected ? x.buf : x.backend.strided(x, x.shape, stridesOf(x.shape), 0);
+  const buf = x.backend.share(x.buf);
   return record('reshape', [x], wrap(x, buf, resolved), (dy) => [reshape(dy, x.shape)]);
 }
 

@@ -17,6 +17,7 @@ export const jsKernels: Kernels<TypedArray> = {
   readSync: (x) => x.buf,
   read: async (x) => x.buf,
   dispose: () => {},
+  share: (buf) => buf,
   fill, cast, unary, siluBackward, binary, where, reduce, argReduce,
   strided, concat, pad, gather, scatterAdd,
   matmul, conv2d, conv2dInputGrad, conv2dWeightGrad,

@@ -1,0 +1,283 @@
+/**
+ * The gpu backend's engine: one gpu.js `GPU` in WebGPU mode, a cache of compiled kernels, and the
+ * device buffers that tensors own.
+ *
+ * The op API is synchronous and gpu.js's WebGPU kernels are not (a call returns a Promise of its
+ * pipeline buffer, since the first call of a kernel compiles it asynchronously). So a tensor's
+ * storage is a `GpuBuffer`: a promise of a gpu.js `WebGPUBufferResult` plus an owner count. An op
+ * chains its kernel call on its inputs' promises and returns at once; the device runs the kernels in
+ * the order their inputs become ready, which respects every data dependency, and data reaches
+ * JavaScript only through `await t.data()`. A buffer's device memory is freed when its last owner
+ * lets go: the tensor (dispose, tidy, finalizer) and every kernel launched on it until that launch
+ * has been submitted.
+ */
+import type { DType } from '../kernels.ts';
+
+/** The few WebGPU objects the engine touches itself (uploads and readback), typed structurally. */
+interface GPUBuffer {
+  readonly size: number;
+  mapAsync(mode: number, offset: number, size: number): Promise<void>;
+  getMappedRange(offset: number, size: number): ArrayBuffer;
+  unmap(): void;
+  destroy(): void;
+}
+interface GPUComputePipeline {
+  getBindGroupLayout(index: number): unknown;
+}
+interface GPUComputePassEncoder {
+  setPipeline(pipeline: GPUComputePipeline): void;
+  setBindGroup(index: number, group: unknown): void;
+  dispatchWorkgroups(x: number, y: number, z: number): void;
+  end(): void;
+}
+interface GPUDevice {
+  createBuffer(descriptor: { size: number; usage: number }): GPUBuffer;
+  createCommandEncoder(): {
+    copyBufferToBuffer(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, size: number): void;
+    beginComputePass(): GPUComputePassEncoder;
+    finish(): unknown;
+  };
+  createShaderModule(descriptor: { code: string }): unknown;
+  createBindGroupLayout(descriptor: { entries: { binding: number; visibility: number; buffer: { type: 'uniform' | 'read-only-storage' | 'storage' } }[] }): unknown;
+  createPipelineLayout(descriptor: { bindGroupLayouts: unknown[] }): unknown;
+  createComputePipelineAsync(descriptor: { layout: unknown; compute: { module: unknown; entryPoint: string } }): Promise<GPUComputePipeline>;
+  createBindGroup(descriptor: { layout: unknown; entries: { binding: number; resource: { buffer: GPUBuffer } }[] }): unknown;
+  readonly queue: { writeBuffer(buffer: GPUBuffer, offset: number, data: Float32Array | Uint32Array): void; submit(commands: unknown[]): void };
+}
+/** WebGPU's flag values (GPUBufferUsage, GPUMapMode), fixed by the specification. */
+const MAP_READ = 0x1, COPY_SRC = 0x4, COPY_DST = 0x8, UNIFORM = 0x40, STORAGE = 0x80, COMPUTE_STAGE = 0x4;
+
+/** gpu.js's pipeline handle (`WebGPUBufferResult`): a device buffer of float32 values. */
+export interface DeviceResult {
+  readonly buffer: GPUBuffer;
+  delete(): void;
+}
+/** What gpu.js's `WebGPUContext.acquire()` resolves to: the one device every kernel shares. */
+export interface DeviceContext {
+  readonly device: GPUDevice;
+}
+type DeviceResultClass = new (settings: { buffer: GPUBuffer; output: number[]; context: DeviceContext; kernel: null }) => DeviceResult;
+/** A compiled gpu.js kernel: called with device results and scalars, it resolves to its output. */
+type CompiledKernel = (...args: unknown[]) => Promise<DeviceResult>;
+/** `this` inside a gpu.js kernel function, as far as our kernels use it. */
+export interface KernelThis<C = Record<string, number>> {
+  readonly thread: { readonly x: number };
+  readonly constants: C;
+}
+/** The gpu.js surface the engine uses (the `GPU` class of gpu.js 2.24, in `webgpu` mode). */
+export interface GpuJs {
+  createKernel(fn: (...args: never[]) => number, settings: object): CompiledKernel;
+  destroy(): unknown;
+}
+/** What the engine needs from gpu.js: a `GPU` in webgpu mode, its device, and its buffer handle class. */
+export interface GpuJsParts {
+  readonly gpu: GpuJs;
+  readonly context: DeviceContext;
+  readonly DeviceResult: DeviceResultClass;
+}
+
+/** The most elements one gpu tensor may hold: gpu.js kernels index in float32, exact below 2²⁴. */
+export const MAX_ELEMENTS = 2 ** 24;
+
+/**
+ * A hand-written WGSL compute shader, run beside the gpu.js kernels on the same device (where gpu.js's
+ * generated code cannot tile in workgroup memory). Its bindings, all in group 0: 0 a uniform block
+ * (the `params` of `launchWgsl`), 1…n the inputs (read-only storage), n + 1 the float32 output;
+ * it need not use them all.
+ */
+export interface WgslSpec {
+  /** Names the shader in errors and in the pipeline cache: one pipeline per name. */
+  readonly name: string;
+  /** The module's source; its entry point is `main`. */
+  readonly code: string;
+}
+
+/** A kernel as our backend describes it: a gpu.js kernel function and its compile-time constants. */
+export interface KernelSpec {
+  /** Names the kernel in errors and in the cache key. */
+  readonly name: string;
+  readonly fn: (...args: never[]) => number;
+  /** Folded into the generated WGSL: shapes, strides, loop bounds. A new value compiles anew. */
+  readonly constants: Readonly<Record<string, number>>;
+}
+
+export class GpuEngine {
+  private readonly kernels = new Map<string, CompiledKernel>();
+  private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
+  private failure: Error | null = null;
+  /** Live device buffers and their bytes (what `gpuMemory()` reports). */
+  liveBuffers = 0;
+  liveBytes = 0;
+
+  private readonly gpu: GpuJs;
+  private readonly device: GPUDevice;
+  private readonly empty: GpuBuffer;
+
+  constructor(private readonly parts: GpuJsParts, readonly adapterName: string) {
+    this.gpu = parts.gpu;
+    this.device = parts.context.device;
+    // Stands in for empty inputs: WebGPU cannot bind a zero-sized buffer, and no kernel reads it.
+    this.empty = this.upload(new Float32Array(1));
+  }
+
+  /** A new device buffer holding `values` (written in queue order, before later kernels run). */
+  upload(values: Float32Array): GpuBuffer {
+    if (values.length > MAX_ELEMENTS) throw new Error(`gpu upload: ${values.length} elements exceed the gpu backend's limit of 2^24 per tensor (gpu.js indexes in float32)`);
+    const { device } = this;
+    const buffer = device.createBuffer({ size: Math.max(4, values.byteLength), usage: STORAGE | COPY_SRC | COPY_DST });
+    if (values.length > 0) device.queue.writeBuffer(buffer, 0, values);
+    const result = new this.parts.DeviceResult({ buffer, output: [Math.max(1, values.length)], context: this.parts.context, kernel: null });
+    return new GpuBuffer(this, Promise.resolve(result), values.length);
+  }
+
+  /** The values of `b`, once every kernel it depends on has run. */
+  async read(b: GpuBuffer): Promise<Float32Array> {
+    b.retain();
+    try {
+      const result = await b.ready;
+      if (b.length === 0) return new Float32Array(0);
+      const bytes = 4 * b.length, { device } = this;
+      const staging = device.createBuffer({ size: bytes, usage: MAP_READ | COPY_DST });
+      const encoder = device.createCommandEncoder();
+      encoder.copyBufferToBuffer(result.buffer, 0, staging, 0, bytes);
+      device.queue.submit([encoder.finish()]);
+      await staging.mapAsync(MAP_READ, 0, bytes);
+      const values = new Float32Array(staging.getMappedRange(0, bytes).slice(0));
+      staging.unmap();
+      staging.destroy();
+      return values;
+    } finally {
+      b.release();
+    }
+  }
+
+  /**
+   * Run `spec` over `length` output elements (a flat 1-D output), reading `inputs` (device buffers)
+   * and then `scalars` (per-call numbers that must not recompile the kernel, like a learning rate).
+   */
+  launch(spec: KernelSpec, length: number, inputs: readonly GpuBuffer[], scalars: readonly number[] = []): GpuBuffer {
+    this.throwIfFailed(spec.name);
+    if (!(length <= MAX_ELEMENTS)) {
+      throw new Error(`gpu ${spec.name}: ${length} output elements exceed the gpu backend's limit of 2^24 per tensor (gpu.js indexes in float32)`);
+    }
+    if (length === 0) return new GpuBuffer(this, this.empty.ready, 0);
+    const kernel = this.compiled(spec, length);
+    const bound = inputs.map((b) => (b.length === 0 ? this.empty : b));
+    for (const b of bound) b.retain();
+    const ready = Promise.all(bound.map((b) => b.ready)).then((args) => kernel(...args, ...scalars));
+    const out = new GpuBuffer(this, ready, length);
+    // Inputs stay alive until the kernel has been submitted with them bound.
+    ready.then(() => bound.forEach((b) => b.release()), (error: unknown) => {
+      bound.forEach((b) => b.release());
+      this.failure ??= new Error(`gpu ${spec.name}: ${error instanceof Error ? error.message : String(error)}`);
+    });
+    return out;
+  }
+
+  /**
+   * Run the WGSL shader `spec` as `workgroups` workgroups writing `length` float32 outputs, reading
+   * `inputs` and the uniform block `params`; the result is a buffer like `launch`'s, in the same
+   * queue order. The output buffer starts zeroed (WebGPU's rule), so a shader may skip elements.
+   */
+  launchWgsl(spec: WgslSpec, length: number, inputs: readonly GpuBuffer[], params: Uint32Array, workgroups: readonly [number, number, number]): GpuBuffer {
+    this.throwIfFailed(spec.name);
+    if (!(length <= MAX_ELEMENTS)) {
+      throw new Error(`gpu ${spec.name}: ${length} output elements exceed the gpu backend's limit of 2^24 per tensor`);
+    }
+    if (length === 0) return new GpuBuffer(this, this.empty.ready, 0);
+    let pipeline = this.pipelines.get(spec.name);
+    if (pipeline === undefined) {
+      // The layout is spelled out, so a shader need not use every binding.
+      const { device } = this, types = ['uniform', ...inputs.map(() => 'read-only-storage' as const), 'storage'] as const;
+      const group = device.createBindGroupLayout({ entries: types.map((type, binding) => ({ binding, visibility: COMPUTE_STAGE, buffer: { type } })) });
+      const layout = device.createPipelineLayout({ bindGroupLayouts: [group] });
+      pipeline = device.createComputePipelineAsync({ layout, compute: { module: device.createShaderModule({ code: spec.code }), entryPoint: 'main' } });
+      this.pipelines.set(spec.name, pipeline);
+    }
+    const bound = inputs.map((b) => (b.length === 0 ? this.empty : b));
+    for (const b of bound) b.retain();
+    const ready = Promise.all([pipeline, ...bound.map((b) => b.ready)]).then(([compiled, ...args]) => {
+      const { device } = this;
+      const output = device.createBuffer({ size: 4 * length, usage: STORAGE | COPY_SRC });
+      const uniforms = device.createBuffer({ size: Math.max(16, params.byteLength), usage: UNIFORM | COPY_DST });
+      device.queue.writeBuffer(uniforms, 0, params);
+      const buffers = [uniforms, ...(args as DeviceResult[]).map((r) => r.buffer), output];
+      const bindGroup = device.createBindGroup({ layout: compiled.getBindGroupLayout(0), entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })) });
+      const encoder = device.createCommandEncoder();
+      const pass = encoder.beginComputePass();
+      pass.setPipeline(compiled);
+      pass.setBindGroup(0, bindGroup);
+      pass.dispatchWorkgroups(...workgroups);
+      pass.end();
+      device.queue.submit([encoder.finish()]);
+      uniforms.destroy(); // freed once the submitted work is done
+      return new this.parts.DeviceResult({ buffer: output, output: [length], context: this.parts.context, kernel: null });
+    });
+    ready.then(() => bound.forEach((b) => b.release()), (error: unknown) => {
+      bound.forEach((b) => b.release());
+      this.failure ??= new Error(`gpu ${spec.name}: ${error instanceof Error ? error.message : String(error)}`);
+    });
+    return new GpuBuffer(this, ready, length);
+  }
+
+  /** The first asynchronous kernel failure, reported at the next op rather than lost. */
+  throwIfFailed(op: string): void {
+    if (this.failure !== null) throw new Error(`gpu ${op}: an earlier kernel failed, so device results are unreliable: ${this.failure.message}`);
+  }
+
+  private compiled(spec: KernelSpec, length: number): CompiledKernel {
+    const key = `${spec.name}|${length}|${Object.entries(spec.constants).map(([k, v]) => `${k}=${v}`).join(',')}`;
+    let kernel = this.kernels.get(key);
+    if (kernel === undefined) {
+      kernel = this.gpu.createKernel(spec.fn, {
+        output: [length],
+        constants: spec.constants,
+        pipeline: true,
+        immutable: true, // each call gets its own output buffer: results are tensors' storage
+      });
+      this.kernels.set(key, kernel);
+    }
+    return kernel;
+  }
+
+  /** The number of distinct compiled kernels (each shape and constant set compiles once). */
+  get compiledKernels(): number { return this.kernels.size; }
+
+  destroy(): void {
+    this.kernels.clear();
+    this.pipelines.clear();
+    this.gpu.destroy();
+  }
+}
+
+/**
+ * A tensor's storage on the gpu backend: float32 values in a device buffer that may still be being
+ * computed. int32 tensors are held as float32 too (exact below 2²⁴). Owners: the tensor(s) that hold
+ * it and the kernels launched on it that have not yet been submitted.
+ */
+export class GpuBuffer {
+  private owners = 1;
+
+  constructor(private readonly engine: GpuEngine, readonly ready: Promise<DeviceResult>, readonly length: number) {
+    engine.liveBuffers++;
+    engine.liveBytes += 4 * length;
+  }
+
+  retain(): void {
+    if (this.owners === 0) throw new Error('gpu: use of a released device buffer');
+    this.owners++;
+  }
+
+  release(): void {
+    if (this.owners === 0) return;
+    if (--this.owners > 0) return;
+    this.engine.liveBuffers--;
+    this.engine.liveBytes -= 4 * this.length;
+    if (this.length > 0) this.ready.then((r) => r.delete(), () => {});
+  }
+}
+
+/** Values read back from the device, converted to the tensor's dtype. */
+export function fromDevice(values: Float32Array, dtype: DType): Float32Array | Int32Array {
+  return dtype === 'int32' ? Int32Array.from(values) : values;
+}
