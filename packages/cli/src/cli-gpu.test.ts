@@ -22,7 +22,8 @@ async function run(...argv: string[]): Promise<{ code: number; out: string; err:
 /** What the gpu commands print first: the engine and the adapter (llvmpipe under scripts/with-gpu-env). */
 const backendLine = /^backend: gpu \(webgpu: .+\)$/m;
 
-describe('diffusion-ts --backend gpu', () => {
+// A stalled device fails the run instead of hanging it (the tests take seconds to tens of seconds on lavapipe).
+describe('diffusion-ts --backend gpu', { timeout: 600_000 }, () => {
   it('trains an MLP on 2-D data with previews, then samples a PNG and a GIF trajectory', async () => {
     const out = join(dir, 'run2d');
     const r = await run('train', '--data', 'swiss-roll', '--model', 'mlp', '--batch', '16', '--train-size', '64', '--preview', '1', '--steps', '4', '--ckpt-every', '2', '--out', out, '--backend', 'gpu');
