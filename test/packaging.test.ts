@@ -4,6 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { builtinModules } from 'node:module';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -11,6 +12,16 @@ import { build } from 'esbuild';
 import { assertBuilt, libraries, root } from './built.ts';
 
 const npm = (args: string[], cwd: string): string => execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+/** Where Node finds package `name` required from the lock entry `from`: the nearest node_modules above it. */
+function resolveIn(packages: Record<string, unknown>, from: string, name: string): string | null {
+  for (let dir = from; ; ) {
+    if (packages[`${dir}/node_modules/${name}`] !== undefined) return `${dir}/node_modules/${name}`;
+    const up = dir.lastIndexOf('/node_modules/');
+    if (up < 0) return packages[`node_modules/${name}`] !== undefined ? `node_modules/${name}` : null;
+    dir = dir.slice(0, up);
+  }
+}
 
 describe('the packed libraries, installed into a fresh project', () => {
   let dir = '';
@@ -33,10 +44,25 @@ describe('the packed libraries, installed into a fresh project', () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('installs nothing but the three libraries', () => {
-    const lock = JSON.parse(readFileSync(join(app, 'package-lock.json'), 'utf8')) as { packages: Record<string, unknown> };
+  it('installs the three libraries and, for the gpu backend, gpu.js and WebGPU for Node with their dependencies, nothing else', () => {
+    type Entry = { dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> };
+    const lock = JSON.parse(readFileSync(join(app, 'package-lock.json'), 'utf8')) as { packages: Record<string, Entry> };
     const installed = Object.keys(lock.packages).filter((k) => k !== '').sort();
-    assert.deepEqual(installed, libraries.map((l) => `node_modules/@diffusion-ts/${l}`).sort());
+    // What the libraries' own dependencies reach, walked through the lock (nested copies included).
+    const reached = new Set<string>(), queue = libraries.map((l) => `node_modules/@diffusion-ts/${l}`);
+    while (queue.length > 0) {
+      const at = queue.pop()!;
+      if (reached.has(at) || lock.packages[at] === undefined) continue;
+      reached.add(at);
+      const { dependencies = {}, optionalDependencies = {} } = lock.packages[at]!;
+      for (const name of Object.keys({ ...dependencies, ...optionalDependencies })) {
+        const found = resolveIn(lock.packages, at, name);
+        if (found !== null) queue.push(found);
+      }
+    }
+    assert.deepEqual(installed.filter((k) => !reached.has(k)), [], 'installed but not needed by the libraries');
+    const direct = installed.filter((k) => !k.slice('node_modules/'.length).includes('node_modules/')).map((k) => k.slice('node_modules/'.length));
+    for (const name of ['@diffusion-ts/tensor', '@diffusion-ts/nn', '@diffusion-ts/diffusion', 'gpu.js', 'webgpu']) assert.ok(direct.includes(name), `${name} installed`);
   });
 
   it('trains and samples under plain node (no tsx), on the wasm engine', () => {
@@ -56,8 +82,9 @@ describe('the packed libraries, installed into a fresh project', () => {
     const inputs = Object.keys(result.metafile.inputs).map((p) => relative(app, join(root, p)));
     const imports = Object.values(result.metafile.inputs).flatMap((i) => i.imports.map((imp) => imp.path));
     assert.ok(inputs.length > 100, `bundled ${inputs.length} modules`);
-    for (const p of inputs) assert.match(p, /^(browser\.mjs|node_modules\/@diffusion-ts\/(tensor|nn|diffusion)\/dist\/)/);
-    assert.deepEqual(imports.filter((p) => p.startsWith('node:')), []);
+    // gpu.js's browser build comes in for the gpu backend (imported only when initGpu() runs).
+    for (const p of inputs) assert.match(p, /^(browser\.mjs|node_modules\/@diffusion-ts\/(tensor|nn|diffusion)\/dist\/|node_modules\/gpu\.js\/dist\/gpu-browser\.js$)/);
+    assert.deepEqual(imports.filter((p) => p.startsWith('node:') || builtinModules.includes(p)), []);
     assert.ok(!inputs.some((p) => p.includes('/nn/dist/checkpoint/file')), 'the file I/O entry stays out');
   });
 
