@@ -82,6 +82,16 @@ export class Tensor implements View {
     return build(0, 0, this.numel());
   }
   toString(): string { return formatTensor(this.backend.readSync(this), this.shape, this.dtype, this.node?.op, this.requiresGrad); }
+  /**
+   * What `console.log(t)` and Node's `util.inspect` print: `String(t)`, not the storage and backend.
+   * A disposed tensor, or one on an asynchronous backend, prints its shape and dtype instead of values.
+   * Keyed by `Symbol.for`, so the library needs no Node built-in.
+   */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    if (this.disposed) return `tensor(<disposed>, shape=${fmt(this.shape)}, dtype=${this.dtype})`;
+    if (!this.backend.synchronous) return `tensor(<on ${this.backend.name}: await t.data()>, shape=${fmt(this.shape)}, dtype=${this.dtype})`;
+    return this.toString();
+  }
 
   /** Release backend memory now (GPU and wasm); the tensor cannot be used afterwards. */
   dispose(): void {
