@@ -2,7 +2,7 @@
  * The variational bound in bits per dimension (Ho et al. 2020, Eq. 5: L_T + Σ_{t>1} L_{t−1} + L_0),
  * exactly as improved-diffusion's `_vb_terms_bpd`, `_prior_bpd` and `calc_bpd_loop`.
  */
-import { noGrad, stack, tensor, where, type Tensor } from '@diffusion-ts/tensor';
+import { defaultGenerator, noGrad, stack, tensor, where, type Tensor } from '@diffusion-ts/tensor';
 import type { DiffusionModel, GaussianDiffusion, PMeanVariance } from './diffusion.ts';
 import { meanFlat } from './gather.ts';
 import { discretizedGaussianLogLikelihoodTensor, normalKlTensor } from './tensor-kl.ts';
@@ -70,8 +70,8 @@ export interface BpdResult {
 export interface CalcBpdOptions<K> {
   /** Clip the predicted x₀ into [−1, 1] (default true, as the reference). */
   clipDenoised?: boolean;
-  /** Where the ε of each q(x_t | x₀) draw comes from; drawn for t = T−1 first, down to 0. */
-  noise: NoiseSource;
+  /** Where the ε of each q(x_t | x₀) draw comes from; drawn for t = T−1 first, down to 0. Default: the default generator. */
+  noise?: NoiseSource;
   modelKwargs?: K;
 }
 
@@ -81,7 +81,7 @@ export interface CalcBpdOptions<K> {
  * One deliberate difference: the reference stacks the per-t columns in loop order (T−1 first); here
  * column t holds timestep t.
  */
-export function calcBpd<K>(d: GaussianDiffusion, model: DiffusionModel<K>, x0: Tensor, { clipDenoised = true, noise, modelKwargs }: CalcBpdOptions<K>): BpdResult {
+export function calcBpd<K>(d: GaussianDiffusion, model: DiffusionModel<K>, x0: Tensor, { clipDenoised = true, noise = defaultGenerator, modelKwargs }: CalcBpdOptions<K> = {}): BpdResult {
   return noGrad(() => {
     const B = x0.shape[0] ?? 0;
     const T = d.numTimesteps;

@@ -1,5 +1,5 @@
 /** DDIM sampling and its deterministic reverse (Song et al. 2021), as guided-diffusion's `ddim_sample`. */
-import { noGrad, type Tensor } from '@diffusion-ts/tensor';
+import { defaultGenerator, noGrad, type Tensor } from '@diffusion-ts/tensor';
 import type { DiffusionModel, GaussianDiffusion, PMeanVarianceOptions } from '../gaussian/diffusion.ts';
 import { condScoreShift, type ClassifierGrad } from '../guidance/classifier.ts';
 import type { NoiseSource, StepInfo } from '../types.ts';
@@ -8,7 +8,7 @@ import { randnFrom } from './noise.ts';
 export interface DdimOptions<K> extends PMeanVarianceOptions<K> {
   /** η: 0 is the deterministic DDIM, 1 has DDPM's posterior variance. Default 0. */
   eta?: number;
-  /** The step noise, drawn per sample; needed only when η > 0. */
+  /** The step noise, drawn per sample when η > 0; default the default generator (`manualSeed(n)`). */
   noise?: NoiseSource;
   /** Classifier guidance: the ε shift of Algorithm 2 of Dhariwal & Nichol 2021. */
   condFn?: ClassifierGrad<K>;
@@ -22,8 +22,8 @@ export interface DdimOptions<K> extends PMeanVarianceOptions<K> {
  * On a respaced process (`spacedDiffusion(betas, spaceTimesteps(T, 'ddim50'))`) this is strided DDIM.
  * @param x x_T [B, C, …]   @returns x₀
  */
-export function sampleDdim<K>(d: GaussianDiffusion, model: DiffusionModel<K>, x: Tensor, { eta = 0, noise, condFn, onStep, modelKwargs, ...pOptions }: DdimOptions<K> = {}): Tensor {
-  if (eta > 0 && noise === undefined) throw new RangeError('sampleDdim: eta > 0 needs a noise source');
+export function sampleDdim<K>(d: GaussianDiffusion, model: DiffusionModel<K>, x: Tensor, { eta = 0, noise = defaultGenerator, condFn, onStep, modelKwargs, ...pOptions }: DdimOptions<K> = {}): Tensor {
+  if (!(eta >= 0)) throw new RangeError(`sampleDdim: eta must be >= 0, got ${eta}`);
   return noGrad(() => {
     const B = x.shape[0] ?? 0;
     for (let i = 0; i < d.numTimesteps; i++) {
@@ -35,7 +35,7 @@ export function sampleDdim<K>(d: GaussianDiffusion, model: DiffusionModel<K>, x:
       const alphaBar = d.alphasCumprod[step]!, alphaBarPrev = d.alphasCumprodPrev[step]!;
       const sigma = eta * Math.sqrt((1 - alphaBarPrev) / (1 - alphaBar)) * Math.sqrt(1 - alphaBar / alphaBarPrev);
       const meanPred = p.predX0.mul(Math.sqrt(alphaBarPrev)).add(eps.mul(Math.sqrt(1 - alphaBarPrev - sigma ** 2)));
-      x = step > 0 && sigma > 0 ? meanPred.add(randnFrom(noise!, x.shape, x.dtype).mul(sigma)) : meanPred;
+      x = step > 0 && sigma > 0 ? meanPred.add(randnFrom(noise, x.shape, x.dtype).mul(sigma)) : meanPred;
       onStep?.({ i, t: step, x, denoised: p.predX0 });
     }
     return x;

@@ -1,14 +1,17 @@
 /** EDM's stochastic sampler: Algorithm 2 of Karras et al. 2022 with churn on. */
-import type { Tensor } from '@diffusion-ts/tensor';
+import { defaultGenerator, type Tensor } from '@diffusion-ts/tensor';
 import type { Denoiser, NoiseSource, SamplerOptions } from '../types.ts';
 import type { ChurnOptions } from './churn.ts';
 import { sampleHeun } from './heun.ts';
 
-/** Options of {@link sampleEdmStochastic}: S_churn and the noise source are required. */
+/** Options of {@link sampleEdmStochastic}; the defaults are {@link edmStochasticDefaults}. */
 export interface EdmStochasticOptions extends SamplerOptions, ChurnOptions {
-  sChurn: number;
-  noise: NoiseSource;
+  /** Per-sample generators (or one for the batch); default the default generator (`manualSeed(n)`). */
+  noise?: NoiseSource;
 }
+
+/** The settings NVlabs/edm's README gives for its stochastic sampler on ImageNet-64 (with 256 steps). */
+export const edmStochasticDefaults = Object.freeze({ sChurn: 40, sTmin: 0.05, sTmax: 50, sNoise: 1.003 });
 
 /**
  * Algorithm 2 of Karras et al. 2022: Heun steps from a churned state (x̂_i, σ̂_i), σ̂_i = (1 + γ_i)σ_i,
@@ -17,6 +20,9 @@ export interface EdmStochasticOptions extends SamplerOptions, ChurnOptions {
  * Same cost as {@link sampleHeun}: 2N − 1 evaluations. With per-sample generators
  * in `noise`, sample k is the same alone or in any batch.
  */
-export function sampleEdmStochastic(denoise: Denoiser, x: Tensor, sigmas: ArrayLike<number>, options: EdmStochasticOptions): Tensor {
-  return sampleHeun(denoise, x, sigmas, options);
+export function sampleEdmStochastic(denoise: Denoiser, x: Tensor, sigmas: ArrayLike<number>, options: EdmStochasticOptions = {}): Tensor {
+  return sampleHeun(denoise, x, sigmas, { ...edmStochasticDefaults, noise: defaultGenerator, ...definedOnly(options) });
 }
+
+/** The entries that are not undefined, so `{ sChurn: undefined }` keeps the default as destructuring would. */
+const definedOnly = <O extends object>(o: O): Partial<O> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<O>;

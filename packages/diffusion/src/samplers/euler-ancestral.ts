@@ -1,5 +1,5 @@
 /** Ancestral sampling with Euler steps: k-diffusion's `sample_euler_ancestral` (Crowson). */
-import { noGrad, type Tensor } from '@diffusion-ts/tensor';
+import { defaultGenerator, noGrad, type Tensor } from '@diffusion-ts/tensor';
 import type { Denoiser, NoiseSource, SamplerOptions } from '../types.ts';
 import { checkSigmas } from './check-sigmas.ts';
 import { randnFrom } from './noise.ts';
@@ -18,8 +18,8 @@ export function ancestralStep(sigma: number, sigmaNext: number, eta = 1): { sigm
 
 /** Options of {@link sampleEulerAncestral}. */
 export interface EulerAncestralOptions extends SamplerOptions {
-  /** Per-sample generators (or one for the batch) for the noise added after each step. */
-  noise: NoiseSource;
+  /** Per-sample generators (or one for the batch) for the noise added after each step; default the default generator. */
+  noise?: NoiseSource;
   /** η: 1 (default) is ancestral sampling, 0 deterministic Euler. */
   eta?: number;
   /** S_noise: inflates the added noise. Default 1. */
@@ -30,9 +30,9 @@ export interface EulerAncestralOptions extends SamplerOptions {
  * Each step: D at σ_i, an Euler step of dx/dσ = (x − D)/σ down to σ_down, then noise σ_up·S_noise·ε
  * (none on the step to σ = 0). One evaluation per step.
  */
-export function sampleEulerAncestral(denoise: Denoiser, x: Tensor, sigmas: ArrayLike<number>, options: EulerAncestralOptions): Tensor {
+export function sampleEulerAncestral(denoise: Denoiser, x: Tensor, sigmas: ArrayLike<number>, options: EulerAncestralOptions = {}): Tensor {
   checkSigmas('sampleEulerAncestral', sigmas);
-  const { noise, eta = 1, sNoise = 1, onStep } = options;
+  const { noise = defaultGenerator, eta = 1, sNoise = 1, onStep } = options;
   return noGrad(() => {
     for (let i = 0; i < sigmas.length - 1; i++) {
       const sigma = sigmas[i]!, sigmaNext = sigmas[i + 1]!;
