@@ -7,4 +7,5 @@ export { noGrad, enableGrad, isGradEnabled, detectAnomaly, type BackwardOptions 
 export { Generator, manualSeed, defaultGenerator, philox4x32, type GeneratorState } from './random.ts';
 export { setBackend, getBackend, registerBackend, availableBackends } from './backend/registry.ts';
 export { OpError, broadcastShapes } from './shape.ts';
-export type { DType, Shape, TypedArray, Kernels, BackendName, Conv2dParams, View, AdamStepParams } from './backend/kernels.ts';
+export type { DType, Shape, TypedArray, Kernels, BackendName, Conv2dParams, View, AdamStepParams, UnaryCode, BinaryCode } from './backend/kernels.ts';
+export { UNARY_CODES, BINARY_CODES, ARITHMETIC_CODES, COMPARISON_CODES } from './backend/kernels.ts';
