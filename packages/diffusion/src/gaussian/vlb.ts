@@ -5,7 +5,7 @@
 import { defaultGenerator, noGrad, stack, tensor, where, type Tensor } from '@diffusion-ts/tensor';
 import type { DiffusionModel, GaussianDiffusion, PMeanVariance } from './diffusion.ts';
 import { meanFlat } from './gather.ts';
-import { discretizedGaussianLogLikelihoodTensor, normalKlTensor } from './tensor-kl.ts';
+import { discretizedGaussianLogLikelihood, normalKl } from './likelihood.ts';
 import { randnFrom } from '../samplers/noise.ts';
 import type { NoiseSource } from '../types.ts';
 
@@ -25,8 +25,8 @@ export interface VbTerms {
  */
 export function vbTermsFromPMeanVariance(d: GaussianDiffusion, p: PMeanVariance, x0: Tensor, xt: Tensor, t: Int32Array): Tensor {
   const truth = d.qPosteriorMeanVariance(x0, xt, t);
-  const kl = meanFlat(normalKlTensor(truth.mean, truth.logVariance, p.mean, p.logVariance)).div(Math.LN2);
-  const decoderNll = meanFlat(discretizedGaussianLogLikelihoodTensor(x0, p.mean, p.logVariance.mul(0.5)).neg()).div(Math.LN2);
+  const kl = meanFlat(normalKl(truth.mean, truth.logVariance, p.mean, p.logVariance)).div(Math.LN2);
+  const decoderNll = meanFlat(discretizedGaussianLogLikelihood(x0, p.mean, p.logVariance.mul(0.5)).neg()).div(Math.LN2);
   const isDecoderStep = tensor(Float64Array.from(t, (step) => (step === 0 ? 1 : 0)), { dtype: x0.dtype });
   return where(isDecoderStep, decoderNll, kl);
 }
@@ -50,7 +50,7 @@ export function vbTermsBpd<K>(
 export function priorBpd(d: GaussianDiffusion, x0: Tensor): Tensor {
   const last = new Int32Array(x0.shape[0] ?? 0).fill(d.numTimesteps - 1);
   const q = d.qMeanVariance(x0, last);
-  return meanFlat(normalKlTensor(q.mean, q.logVariance, 0, 0)).div(Math.LN2);
+  return meanFlat(normalKl(q.mean, q.logVariance, 0, 0)).div(Math.LN2);
 }
 
 /** The whole bound and its parts, per sample. */

@@ -17,7 +17,8 @@ export interface DdimOptions<K> extends PMeanVarianceOptions<K> {
 
 /**
  * x_{t−1} = √ᾱ_{t−1} x̂₀ + √(1 − ᾱ_{t−1} − σ_t²) ε̂ + σ_t z (Eq. 12 of Song et al. 2021, their α being
- * our ᾱ), with σ_t = η √((1 − ᾱ_{t−1})/(1 − ᾱ_t)) √(1 − ᾱ_t/ᾱ_{t−1}) and no noise at the last step.
+ * our ᾱ), with σ_t(η) = η √((1 − ᾱ_{t−1})/(1 − ᾱ_t)) √(1 − ᾱ_t/ᾱ_{t−1}) (Eq. 16 of Song et al. 2021: η = 1
+ * is DDPM's posterior standard deviation, η = 0 the deterministic DDIM) and no noise at the last step.
  * ε̂ is re-derived from the (clipped) x̂₀, as the reference does, so every parameterization works.
  * On a respaced process (`spacedDiffusion(betas, spaceTimesteps(T, 'ddim50'))`) this is strided DDIM.
  * @param x x_T [B, C, …]   @returns x₀
@@ -33,7 +34,7 @@ export function sampleDdim<K>(d: GaussianDiffusion, model: DiffusionModel<K>, x:
       if (condFn) p = condScoreShift(d, condFn, p, x, t, modelKwargs);
       const eps = d.predictEpsFromX0(x, t, p.predX0);
       const alphaBar = d.alphasCumprod[step]!, alphaBarPrev = d.alphasCumprodPrev[step]!;
-      const sigma = eta * Math.sqrt((1 - alphaBarPrev) / (1 - alphaBar)) * Math.sqrt(1 - alphaBar / alphaBarPrev);
+      const sigma = eta * Math.sqrt((1 - alphaBarPrev) / (1 - alphaBar)) * Math.sqrt(1 - alphaBar / alphaBarPrev); // σ_t(η), Eq. 16
       const meanPred = p.predX0.mul(Math.sqrt(alphaBarPrev)).add(eps.mul(Math.sqrt(1 - alphaBarPrev - sigma ** 2)));
       x = step > 0 && sigma > 0 ? meanPred.add(randnFrom(noise, x.shape, x.dtype).mul(sigma)) : meanPred;
       onStep?.({ i, t: step, x, denoised: p.predX0 });

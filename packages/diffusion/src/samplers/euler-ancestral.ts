@@ -7,8 +7,10 @@ import { randnFrom } from './noise.ts';
 /**
  * k-diffusion's `get_ancestral_step`: split the move σ → σ_next into a deterministic step down to
  * σ_down and fresh noise of standard deviation σ_up, with σ_down² + σ_up² = σ_next².
- * σ_up = min(σ_next, η · √(σ_next² (σ² − σ_next²)/σ²)) is the DDPM posterior's standard deviation for
- * η = 1 (the variance-exploding form of Ho et al. 2020's ancestral step; η = 0 is deterministic).
+ * σ_up = min(σ_next, η · √(σ_next² (σ² − σ_next²)/σ²)) is DDIM's σ_t(η) (Eq. 16 of Song et al. 2021)
+ * in σ space: with ᾱ = 1/(1 + σ²) that equation's √((1 − ᾱ_next)/(1 − ᾱ)) √(1 − ᾱ/ᾱ_next), scaled by
+ * √(1 + σ_next²) from x_t to x/√ᾱ, is √(σ_next² (σ² − σ_next²)/σ²). η = 1 gives the DDPM posterior's
+ * standard deviation (Ho et al. 2020's ancestral step), η = 0 the deterministic step.
  */
 export function ancestralStep(sigma: number, sigmaNext: number, eta = 1): { sigmaDown: number; sigmaUp: number } {
   if (!eta) return { sigmaDown: sigmaNext, sigmaUp: 0 };
