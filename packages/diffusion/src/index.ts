@@ -1,7 +1,7 @@
 export * from './schedules/betas.ts';
 export * from './schedules/sigmas.ts';
 export * from './gaussian/coefficients.ts';
-export * from './gaussian/respace.ts';
+export * from './gaussian/space-timesteps.ts';
 export { normalKl, approxStandardNormalCdf, discretizedGaussianLogLikelihood } from './gaussian/likelihood.ts';
 export * from './edm/precondition-coefficients.ts';
 export * from './gmm/gaussian-mixture.ts';
@@ -24,7 +24,7 @@ export * from './guidance/classifier-free.ts';
 export * from './guidance/classifier-sigma.ts';
 export * from './gaussian/gather.ts';
 export * from './gaussian/diffusion.ts';
-export * from './gaussian/respaced.ts';
+export * from './gaussian/spaced-diffusion.ts';
 export * from './gaussian/vlb.ts';
 export * from './gaussian/losses.ts';
 export * from './gaussian/timestep-samplers.ts';

@@ -2,7 +2,7 @@
 import type { Tensor } from '../tensor.ts';
 import { reshape } from '../ops/index.ts';
 import { fmt, OpError } from '../shape.ts';
-import { indexSelect } from './shape.ts';
+import { indexSelect } from './layout.ts';
 
 /** weight [numEmbeddings, dim] indexed by int32 ids of any shape → [...ids.shape, dim]. */
 export function embedding(ids: Tensor, weight: Tensor): Tensor {

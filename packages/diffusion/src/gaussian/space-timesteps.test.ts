@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { ddimTimesteps, respaceBetas, spaceTimesteps } from './respace.ts';
+import { ddimTimesteps, respaceBetas, spaceTimesteps } from './space-timesteps.ts';
 import { diffusionCoefficients } from './coefficients.ts';
 import { cosineBetas, linearBetas } from '../schedules/betas.ts';
 
