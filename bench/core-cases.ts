@@ -4,7 +4,7 @@
  * the peer calls TensorFlow.js ops on tensors already on its backend. Both allocate their outputs
  * and free them after each call.
  */
-import type { Conv2dParams, View } from '../packages/tensor/src/backend/kernels.ts';
+import type { Conv2dParams, View } from '@diffusion-ts/tensor';
 import { getEngine, wasmKernels } from '../packages/tensor/src/backend/wasm/index.ts';
 import { peakEngine, peakFlopsPerTrip, runPeak } from '../packages/tensor/src/backend/wasm/peak-kernel.ts';
 import type { WasmBuf } from '../packages/tensor/src/backend/wasm/index.ts';

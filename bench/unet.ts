@@ -5,9 +5,9 @@
  * middle, sinusoidal time embedding of 32 into a 128-wide MLP): 1,624,323 parameters, checked.
  * One training step is forward, MSE loss, backward and Adam (lr 2e-4).
  */
-import { Generator, getBackend, mean, noGrad, randn, setBackend, square, sub, tensor } from '../packages/tensor/src/index.ts';
-import type { BackendName, Tensor } from '../packages/tensor/src/index.ts';
-import { Adam, UNet } from '../packages/nn/src/index.ts';
+import { Generator, getBackend, mean, noGrad, randn, setBackend, square, sub, tensor } from '@diffusion-ts/tensor';
+import type { BackendName, Tensor } from '@diffusion-ts/tensor';
+import { Adam, UNet } from '@diffusion-ts/nn';
 
 export const unetConfig = {
   imageSize: 32, inChannels: 3, outChannels: 3, modelChannels: 32, channelMult: [1, 2, 2], numResBlocks: 2,

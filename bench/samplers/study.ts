@@ -32,7 +32,7 @@ import {
   vpSigmas,
   type Denoiser,
 } from '@diffusion-ts/diffusion';
-import { encodePng, linePlot, type LineSeries } from '../../packages/cli/src/render/index.ts';
+import { encodePng, linePlot, type LineSeries } from '@diffusion-ts/cli';
 
 const outDir = import.meta.dirname;
 const mixture = gmm2d8;
