@@ -1,7 +1,7 @@
 /** Creating tensors: from data, constants, ranges, and seeded random draws. */
 import type { DType, Shape, TypedArray } from './backend/kernels.ts';
 import { getBackend } from './backend/registry.ts';
-import { Tensor, type NestedArray } from './tensor.ts';
+import { Tensor, type NestedArray } from './tensor-core.ts';
 import { defaultGenerator, type Generator } from './random.ts';
 import { dtypeOf, typedArrayFor } from './dtype.ts';
 import { checkShape, fmt, OpError, sizeOf } from './shape.ts';

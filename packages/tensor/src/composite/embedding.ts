@@ -1,5 +1,5 @@
 /** Embedding lookup: rows of a table selected by integer ids. */
-import type { Tensor } from '../tensor.ts';
+import type { Tensor } from '../tensor-core.ts';
 import { reshape } from '../ops/index.ts';
 import { fmt, OpError } from '../shape.ts';
 import { indexSelect } from './layout.ts';

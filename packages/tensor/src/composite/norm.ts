@@ -1,5 +1,5 @@
 /** Layer normalisation (Ba et al. 2016); group norm is a primitive op (ops/group-norm.ts). */
-import type { Tensor } from '../tensor.ts';
+import type { Tensor } from '../tensor-core.ts';
 import { add, mul, rsqrt, sub } from '../ops/index.ts';
 import { fmt, OpError } from '../shape.ts';
 import { mean, variance } from './statistics.ts';
