@@ -6,7 +6,7 @@ import { StateDictError } from '../module.ts';
 import { UNet } from './unet.ts';
 import type { UNetConfigInput } from './config.ts';
 import { presets } from './presets.ts';
-import { randomizeParameters } from '../test-utils.ts';
+import { randomizeParameters } from '../testing/modules.ts';
 
 /** Two levels of 8 and 16 channels at 8×8 and 4×4, attention at 4×4, three classes. */
 const micro: UNetConfigInput = { imageSize: 8, inChannels: 1, outChannels: 1, modelChannels: 8, channelMult: [1, 2], numResBlocks: 1, attentionResolutions: [4], numGroups: 4, numHeads: 2 };

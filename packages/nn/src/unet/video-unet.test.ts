@@ -5,7 +5,7 @@ import { Generator, noGrad, randn, tensor, type Tensor } from '@diffusion-ts/ten
 import { gradcheck, leaf } from '@diffusion-ts/tensor/testing';
 import { metaInit } from '../init.ts';
 import { Adam } from '../optim/adam.ts';
-import { maxAbsDiff, randomizeParameters } from '../test-utils.ts';
+import { maxAbsDiff, randomizeParameters } from '../testing/modules.ts';
 import { UNet } from './unet.ts';
 import { UNetConfigError } from './config.ts';
 import { VideoUNet, type VideoUNetConfig, type VideoUNetConfigInput } from './video-unet.ts';

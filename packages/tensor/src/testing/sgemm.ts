@@ -4,8 +4,8 @@
  * BLAS-shaped entry is not part of the engine users load.
  */
 
-import type { Engine } from './engine.ts';
-import { runGemms, type GemmProblem } from './sgemm.ts';
+import type { Engine } from '../backend/wasm/engine.ts';
+import { runGemms, type GemmProblem } from '../backend/wasm/sgemm.ts';
 
 export interface SgemmParams {
   readonly m: number;
