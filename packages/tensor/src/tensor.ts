@@ -99,4 +99,5 @@ declare module './tensor-core.ts' {
   // The methods above, on every tensor: declared by their implementations' types, written once.
   interface Tensor extends TensorMethods {}
 }
-Object.assign(Tensor.prototype, methods);
+// Non-enumerable, as class methods are.
+for (const [name, fn] of Object.entries(methods)) Object.defineProperty(Tensor.prototype, name, { value: fn, writable: true, configurable: true });

@@ -11,6 +11,7 @@ import { resolveCheckpoint } from '../run/run-folder.ts';
 import { checkSampleOptions, generate, samplerHelp, samplerNames, stepsFor, stepsHelp, type SampleOptions } from '../run/samplers.ts';
 import { loadSession } from '../run/session.ts';
 import { backendNames, chooseBackend } from './backend.ts';
+import { edmStochasticDefaults } from '@diffusion-ts/diffusion';
 
 export const sampleCommand = defineCommand({
   summary: 'draw samples from a trained run (PNG grid, or GIF of the trajectory)',
@@ -19,7 +20,7 @@ export const sampleCommand = defineCommand({
     sampler: { type: 'enum', choices: samplerNames, default: 'heun', description: samplerHelp },
     steps: { type: 'number', integer: true, min: 1, max: 100_000, description: stepsHelp },
     eta: { type: 'number', min: 0, max: 1, default: 0, description: 'DDIM η (0 = deterministic, 1 = DDPM-like)' },
-    churn: { type: 'number', min: 0, default: 40, description: 'S_churn of the edm sampler' },
+    churn: { type: 'number', min: 0, default: edmStochasticDefaults.sChurn, description: 'S_churn of the edm sampler (S_tmin, S_tmax, S_noise: NVlabs/edm\'s ImageNet-64 settings)' },
     guidance: { type: 'number', default: 1, description: 'classifier-free guidance scale (needs a --cond run)' },
     class: { type: 'number', integer: true, min: 0, max: 2 ** 31 - 2, description: 'class to draw (needs a --cond run)' },
     n: { type: 'number', integer: true, min: 1, max: 100_000, default: 64, description: 'number of samples' },

@@ -145,7 +145,7 @@ const samplerTable = {
   heun: { family: 'sigma', defaultSteps: 18, note: '', run: sigmaSpace((D, x, sigmas, _s, _g, o) => sampleHeun(D, x, sigmas, { onStep: o.onStep })) },
   edm: {
     family: 'sigma', defaultSteps: 64, note: 'stochastic',
-    run: sigmaSpace((D, x, sigmas, _s, gens, o) => sampleEdmStochastic(D, x, sigmas, { sChurn: o.churn ?? 40, sTmin: 0.05, sTmax: 50, sNoise: 1.003, noise: gens, onStep: o.onStep })),
+    run: sigmaSpace((D, x, sigmas, _s, gens, o) => sampleEdmStochastic(D, x, sigmas, { sChurn: o.churn, noise: gens, onStep: o.onStep })),
   },
   'euler-a': { family: 'sigma', defaultSteps: 50, note: 'ancestral', run: sigmaSpace((D, x, sigmas, _s, gens, o) => sampleEulerAncestral(D, x, sigmas, { noise: gens, onStep: o.onStep })) },
   dpm2m: { family: 'sigma', defaultSteps: 25, note: 'DPM-Solver++(2M)', run: sigmaSpace((D, x, sigmas, _s, _g, o) => sampleDpmSolver2M(D, x, sigmas, { onStep: o.onStep })) },

@@ -17,7 +17,8 @@ export const edmStochasticDefaults = Object.freeze({ sChurn: 40, sTmin: 0.05, sT
  * Algorithm 2 of Karras et al. 2022: Heun steps from a churned state (x̂_i, σ̂_i), σ̂_i = (1 + γ_i)σ_i,
  * γ_i = min(S_churn/N, √2 − 1) on S_tmin ≤ σ_i ≤ S_tmax, noise inflated by S_noise (NVlabs/edm's README
  * recommends, for ImageNet-64, 256 steps with S_churn = 40, S_tmin = 0.05, S_tmax = 50, S_noise = 1.003).
- * Same cost as {@link sampleHeun}: 2N − 1 evaluations. With per-sample generators
+ * Any of S_churn, S_tmin, S_tmax, S_noise left out (or undefined) takes its value from those settings,
+ * {@link edmStochasticDefaults}. Same cost as {@link sampleHeun}: 2N − 1 evaluations. With per-sample generators
  * in `noise`, sample k is the same alone or in any batch.
  */
 export function sampleEdmStochastic(denoise: Denoiser, x: Tensor, sigmas: ArrayLike<number>, options: EdmStochasticOptions = {}): Tensor {
