@@ -3,7 +3,7 @@
  * agree with TensorFlow.js's own gradient ops and with ours, or the comparison means nothing.
  * TF.js's `conv2DBackpropFilter` has no wasm kernel, so its reference runs on the 'cpu' backend.
  */
-import type { Conv2dParams, Kernels, View } from '../packages/tensor/src/backend/kernels.ts';
+import type { Conv2dParams, Kernels, View } from '@diffusion-ts/tensor';
 import { wasmKernels } from '../packages/tensor/src/backend/wasm/index.ts';
 import type { WasmBuf } from '../packages/tensor/src/backend/wasm/index.ts';
 import { conv3x3, conv3x3FilterGrad, conv3x3InputGrad, peerConvGrads, tf } from './peer.ts';

@@ -3,7 +3,7 @@
  * dims at batch 8, the U-Net training step and the sampling throughput. Ours run the public ops on
  * the `wasm` backend; the peer runs TensorFlow.js ops (bench/peer-unet.ts for the U-Net).
  */
-import * as T from '../packages/tensor/src/index.ts';
+import * as T from '@diffusion-ts/tensor';
 import type { BenchCase } from './core-cases.ts';
 import { peerIsAsync, tf } from './peer.ts';
 import { peerTrainer, plainOps, tunedOps } from './peer-unet.ts';

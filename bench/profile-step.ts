@@ -4,7 +4,7 @@
  * how many minor page faults (fresh memory) a step takes.
  */
 import { wasmKernels } from '../packages/tensor/src/backend/wasm/wasm-kernels.ts';
-import type { Tensor } from '../packages/tensor/src/index.ts';
+import type { Tensor } from '@diffusion-ts/tensor';
 import { ourUNet } from './unet.ts';
 
 const K = wasmKernels as unknown as Record<string, unknown>;

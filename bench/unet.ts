@@ -6,9 +6,9 @@
  * One training step is forward, MSE loss, backward and Adam (lr 2e-4), in a `tidy` scope as the
  * CLI's trainer runs it (on gpu that releases the graph and the gradients; elsewhere it does nothing).
  */
-import { Generator, getBackend, mean, noGrad, randn, setBackend, square, sub, tensor, tidy } from '../packages/tensor/src/index.ts';
-import type { BackendName, Tensor } from '../packages/tensor/src/index.ts';
-import { Adam, UNet } from '../packages/nn/src/index.ts';
+import { Generator, getBackend, mean, noGrad, randn, setBackend, square, sub, tensor, tidy } from '@diffusion-ts/tensor';
+import type { BackendName, Tensor } from '@diffusion-ts/tensor';
+import { Adam, UNet } from '@diffusion-ts/nn';
 
 export const unetConfig = {
   imageSize: 32, inChannels: 3, outChannels: 3, modelChannels: 32, channelMult: [1, 2, 2], numResBlocks: 2,

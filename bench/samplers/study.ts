@@ -21,7 +21,7 @@ import {
   linearSchedule,
   sampleAblation,
   sampleDpmSolver2M,
-  sampleEdmStochastic,
+  edmStochasticDefaults, sampleEdmStochastic,
   sampleEuler,
   sampleEulerAncestral,
   sampleHeun,
@@ -32,7 +32,7 @@ import {
   vpSigmas,
   type Denoiser,
 } from '@diffusion-ts/diffusion';
-import { encodePng, linePlot, type LineSeries } from '../../packages/cli/src/render/index.ts';
+import { encodePng, linePlot, type LineSeries } from '@diffusion-ts/cli';
 
 const outDir = import.meta.dirname;
 const mixture = gmm2d8;
@@ -74,7 +74,7 @@ const samplers: Sampler[] = [
     deterministic: false,
     steps: secondOrder,
     // NVlabs/edm README's ImageNet-64 settings.
-    run: (d, x, s) => sampleEdmStochastic(d, x, s, { sChurn: 40, sTmin: 0.05, sTmax: 50, sNoise: 1.003, noise: noise() }),
+    run: (d, x, s) => sampleEdmStochastic(d, x, s, { ...edmStochasticDefaults, noise: noise() }),
   },
 ];
 

@@ -8,8 +8,8 @@
 import { Generator, randn, tensor, type Tensor } from '@diffusion-ts/tensor';
 import { MLP } from '@diffusion-ts/nn';
 import {
-  GaussianDiffusion, classifierFree, countEvaluations, cosineBetas, gmm2d8, gmmDenoiser, karrasSigmas,
-  sampleDdim, sampleDpmSolver2M, sampleEuler, sampleHeun, slicedWasserstein, spaceTimesteps, spacedDiffusion, trainingLosses,
+  GaussianDiffusion, classifierFree, countEvaluations, cosineBetas, ddimTimesteps, gmm2d8, gmmDenoiser, karrasSigmas,
+  sampleDdim, sampleDpmSolver2M, sampleEuler, sampleHeun, slicedWasserstein, spacedDiffusion, trainingLosses,
 } from '@diffusion-ts/diffusion';
 
 // Part 1. x_0 ~ gmm2d8 (8 Gaussians on the unit circle); D(x; σ) = E[x_0 | x_0 + σ n = x] exactly.
@@ -40,7 +40,7 @@ const mlp = new MLP({ dataDim: 2, hiddenDim: 32, generator: g });
 const model = (x: Tensor, tt: Tensor): Tensor => mlp.forward(x, tt); // a DiffusionModel: (x_t, t) ↦ ε̂
 const { loss } = trainingLosses(d, model, x0, t, { noise }); // per-sample L_simple (Eq. 14)
 console.log('x_t', xt.shape, 'L_simple per sample', loss.shape, 'mean', loss.mean().item().toFixed(3));
-// DDIM (η = 0) on 10 of the 1000 steps: spaceTimesteps(1000, 'ddim10') = [0, 100, …, 900].
-const strided = spacedDiffusion(betas, spaceTimesteps(1000, 'ddim10'));
+// DDIM (η = 0) on 10 of the 1000 steps: ddimTimesteps(1000, 10) = [0, 100, …, 900].
+const strided = spacedDiffusion(betas, ddimTimesteps(1000, 10));
 const samples = sampleDdim(strided, model, randn([4, 2], { generator: g }), { eta: 0, clipDenoised: false });
 console.log('DDIM samples (untrained model)', samples.shape, 'steps', strided.numTimesteps);

@@ -8,7 +8,7 @@
 import { Generator, tensor, type Tensor } from '@diffusion-ts/tensor';
 import { Adam, Linear } from '@diffusion-ts/nn';
 import { SohlDicksteinDiffusion, slicedWasserstein, trainOnBound } from '@diffusion-ts/diffusion';
-import { swissRoll } from '../../cli/src/data/toy2d.ts';
+import { swissRoll } from '@diffusion-ts/cli';
 
 const steps = Number(process.argv[2] ?? 3000);
 const g = new Generator(0);

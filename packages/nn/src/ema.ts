@@ -85,9 +85,9 @@ export class EMA {
 
   /**
    * @param model the network to average; the shadow starts as a copy of its parameters and buffers
-   * @param decay a fixed β (e.g. 0.9999) or a schedule (`fixedDecay`, `edmHalflife`)
+   * @param decay a fixed β or a schedule (`fixedDecay`, `edmHalflife`); default 0.9999, guided-diffusion's `ema_rate`
    */
-  constructor(model: Module, { decay }: { decay: number | EmaSchedule }) {
+  constructor(model: Module, { decay = 0.9999 }: { decay?: number | EmaSchedule } = {}) {
     this.schedule = typeof decay === 'number' ? fixedDecay(decay) : decay;
     this.parameterKeys = model.namedParameters().map(([k]) => k);
     this.bufferKeys = model.namedBuffers().map(([k]) => k);

@@ -10,11 +10,12 @@
  * times faster than `rand` (measured on 4M values). The values are not `rand`'s stream (nor
  * PyTorch's); the distribution is the same. To count parameters without allocating, see `metaInit`.
  */
-import { full, getBackend, Tensor, type Generator } from '@diffusion-ts/tensor';
+import { defaultGenerator, full, getBackend, Tensor, type Generator } from '@diffusion-ts/tensor';
 import { parameter, type Module } from './module.ts';
 
 export interface InitOptions {
-  generator: Generator;
+  /** Where the values come from; default the tensor package's default generator (`manualSeed(n)` seeds it). */
+  generator?: Generator | undefined;
 }
 
 
@@ -70,7 +71,7 @@ function metaTensor(shape: readonly number[]): Tensor {
 }
 
 /** U(−bound, bound) of the given shape, float32. */
-export function uniform(shape: readonly number[], bound: number, { generator }: InitOptions): Tensor {
+export function uniform(shape: readonly number[], bound: number, { generator = defaultGenerator }: InitOptions = {}): Tensor {
   if (metaDepth > 0) return metaTensor(shape);
   const u = uniforms(numel(shape), generator), values = new Float32Array(u.length);
   for (let i = 0; i < u.length; i++) values[i] = (2 * u[i]! - 1) * bound;
@@ -78,7 +79,7 @@ export function uniform(shape: readonly number[], bound: number, { generator }: 
 }
 
 /** N(mean, std²) of the given shape, float32, by Box–Muller on the same fast stream. */
-export function normal(shape: readonly number[], mean: number, std: number, { generator }: InitOptions): Tensor {
+export function normal(shape: readonly number[], mean: number, std: number, { generator = defaultGenerator }: InitOptions = {}): Tensor {
   if (metaDepth > 0) return metaTensor(shape);
   const n = numel(shape), u = uniforms(2 * n, generator), values = new Float32Array(n);
   for (let i = 0; i < n; i++) values[i] = mean + std * Math.sqrt(-2 * Math.log(1 - u[2 * i]!)) * Math.cos(2 * Math.PI * u[2 * i + 1]!);
@@ -86,11 +87,11 @@ export function normal(shape: readonly number[], mean: number, std: number, { ge
 }
 
 /** PyTorch's default for Linear/Conv weights and biases: U(−1/√fanIn, 1/√fanIn). */
-export const fanInUniform = (shape: readonly number[], fanIn: number, options: InitOptions): Tensor =>
+export const fanInUniform = (shape: readonly number[], fanIn: number, options: InitOptions = {}): Tensor =>
   uniform(shape, fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0, options);
 
 /** Xavier/Glorot uniform with a gain: U(±gain·√(6/(fanIn + fanOut))). */
-export const xavierUniform = (shape: readonly number[], fanIn: number, fanOut: number, gain: number, options: InitOptions): Tensor =>
+export const xavierUniform = (shape: readonly number[], fanIn: number, fanOut: number, gain: number, options: InitOptions = {}): Tensor =>
   uniform(shape, gain * Math.sqrt(6 / (fanIn + fanOut)), options);
 
 /** A float32 tensor filled with `value` (GroupNorm's 1s and 0s). */

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Generator, randn, tensor, type Tensor } from '@diffusion-ts/tensor';
 import { leaf } from '@diffusion-ts/tensor/testing';
 import { MLP } from './mlp.ts';
-import { gradcheckModule } from './test-utils.ts';
+import { gradcheckModule } from './testing/modules.ts';
 
 describe('MLP', () => {
   it('maps x [B, d] and t [B] to [B, d], or [B, 2d] with a learned variance', () => {

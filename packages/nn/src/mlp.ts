@@ -16,7 +16,8 @@ export interface MLPOptions {
   timeEmbedDim?: number;
   /** Output 2d values: the prediction and a learned-variance output per dimension. */
   learnSigma?: boolean;
-  generator: Generator;
+  /** Draws the initial weights; default the default generator (`manualSeed(n)`). */
+  generator?: Generator;
 }
 
 /**

@@ -28,8 +28,19 @@ describe('creation and randomness', () => {
     assert.deepEqual(arange(1, 2, 0.25).toArray(), [1, 1.25, 1.5, 1.75]);
     assert.deepEqual(linspace(0, 1, 5).toArray(), [0, 0.25, 0.5, 0.75, 1]);
     assert.deepEqual(eye(2, 3).toArray(), [[1, 0, 0], [0, 1, 0]]);
-    expectOpError(() => zeros([2, -1]), 'full', /non-negative integers/);
+    expectOpError(() => zeros([2, -1]), 'zeros', /non-negative integers/);
     expectOpError(() => arange(0, 1, 0), 'arange', /non-zero/);
+  });
+
+  it("creators take PyTorch's varargs sizes as well as a shape array, options last", () => {
+    assert.deepEqual(zeros(2, 3).shape, [2, 3]);
+    assert.deepEqual(ones(2, { dtype: 'float64' }).toArray(), [1, 1]);
+    assert.deepEqual(zeros().shape, []);
+    assert.deepEqual(randn(2, 3, { generator: new Generator(4) }).dataSync(), randn([2, 3], { generator: new Generator(4) }).dataSync());
+    assert.deepEqual(rand(4, { generator: new Generator(1) }).dataSync(), rand([4], { generator: new Generator(1) }).dataSync());
+    expectOpError(() => zeros(2, -3), 'zeros', /invalid shape \[2,-3\]/);
+    expectOpError(() => ones(2, 'x' as never), 'ones', /sizes as numbers, got \(2, string\)/);
+    expectOpError(() => randn([2], [3] as never), 'randn', /got \(\[2\], \[3\]\)/);
   });
 
   it('Philox4x32-10 matches the Random123 known-answer vectors', () => {

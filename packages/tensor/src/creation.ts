@@ -1,7 +1,7 @@
 /** Creating tensors: from data, constants, ranges, and seeded random draws. */
 import type { DType, Shape, TypedArray } from './backend/kernels.ts';
 import { getBackend } from './backend/registry.ts';
-import { Tensor, type NestedArray } from './tensor.ts';
+import { Tensor, type NestedArray } from './tensor-core.ts';
 import { defaultGenerator, type Generator } from './random.ts';
 import { dtypeOf, typedArrayFor } from './dtype.ts';
 import { checkShape, fmt, OpError, sizeOf } from './shape.ts';
@@ -59,14 +59,43 @@ export function tensor(data: NestedArray | TypedArray, options: CreateOptions & 
 }
 
 /** A tensor filled with `value`. */
-export function full(shape: Shape, value: number, { dtype = 'float32', requiresGrad }: CreateOptions = {}): Tensor {
-  checkShape('full', shape);
+export function full(shape: Shape, value: number, options: CreateOptions = {}): Tensor {
+  return filled('full', shape, value, options);
+}
+
+function filled(op: string, shape: Shape, value: number, { dtype = 'float32', requiresGrad }: CreateOptions = {}): Tensor {
+  checkShape(op, shape);
   const backend = getBackend();
   const t = new Tensor(backend.fill(shape, dtype, value), [...shape], dtype, backend);
   return requiresGrad ? t.requiresGrad_() : t;
 }
-export const zeros = (shape: Shape, options?: CreateOptions): Tensor => full(shape, 0, options);
-export const ones = (shape: Shape, options?: CreateOptions): Tensor => full(shape, 1, options);
+
+/**
+ * A creator's size arguments, as PyTorch takes them: `zeros([2, 3])`, `zeros(2, 3)`, each with an
+ * optional options object last (`zeros(2, 3, { dtype: 'float64' })`).
+ */
+export type SizeArgs<O> = [shape: Shape, options?: O] | [...sizes: number[]] | [...sizes: number[], options: O];
+
+function sizeArgs<O extends object>(op: string, args: SizeArgs<O>): [Shape, O | undefined] {
+  const last = args[args.length - 1];
+  const hasOptions = typeof last === 'object' && last !== null && !Array.isArray(last);
+  const sizes = (hasOptions ? args.slice(0, -1) : args) as unknown[];
+  const options = (hasOptions ? last : undefined) as O | undefined;
+  if (sizes.length === 1 && Array.isArray(sizes[0])) return [sizes[0] as Shape, options];
+  if (sizes.every((d) => typeof d === 'number')) return [sizes as number[], options];
+  throw new OpError(op, `expected a shape array or sizes as numbers, got (${sizes.map((d) => (Array.isArray(d) ? `[${d}]` : typeof d === 'number' ? d : typeof d)).join(', ')})`);
+}
+
+/** Zeros: `zeros([2, 3])` or `zeros(2, 3)`, options last. */
+export function zeros(...args: SizeArgs<CreateOptions>): Tensor {
+  const [shape, options] = sizeArgs('zeros', args);
+  return filled('zeros', shape, 0, options);
+}
+/** Ones: `ones([2, 3])` or `ones(2, 3)`, options last. */
+export function ones(...args: SizeArgs<CreateOptions>): Tensor {
+  const [shape, options] = sizeArgs('ones', args);
+  return filled('ones', shape, 1, options);
+}
 
 /** Same shape, dtype and backend as `like`, filled with `value`. */
 export function fullLike(like: Tensor, value: number): Tensor {
@@ -105,10 +134,16 @@ function randomTensor(op: string, shape: Shape, draw: (g: Generator) => number, 
   return make(typedArrayFor(dtype, values), shape, requiresGrad);
 }
 
-/** Uniform on [0, 1). */
-export const rand = (shape: Shape, options: RandomOptions = {}): Tensor => randomTensor('rand', shape, (g) => g.random(), options);
-/** Standard normal. */
-export const randn = (shape: Shape, options: RandomOptions = {}): Tensor => randomTensor('randn', shape, (g) => g.normal(), options);
+/** Uniform on [0, 1): `rand([2, 3])` or `rand(2, 3)`, options last. */
+export function rand(...args: SizeArgs<RandomOptions>): Tensor {
+  const [shape, options = {}] = sizeArgs('rand', args);
+  return randomTensor('rand', shape, (g) => g.random(), options);
+}
+/** Standard normal: `randn([2, 3])` or `randn(2, 3)`, options last. */
+export function randn(...args: SizeArgs<RandomOptions>): Tensor {
+  const [shape, options = {}] = sizeArgs('randn', args);
+  return randomTensor('randn', shape, (g) => g.normal(), options);
+}
 /** Uniform integers in [low, high), int32 unless another dtype is asked for. */
 export function randint(low: number, high: number, shape: Shape, options: RandomOptions = {}): Tensor {
   if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) throw new OpError('randint', `needs integers low < high, got [${low}, ${high})`);

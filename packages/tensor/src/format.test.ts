@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { inspect } from 'node:util';
 import { arange, tensor } from './index.ts';
 
 describe('toString, PyTorch style', () => {
@@ -16,5 +17,20 @@ describe('toString, PyTorch style', () => {
   it('summarizes big tensors with ...', () => {
     const s = arange(2000).reshape(2, 1000).toString();
     assert.equal(s, 'tensor([[   0.,    1.,    2., ...,  997.,  998.,  999.],\n        [1000., 1001., 1002., ..., 1997., 1998., 1999.]])');
+  });
+});
+
+describe('console.log and util.inspect', () => {
+  it('print the tensor as String(t) does, not its storage or backend', () => {
+    const t = tensor([[1, 2], [3, 4]]);
+    assert.equal(inspect(t), String(t));
+    assert.match(inspect({ t }), /^\{\n  t: tensor\(\[\[1\., 2\.\],/);
+    assert.doesNotMatch(inspect(t), /storage|backend|Kernels/);
+  });
+
+  it('a disposed tensor prints its shape instead of throwing', () => {
+    const t = tensor([1, 2, 3]);
+    t.dispose();
+    assert.equal(inspect(t), 'tensor(<disposed>, shape=[3], dtype=float32)');
   });
 });

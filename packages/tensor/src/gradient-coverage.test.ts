@@ -12,7 +12,7 @@ const notDifferentiable: Record<string, string> = {
   tensor: 'creation', zeros: 'creation', ones: 'creation', full: 'creation', fullLike: 'creation', zerosLike: 'creation', onesLike: 'creation',
   arange: 'creation', linspace: 'creation', eye: 'creation', rand: 'random draw', randn: 'random draw', randint: 'random draw', randLike: 'random draw', randnLike: 'random draw',
   eq: 'comparison mask', ne: 'comparison mask', lt: 'comparison mask', le: 'comparison mask', gt: 'comparison mask', ge: 'comparison mask',
-  argmax: 'integer indices', argmin: 'integer indices', conv2dGeometry: 'shape arithmetic, not an op',
+  argmax: 'integer indices', argmin: 'integer indices',
   noGrad: 'autograd control', enableGrad: 'autograd control', isGradEnabled: 'autograd control', detectAnomaly: 'autograd control',
   manualSeed: 'randomness', philox4x32: 'randomness', Generator: 'class', Tensor: 'class', OpError: 'class', broadcastShapes: 'shape arithmetic',
   adamStep: 'optimizer update', setBackend: 'backend control', getBackend: 'backend control', registerBackend: 'backend control', availableBackends: 'backend control', startWasmEngine: 'backend control', wasmMaxThreads: 'backend control',

@@ -1,216 +1,103 @@
 /**
- * The Tensor: a row-major, contiguous n-d array on one backend, with autodiff bookkeeping. Its
- * methods are thin aliases of the free functions in ops/ and composite/, with PyTorch's names.
+ * The Tensor with its methods: thin aliases of the free functions in ops/ and composite/, with
+ * PyTorch's names, installed on the core class of tensor-core.ts. This module imports every op, and
+ * no op imports it, so the package reads bottom-up (import-graph.test.ts keeps it so). Import
+ * `Tensor` from here (or the package entry) to be sure the methods are installed.
  */
-import type { BackendName, DType, Kernels, Shape, TypedArray, View } from './backend/kernels.ts';
-import { backward, type BackwardOptions, type GradNode } from './autograd.ts';
-import { formatTensor } from './format.ts';
-import { fmt, OpError, sizeOf, stridesOf } from './shape.ts';
-import { isFloat } from './dtype.ts';
-import { track } from './tidy.ts';
+import type { BackendName, DType, Kernels } from './backend/kernels.ts';
+import { backward, type BackwardOptions } from './backward.ts';
 import * as ops from './ops/index.ts';
 import * as cx from './composite/index.ts';
+import { Tensor, type TensorLike } from './tensor-core.ts';
 
-/** A tensor or a plain number, which ops turn into a scalar of the other operand's dtype. */
-export type TensorLike = Tensor | number;
-/** Nested arrays as returned by `toArray()`. */
-export type NestedArray = number | NestedArray[];
+export { Tensor, type TensorLike, type NestedArray } from './tensor-core.ts';
 
-/** A tensor's claim on backend storage; `assign` moves it to new storage. */
-interface Owned { readonly backend: Kernels; buf: unknown }
-/** Frees backend memory of tensors that were dropped without `dispose()` (backends whose buffers are not garbage-collected). */
-const finalizer = new FinalizationRegistry<Owned>(({ backend, buf }) => backend.dispose(buf));
-
-export class Tensor implements View {
-  /** Whether gradients flow to (and accumulate in `.grad` of) this tensor. */
-  requiresGrad = false;
-  /** The accumulated gradient after `backward()`, for leaves and `retainGrad()` tensors. */
-  grad: Tensor | null = null;
-  /** The op that produced this tensor, when it was recorded for autodiff (PyTorch's grad_fn). */
-  node: GradNode | null = null;
-  /** Set by `retainGrad()`: keep `.grad` on this non-leaf tensor. */
-  retainsGrad = false;
-  private disposed = false;
-  private readonly owned: Owned | null;
-
-  /** Low-level: wrap a backend buffer. Use `tensor()`, `zeros()`, … to create tensors. */
-  constructor(
-    private storage: unknown,
-    readonly shape: Shape,
-    readonly dtype: DType,
-    readonly backend: Kernels,
-  ) {
-    this.owned = backend.garbageCollected ? null : { backend, buf: storage };
-    if (this.owned !== null) {
-      finalizer.register(this, this.owned, this);
-      track(this);
-    }
-  }
-
-  /** The backend buffer (kernels read it). Throws once the tensor is disposed. */
-  get buf(): unknown {
-    if (this.disposed) throw new OpError('Tensor', `use of a disposed tensor of shape ${fmt(this.shape)}`);
-    return this.storage;
-  }
-
-  get ndim(): number { return this.shape.length; }
-  numel(): number { return sizeOf(this.shape); }
-  /** `size()` is the shape; `size(dim)` one entry of it (negative dims count from the end). */
-  size(): Shape;
-  size(dim: number): number;
-  size(dim?: number): Shape | number {
-    if (dim === undefined) return this.shape;
-    return this.shape[dim < 0 ? dim + this.ndim : dim] ?? (() => { throw new OpError('size', `dim ${dim} out of range for ${fmt(this.shape)}`); })();
-  }
-  /** True for tensors created by the user rather than by a recorded op. */
-  get isLeaf(): boolean { return this.node === null; }
-
-  /** The values, as a fresh typed array. Works on every backend. */
-  async data(): Promise<TypedArray> { return (await this.backend.read(this)).slice(); }
-  /** The values, as a fresh typed array; only on synchronous backends (use `await t.data()` elsewhere). */
-  dataSync(): TypedArray { return this.readSync('dataSync').slice(); }
-  /** The backend's values without a copy, or an error naming `op` where reads are asynchronous. */
-  private readSync(op: string): TypedArray {
-    if (!this.backend.synchronous) {
-      throw new OpError(op, `the '${this.backend.name}' backend reads asynchronously; use \`await t.data()\``);
-    }
-    return this.backend.readSync(this);
-  }
-  /** The single value of a one-element tensor. */
-  item(): number {
-    if (this.numel() !== 1) throw new OpError('item', `only one-element tensors can be converted to a number, got shape ${fmt(this.shape)}`);
-    return this.readSync('item')[0]!;
-  }
-  /** The values as nested arrays (a number for a 0-d tensor). */
-  toArray(): NestedArray {
-    const data = this.readSync('toArray');
-    const build = (dim: number, offset: number, stride: number): NestedArray => {
-      if (dim === this.ndim) return data[offset]!;
-      const n = this.shape[dim]!, inner = stride / Math.max(n, 1);
-      return Array.from({ length: n }, (_, i) => build(dim + 1, offset + i * inner, inner));
-    };
-    return build(0, 0, this.numel());
-  }
-  /** PyTorch-style printing; on a backend that reads asynchronously, the shape and dtype without values. */
-  toString(): string {
-    if (!this.backend.synchronous) return `tensor(shape=${fmt(this.shape)}, dtype=${this.dtype}, backend=${this.backend.name}; values: await t.data())`;
-    return formatTensor(this.backend.readSync(this), this.shape, this.dtype, this.node?.op, this.requiresGrad);
-  }
-
-  /** Release backend memory now (GPU and wasm); the tensor cannot be used afterwards. */
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    finalizer.unregister(this);
-    this.backend.dispose(this.storage);
-  }
-
-  // ---- autodiff --------------------------------------------------------------------------
-  /** Set `requiresGrad` on a leaf of floating dtype; returns this, like `requires_grad_()`. */
-  requiresGrad_(flag = true): this {
-    if (!this.isLeaf) throw new OpError('requiresGrad_', 'can only change requiresGrad of leaf tensors; use detach() for a non-leaf');
-    if (flag && !isFloat(this.dtype)) throw new OpError('requiresGrad_', `only floating tensors can require grad, got ${this.dtype}`);
-    this.requiresGrad = flag;
-    return this;
-  }
-  backward(gradient?: Tensor, options?: BackwardOptions): void { backward(this, gradient, options); }
-  retainGrad(): this { this.retainsGrad = true; return this; }
-  /** The same values, cut from the graph (shares storage). */
-  detach(): Tensor { return new Tensor(this.backend.share(this.buf), this.shape, this.dtype, this.backend); }
-  /**
-   * Replace this tensor's values in place with `value`'s (same shape and dtype), as optimizers do to
-   * parameters; no gradient is recorded. The previous storage is released.
-   */
-  assign(value: Tensor): this {
-    if (value.dtype !== this.dtype || fmt(value.shape) !== fmt(this.shape)) {
-      throw new OpError('assign', `cannot assign ${value.dtype}${fmt(value.shape)} to ${this.dtype}${fmt(this.shape)}`);
-    }
-    const moved = value.backend === this.backend ? value.storage : this.backend.upload(value.backend.readSync(value));
-    // Copy so that `value` keeps its own storage.
-    const next = moved === value.storage ? this.backend.strided(value, value.shape, stridesOf(value.shape), 0) : moved;
-    if (this.owned !== null) {
-      this.backend.dispose(this.storage);
-      this.owned.buf = next;
-    }
-    this.storage = next;
-    return this;
-  }
+const methods = {
+  /** Accumulate d(this)/d(leaf) into `.grad` of every leaf (see backward.ts); `gradient` may be omitted for scalars. */
+  backward(this: Tensor, gradient?: Tensor, options?: BackwardOptions): void { backward(this, gradient, options); },
 
   /** Convert to another dtype, or move to another backend. */
-  to(target: DType | BackendName | Kernels): Tensor { return ops.to(this, target); }
-  clone(): Tensor { return ops.clone(this); }
+  to(this: Tensor, target: DType | BackendName | Kernels): Tensor { return ops.to(this, target); },
+  clone(this: Tensor): Tensor { return ops.clone(this); },
 
   // ---- elementwise -----------------------------------------------------------------------
-  add(other: TensorLike): Tensor { return ops.add(this, other); }
-  sub(other: TensorLike): Tensor { return ops.sub(this, other); }
-  mul(other: TensorLike): Tensor { return ops.mul(this, other); }
-  div(other: TensorLike): Tensor { return ops.div(this, other); }
-  pow(exponent: TensorLike): Tensor { return ops.pow(this, exponent); }
-  neg(): Tensor { return ops.neg(this); }
-  abs(): Tensor { return ops.abs(this); }
-  sign(): Tensor { return ops.sign(this); }
-  sqrt(): Tensor { return ops.sqrt(this); }
-  rsqrt(): Tensor { return ops.rsqrt(this); }
-  exp(): Tensor { return ops.exp(this); }
-  log(): Tensor { return ops.log(this); }
-  log1p(): Tensor { return ops.log1p(this); }
-  sin(): Tensor { return ops.sin(this); }
-  cos(): Tensor { return ops.cos(this); }
-  tanh(): Tensor { return ops.tanh(this); }
-  sigmoid(): Tensor { return ops.sigmoid(this); }
-  relu(): Tensor { return ops.relu(this); }
-  erf(): Tensor { return ops.erf(this); }
-  floor(): Tensor { return ops.floor(this); }
-  silu(): Tensor { return ops.silu(this); }
-  gelu(): Tensor { return cx.gelu(this); }
-  softplus(): Tensor { return cx.softplus(this); }
-  square(): Tensor { return cx.square(this); }
-  clamp(min?: number | null, max?: number | null): Tensor { return ops.clamp(this, min, max); }
-  minimum(other: TensorLike): Tensor { return ops.minimum(this, other); }
-  maximum(other: TensorLike): Tensor { return ops.maximum(this, other); }
-  eq(other: TensorLike): Tensor { return ops.eq(this, other); }
-  ne(other: TensorLike): Tensor { return ops.ne(this, other); }
-  lt(other: TensorLike): Tensor { return ops.lt(this, other); }
-  le(other: TensorLike): Tensor { return ops.le(this, other); }
-  gt(other: TensorLike): Tensor { return ops.gt(this, other); }
-  ge(other: TensorLike): Tensor { return ops.ge(this, other); }
+  add(this: Tensor, other: TensorLike): Tensor { return ops.add(this, other); },
+  sub(this: Tensor, other: TensorLike): Tensor { return ops.sub(this, other); },
+  mul(this: Tensor, other: TensorLike): Tensor { return ops.mul(this, other); },
+  div(this: Tensor, other: TensorLike): Tensor { return ops.div(this, other); },
+  pow(this: Tensor, exponent: TensorLike): Tensor { return ops.pow(this, exponent); },
+  neg(this: Tensor): Tensor { return ops.neg(this); },
+  abs(this: Tensor): Tensor { return ops.abs(this); },
+  sign(this: Tensor): Tensor { return ops.sign(this); },
+  sqrt(this: Tensor): Tensor { return ops.sqrt(this); },
+  rsqrt(this: Tensor): Tensor { return ops.rsqrt(this); },
+  exp(this: Tensor): Tensor { return ops.exp(this); },
+  log(this: Tensor): Tensor { return ops.log(this); },
+  log1p(this: Tensor): Tensor { return ops.log1p(this); },
+  sin(this: Tensor): Tensor { return ops.sin(this); },
+  cos(this: Tensor): Tensor { return ops.cos(this); },
+  tanh(this: Tensor): Tensor { return ops.tanh(this); },
+  sigmoid(this: Tensor): Tensor { return ops.sigmoid(this); },
+  relu(this: Tensor): Tensor { return ops.relu(this); },
+  erf(this: Tensor): Tensor { return ops.erf(this); },
+  floor(this: Tensor): Tensor { return ops.floor(this); },
+  silu(this: Tensor): Tensor { return ops.silu(this); },
+  gelu(this: Tensor): Tensor { return cx.gelu(this); },
+  softplus(this: Tensor): Tensor { return cx.softplus(this); },
+  square(this: Tensor): Tensor { return cx.square(this); },
+  clamp(this: Tensor, min?: number | null, max?: number | null): Tensor { return ops.clamp(this, min, max); },
+  minimum(this: Tensor, other: TensorLike): Tensor { return ops.minimum(this, other); },
+  maximum(this: Tensor, other: TensorLike): Tensor { return ops.maximum(this, other); },
+  eq(this: Tensor, other: TensorLike): Tensor { return ops.eq(this, other); },
+  ne(this: Tensor, other: TensorLike): Tensor { return ops.ne(this, other); },
+  lt(this: Tensor, other: TensorLike): Tensor { return ops.lt(this, other); },
+  le(this: Tensor, other: TensorLike): Tensor { return ops.le(this, other); },
+  gt(this: Tensor, other: TensorLike): Tensor { return ops.gt(this, other); },
+  ge(this: Tensor, other: TensorLike): Tensor { return ops.ge(this, other); },
 
   // ---- reductions ------------------------------------------------------------------------
-  sum(dim?: number | readonly number[], keepdim = false): Tensor { return ops.sum(this, dim, keepdim); }
-  mean(dim?: number | readonly number[], keepdim = false): Tensor { return cx.mean(this, dim, keepdim); }
-  max(dim?: number | readonly number[], keepdim = false): Tensor { return ops.max(this, dim, keepdim); }
-  min(dim?: number | readonly number[], keepdim = false): Tensor { return ops.min(this, dim, keepdim); }
-  var(dim?: number | readonly number[], options?: cx.VarianceOptions): Tensor { return cx.variance(this, dim, options); }
-  std(dim?: number | readonly number[], options?: cx.VarianceOptions): Tensor { return cx.std(this, dim, options); }
-  logsumexp(dim?: number | readonly number[], keepdim = false): Tensor { return cx.logsumexp(this, dim, keepdim); }
-  argmax(dim?: number, keepdim = false): Tensor { return ops.argmax(this, dim, keepdim); }
-  argmin(dim?: number, keepdim = false): Tensor { return ops.argmin(this, dim, keepdim); }
+  sum(this: Tensor, dim?: number | readonly number[], keepdim = false): Tensor { return ops.sum(this, dim, keepdim); },
+  mean(this: Tensor, dim?: number | readonly number[], keepdim = false): Tensor { return cx.mean(this, dim, keepdim); },
+  max(this: Tensor, dim?: number | readonly number[], keepdim = false): Tensor { return ops.max(this, dim, keepdim); },
+  min(this: Tensor, dim?: number | readonly number[], keepdim = false): Tensor { return ops.min(this, dim, keepdim); },
+  var(this: Tensor, dim?: number | readonly number[], options?: cx.VarianceOptions): Tensor { return cx.variance(this, dim, options); },
+  std(this: Tensor, dim?: number | readonly number[], options?: cx.VarianceOptions): Tensor { return cx.std(this, dim, options); },
+  logsumexp(this: Tensor, dim?: number | readonly number[], keepdim = false): Tensor { return cx.logsumexp(this, dim, keepdim); },
+  argmax(this: Tensor, dim?: number, keepdim = false): Tensor { return ops.argmax(this, dim, keepdim); },
+  argmin(this: Tensor, dim?: number, keepdim = false): Tensor { return ops.argmin(this, dim, keepdim); },
 
   // ---- shapes ----------------------------------------------------------------------------
-  reshape(...shape: number[] | [readonly number[]]): Tensor { return ops.reshape(this, flatArgs(shape)); }
-  view(...shape: number[] | [readonly number[]]): Tensor { return ops.reshape(this, flatArgs(shape)); }
-  flatten(startDim = 0, endDim = -1): Tensor { return cx.flatten(this, startDim, endDim); }
-  squeeze(dim?: number | readonly number[]): Tensor { return cx.squeeze(this, dim); }
-  unsqueeze(dim: number): Tensor { return cx.unsqueeze(this, dim); }
-  permute(...dims: number[] | [readonly number[]]): Tensor { return ops.permute(this, flatArgs(dims)); }
-  transpose(dim0: number, dim1: number): Tensor { return cx.transpose(this, dim0, dim1); }
-  expand(...shape: number[] | [readonly number[]]): Tensor { return ops.expand(this, flatArgs(shape)); }
-  expandAs(other: Tensor): Tensor { return ops.expand(this, other.shape); }
-  repeat(...repeats: number[] | [readonly number[]]): Tensor { return cx.repeat(this, flatArgs(repeats)); }
-  narrow(dim: number, start: number, length: number): Tensor { return ops.narrow(this, dim, start, length); }
-  flip(dims: number | readonly number[]): Tensor { return ops.flip(this, dims); }
-  split(sizeOrSections: number | readonly number[], dim = 0): Tensor[] { return cx.split(this, sizeOrSections, dim); }
-  chunk(chunks: number, dim = 0): Tensor[] { return cx.chunk(this, chunks, dim); }
-  gather(dim: number, index: Tensor): Tensor { return ops.gather(this, dim, index); }
-  indexSelect(dim: number, index: Tensor): Tensor { return cx.indexSelect(this, dim, index); }
+  reshape(this: Tensor, ...shape: number[] | [readonly number[]]): Tensor { return ops.reshape(this, flatArgs(shape)); },
+  view(this: Tensor, ...shape: number[] | [readonly number[]]): Tensor { return ops.reshape(this, flatArgs(shape)); },
+  flatten(this: Tensor, startDim = 0, endDim = -1): Tensor { return cx.flatten(this, startDim, endDim); },
+  squeeze(this: Tensor, dim?: number | readonly number[]): Tensor { return cx.squeeze(this, dim); },
+  unsqueeze(this: Tensor, dim: number): Tensor { return cx.unsqueeze(this, dim); },
+  permute(this: Tensor, ...dims: number[] | [readonly number[]]): Tensor { return ops.permute(this, flatArgs(dims)); },
+  transpose(this: Tensor, dim0: number, dim1: number): Tensor { return cx.transpose(this, dim0, dim1); },
+  expand(this: Tensor, ...shape: number[] | [readonly number[]]): Tensor { return ops.expand(this, flatArgs(shape)); },
+  expandAs(this: Tensor, other: Tensor): Tensor { return ops.expand(this, other.shape); },
+  repeat(this: Tensor, ...repeats: number[] | [readonly number[]]): Tensor { return cx.repeat(this, flatArgs(repeats)); },
+  narrow(this: Tensor, dim: number, start: number, length: number): Tensor { return ops.narrow(this, dim, start, length); },
+  flip(this: Tensor, dims: number | readonly number[]): Tensor { return ops.flip(this, dims); },
+  split(this: Tensor, sizeOrSections: number | readonly number[], dim = 0): Tensor[] { return cx.split(this, sizeOrSections, dim); },
+  chunk(this: Tensor, chunks: number, dim = 0): Tensor[] { return cx.chunk(this, chunks, dim); },
+  gather(this: Tensor, dim: number, index: Tensor): Tensor { return ops.gather(this, dim, index); },
+  indexSelect(this: Tensor, dim: number, index: Tensor): Tensor { return cx.indexSelect(this, dim, index); },
 
   // ---- networks --------------------------------------------------------------------------
-  matmul(other: Tensor): Tensor { return ops.matmul(this, other); }
-  softmax(dim: number): Tensor { return ops.softmax(this, dim); }
-  logSoftmax(dim: number): Tensor { return cx.logSoftmax(this, dim); }
-}
+  matmul(this: Tensor, other: Tensor): Tensor { return ops.matmul(this, other); },
+  softmax(this: Tensor, dim: number): Tensor { return ops.softmax(this, dim); },
+  logSoftmax(this: Tensor, dim: number): Tensor { return cx.logSoftmax(this, dim); },
+};
 
 function flatArgs(args: number[] | [readonly number[]]): readonly number[] {
   return args.length === 1 && Array.isArray(args[0]) ? args[0] : (args as number[]);
 }
 
+type TensorMethods = typeof methods;
+declare module './tensor-core.ts' {
+  // The methods above, on every tensor: declared by their implementations' types, written once.
+  interface Tensor extends TensorMethods {}
+}
+// Non-enumerable, as class methods are.
+for (const [name, fn] of Object.entries(methods)) Object.defineProperty(Tensor.prototype, name, { value: fn, writable: true, configurable: true });

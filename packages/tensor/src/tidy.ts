@@ -8,7 +8,7 @@
  * Finalizers do not run inside a synchronous loop, so the library's own loops (trainer steps,
  * samplers, EMA, optimizers) use this: a user who calls them never needs `tidy`.
  */
-import type { Tensor } from './tensor.ts';
+import type { Tensor } from './tensor-core.ts';
 
 const scopes: Set<Tensor>[] = [];
 

@@ -15,7 +15,7 @@ import { encodePng, linePlot } from '../render/index.ts';
 import { MAX_SEED, sizeProblem } from '../run/config.ts';
 import { checkOutputFile } from '../run/output-paths.ts';
 import { resolveCheckpoint } from '../run/run-folder.ts';
-import { generate, samplerNames, type SamplerName } from '../run/samplers.ts';
+import { generate, sweepableSamplers } from '../run/samplers.ts';
 import { loadSession, type Session } from '../run/session.ts';
 import { backendNames, chooseBackend, releaseBackend } from './backend.ts';
 
@@ -93,7 +93,7 @@ async function sweep(session: Session, n: number, seed: number, io: Io): Promise
   const reference = heldOut(session.config.data, n, seed + 1);
   const dim = reference.data.length / n;
   const stepsList = [2, 4, 8, 16, 32, 64];
-  const usable = samplerNames.filter((s): s is Exclude<SamplerName, 'ddpm'> => s !== 'ddpm' && (session.objective.diffusion !== undefined || !['iddpm', 'ddim'].includes(s)));
+  const usable = sweepableSamplers(session);
   let calls = 0;
   const counted: Session = { ...session, forward: (x, t, y) => { calls++; return session.forward(x, t, y); } };
   const rows: { sampler: string; nfe: number[]; sw: number[] }[] = [];

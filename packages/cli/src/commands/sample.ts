@@ -8,18 +8,19 @@ import { readBatch, renderSamples, trajectoryRecorder } from '../run/render-samp
 import { MAX_SEED, sizeProblem } from '../run/config.ts';
 import { checkOutputFile } from '../run/output-paths.ts';
 import { resolveCheckpoint } from '../run/run-folder.ts';
-import { checkSampleOptions, generate, samplerNames, type SampleOptions, type SamplerName } from '../run/samplers.ts';
-import { loadSession, type Session } from '../run/session.ts';
+import { checkSampleOptions, generate, samplerHelp, samplerNames, stepsFor, stepsHelp, type SampleOptions } from '../run/samplers.ts';
+import { loadSession } from '../run/session.ts';
 import { backendNames, chooseBackend, releaseBackend } from './backend.ts';
+import { edmStochasticDefaults } from '@diffusion-ts/diffusion';
 
 export const sampleCommand = defineCommand({
   summary: 'draw samples from a trained run (PNG grid, or GIF of the trajectory)',
   options: {
     ckpt: { type: 'string', placeholder: 'run-dir', description: 'the run folder written by train, or its checkpoint.safetensors (required)' },
-    sampler: { type: 'enum', choices: samplerNames, default: 'heun', description: 'ddpm, iddpm (strided), ddim: discrete models; euler, heun, edm (stochastic), euler-a, dpm2m: any model' },
-    steps: { type: 'number', integer: true, min: 1, max: 100_000, description: 'sampling steps (default: 18 for heun, 25 for dpm2m, 50 for ddim, euler and euler-a, 100 for iddpm, 64 for edm, all T for ddpm)' },
+    sampler: { type: 'enum', choices: samplerNames, default: 'heun', description: samplerHelp },
+    steps: { type: 'number', integer: true, min: 1, max: 100_000, description: stepsHelp },
     eta: { type: 'number', min: 0, max: 1, default: 0, description: 'DDIM η (0 = deterministic, 1 = DDPM-like)' },
-    churn: { type: 'number', min: 0, default: 40, description: 'S_churn of the edm sampler' },
+    churn: { type: 'number', min: 0, default: edmStochasticDefaults.sChurn, description: 'S_churn of the edm sampler (S_tmin, S_tmax, S_noise: NVlabs/edm\'s ImageNet-64 settings)' },
     guidance: { type: 'number', default: 1, description: 'classifier-free guidance scale (needs a --cond run)' },
     class: { type: 'number', integer: true, min: 0, max: 2 ** 31 - 2, description: 'class to draw (needs a --cond run)' },
     n: { type: 'number', integer: true, min: 1, max: 100_000, default: 64, description: 'number of samples' },
@@ -30,13 +31,6 @@ export const sampleCommand = defineCommand({
     backend: { type: 'enum', choices: backendNames, default: 'js', description: 'tensor backend' },
   },
 });
-
-const defaultSteps: Record<Exclude<SamplerName, 'ddpm'>, number> = { heun: 18, dpm2m: 25, ddim: 50, euler: 50, 'euler-a': 50, iddpm: 100, edm: 64 };
-
-export function stepsFor(sampler: SamplerName, session: Session, steps: number | undefined): number {
-  if (steps !== undefined) return steps;
-  return sampler === 'ddpm' ? (session.objective.diffusion?.numTimesteps ?? 1000) : defaultSteps[sampler];
-}
 
 export async function runSample(v: OptionValues<typeof sampleCommand.options>, io: Io = processIo): Promise<void> {
   if (v.ckpt === undefined) throw new UsageError('sample: --ckpt <run-dir> is required');

@@ -1,10 +1,12 @@
 /**
- * The CLI's one table from sampler names to library samplers. Sigma-space samplers run on every
- * objective (discrete models through their σ grid); ddpm, iddpm and ddim need a discrete process.
+ * The CLI's one table from sampler names to library samplers: each entry's family, default steps, help
+ * text and function. The `--sampler` choices, the help, the default steps and the error messages are all
+ * read from it. Sigma-space samplers run on every objective (discrete models through their σ grid);
+ * discrete ones (ddpm, iddpm, ddim) need a discrete process.
  */
 import { cat, Generator, tidy, type Tensor } from '@diffusion-ts/tensor';
 import {
-  classifierFree, randnFrom, sampleDdim, sampleDdpm, sampleDpmSolver2M, sampleEdmStochastic, sampleEuler, sampleEulerAncestral,
+  classifierFree, ddimTimesteps, randnFrom, sampleDdim, sampleDdpm, sampleDpmSolver2M, sampleEdmStochastic, sampleEuler, sampleEulerAncestral,
   sampleHeun, spacedDiffusion, spaceTimesteps, type Denoiser, type DiffusionModel, type GaussianDiffusion, type StepInfo,
 } from '@diffusion-ts/diffusion';
 import { UsageError } from '../args.ts';
@@ -33,8 +35,6 @@ export interface SampleOptions {
 /** What each sampler needs: the run, the per-sample generators and the options. */
 type SamplerFn = (session: Session, gens: Generator[], o: SampleOptions) => Tensor;
 
-const discreteSamplers: readonly SamplerName[] = ['ddpm', 'iddpm', 'ddim'];
-
 /**
  * Throw a UsageError when options do not fit the run (a discrete sampler on an EDM model, a step count
  * its process cannot be respaced to, a class or guidance for an unconditional run). Called before
@@ -42,13 +42,13 @@ const discreteSamplers: readonly SamplerName[] = ['ddpm', 'iddpm', 'ddim'];
  */
 export function checkSampleOptions(session: Session, o: SampleOptions): void {
   const d = session.objective.diffusion;
-  const others = samplerNames.filter((s) => !discreteSamplers.includes(s)).join(', ');
-  if (discreteSamplers.includes(o.sampler)) {
-    if (d === undefined) throw new UsageError(`--sampler ${o.sampler} needs a discrete-time model (objective ddpm or iddpm); this run was trained with ${session.objective.name}; use ${others}`);
+  if (samplerTable[o.sampler].family === 'discrete') {
+    if (d === undefined) throw new UsageError(`--sampler ${o.sampler} needs a discrete-time model (objective ddpm or iddpm); this run was trained with ${session.objective.name}; use ${orList(namesOf('sigma'))}`);
     if (o.sampler === 'ddpm' && o.steps !== d.numTimesteps) throw new UsageError(`--sampler ddpm runs all ${d.numTimesteps} steps (Algorithm 2 of Ho et al.); for ${o.steps} steps use --sampler iddpm`);
     if (o.sampler !== 'ddpm') {
       try {
-        spaceTimesteps(d.numTimesteps, o.sampler === 'ddim' ? `ddim${o.steps}` : [o.steps]);
+        if (o.sampler === 'ddim') ddimTimesteps(d.numTimesteps, o.steps);
+        else spaceTimesteps(d.numTimesteps, [o.steps]);
       } catch (e) {
         throw new UsageError(`--steps ${o.steps} does not fit --sampler ${o.sampler} on this run's ${d.numTimesteps} timesteps: ${(e as Error).message}`);
       }
@@ -100,8 +100,8 @@ function modelOf(session: Session, o: SampleOptions): DiffusionModel<undefined> 
   };
 }
 /** The same process visiting only `sections` of its steps (iDDPM's strided sampling, DDIM's strides). */
-const respaced = (d: GaussianDiffusion, sections: number[] | string): GaussianDiffusion =>
-  spacedDiffusion(d.betas, spaceTimesteps(d.numTimesteps, sections), { modelMeanType: d.modelMeanType, modelVarType: d.modelVarType, lossType: d.lossType, rescaleTimesteps: d.rescaleTimesteps });
+const respaced = (d: GaussianDiffusion, useTimesteps: readonly number[]): GaussianDiffusion =>
+  spacedDiffusion(d.betas, useTimesteps, { modelMeanType: d.modelMeanType, modelVarType: d.modelVarType, lossType: d.lossType, rescaleTimesteps: d.rescaleTimesteps });
 const shapeOf = (session: Session, n: number): number[] => [n, ...session.data.shape.slice(1)];
 const clip = (session: Session): boolean => session.kind !== '2d';
 
@@ -113,25 +113,68 @@ const sigmaSpace = (run: (D: Denoiser, x: Tensor, sigmas: number[], session: Ses
     return run(denoiserOf(session, o), x, sigmas, session, gens, o);
   };
 
-const samplers: Record<SamplerName, SamplerFn> = {
-  ddpm: (session, gens, o) => {
-    const d = discrete(session);
-    return sampleDdpm(d, modelOf(session, o), randnFrom(gens, shapeOf(session, o.n)), { noise: gens, clipDenoised: clip(session), onStep: o.onStep });
+/** One sampler of the CLI: which models it runs on, its default steps ('T': all of the process's), its help, its function. */
+interface SamplerEntry {
+  family: 'discrete' | 'sigma';
+  defaultSteps: number | 'T';
+  /** A note for the help after the name, or ''. */
+  note: string;
+  run: SamplerFn;
+}
+
+const samplerTable = {
+  ddpm: {
+    family: 'discrete', defaultSteps: 'T', note: 'ancestral, every step',
+    run: (session, gens, o) => sampleDdpm(discrete(session), modelOf(session, o), randnFrom(gens, shapeOf(session, o.n)), { noise: gens, clipDenoised: clip(session), onStep: o.onStep }),
   },
-  iddpm: (session, gens, o) => {
-    const d = discrete(session);
-    return sampleDdpm(respaced(d, [o.steps]), modelOf(session, o), randnFrom(gens, shapeOf(session, o.n)), { noise: gens, clipDenoised: clip(session), onStep: o.onStep });
+  iddpm: {
+    family: 'discrete', defaultSteps: 100, note: 'strided',
+    run: (session, gens, o) => {
+      const d = discrete(session);
+      return sampleDdpm(respaced(d, spaceTimesteps(d.numTimesteps, [o.steps])), modelOf(session, o), randnFrom(gens, shapeOf(session, o.n)), { noise: gens, clipDenoised: clip(session), onStep: o.onStep });
+    },
   },
-  ddim: (session, gens, o) => {
-    const d = discrete(session);
-    return sampleDdim(respaced(d, `ddim${o.steps}`), modelOf(session, o), randnFrom(gens, shapeOf(session, o.n)), { eta: o.eta ?? 0, noise: gens, clipDenoised: clip(session), onStep: o.onStep });
+  ddim: {
+    family: 'discrete', defaultSteps: 50, note: '',
+    run: (session, gens, o) => {
+      const d = discrete(session);
+      return sampleDdim(respaced(d, ddimTimesteps(d.numTimesteps, o.steps)), modelOf(session, o), randnFrom(gens, shapeOf(session, o.n)), { eta: o.eta ?? 0, noise: gens, clipDenoised: clip(session), onStep: o.onStep });
+    },
   },
-  euler: sigmaSpace((D, x, sigmas, _s, _g, o) => sampleEuler(D, x, sigmas, { onStep: o.onStep })),
-  heun: sigmaSpace((D, x, sigmas, _s, _g, o) => sampleHeun(D, x, sigmas, { onStep: o.onStep })),
-  edm: sigmaSpace((D, x, sigmas, _s, gens, o) => sampleEdmStochastic(D, x, sigmas, { sChurn: o.churn ?? 40, sTmin: 0.05, sTmax: 50, sNoise: 1.003, noise: gens, onStep: o.onStep })),
-  'euler-a': sigmaSpace((D, x, sigmas, _s, gens, o) => sampleEulerAncestral(D, x, sigmas, { noise: gens, onStep: o.onStep })),
-  dpm2m: sigmaSpace((D, x, sigmas, _s, _g, o) => sampleDpmSolver2M(D, x, sigmas, { onStep: o.onStep })),
-};
+  euler: { family: 'sigma', defaultSteps: 50, note: '', run: sigmaSpace((D, x, sigmas, _s, _g, o) => sampleEuler(D, x, sigmas, { onStep: o.onStep })) },
+  heun: { family: 'sigma', defaultSteps: 18, note: '', run: sigmaSpace((D, x, sigmas, _s, _g, o) => sampleHeun(D, x, sigmas, { onStep: o.onStep })) },
+  edm: {
+    family: 'sigma', defaultSteps: 64, note: 'stochastic',
+    run: sigmaSpace((D, x, sigmas, _s, gens, o) => sampleEdmStochastic(D, x, sigmas, { sChurn: o.churn, noise: gens, onStep: o.onStep })),
+  },
+  'euler-a': { family: 'sigma', defaultSteps: 50, note: 'ancestral', run: sigmaSpace((D, x, sigmas, _s, gens, o) => sampleEulerAncestral(D, x, sigmas, { noise: gens, onStep: o.onStep })) },
+  dpm2m: { family: 'sigma', defaultSteps: 25, note: 'DPM-Solver++(2M)', run: sigmaSpace((D, x, sigmas, _s, _g, o) => sampleDpmSolver2M(D, x, sigmas, { onStep: o.onStep })) },
+} as const satisfies Record<SamplerName, SamplerEntry>;
+
+const namesOf = (family: SamplerEntry['family']): SamplerName[] => samplerNames.filter((name) => samplerTable[name].family === family);
+const orList = (names: readonly string[]): string => (names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`);
+const withNote = (name: SamplerName): string => (samplerTable[name].note === '' ? name : `${name} (${samplerTable[name].note})`);
+
+/** `--sampler`'s help: the names by family, with their notes. */
+export const samplerHelp = `${namesOf('discrete').map(withNote).join(', ')}: discrete models; ${namesOf('sigma').map(withNote).join(', ')}: any model`;
+
+/** `--steps`' help: each sampler's default. */
+export const stepsHelp = `sampling steps (default: ${samplerNames.map((name) => {
+  const steps = samplerTable[name].defaultSteps;
+  return `${steps === 'T' ? 'all T' : steps} for ${name}`;
+}).join(', ')})`;
+
+/** The steps to run: the ones asked for, or the sampler's default (all T of the process for ddpm). */
+export function stepsFor(sampler: SamplerName, session: Session, steps: number | undefined): number {
+  if (steps !== undefined) return steps;
+  const byDefault = samplerTable[sampler].defaultSteps;
+  return byDefault === 'T' ? (session.objective.diffusion?.numTimesteps ?? 1000) : byDefault;
+}
+
+/** The samplers a sweep over step counts can run on this session: every one that takes a step count and fits the model. */
+export function sweepableSamplers(session: Session): SamplerName[] {
+  return samplerNames.filter((name) => samplerTable[name].defaultSteps !== 'T' && (samplerTable[name].family === 'sigma' || session.objective.diffusion !== undefined));
+}
 
 /**
  * Draw `n` samples. Sample k uses its own generator seeded `seed + k` (EDM's per-sample seeds), so it
@@ -142,5 +185,5 @@ const samplers: Record<SamplerName, SamplerFn> = {
 export function generate(session: Session, o: SampleOptions): Tensor {
   checkSampleOptions(session, o);
   const gens = Array.from({ length: o.n }, (_, k) => new Generator(o.seed + k));
-  return tidy(() => samplers[o.sampler](session, gens, o));
+  return tidy(() => samplerTable[o.sampler].run(session, gens, o));
 }

@@ -5,7 +5,7 @@
  * The reference returns the elementwise λ·(D − y)² and its training loop sums it; here the sum over each
  * sample's entries is taken, giving one loss per sample (sum or average them as the optimizer wants).
  */
-import { tensor, type Tensor } from '@diffusion-ts/tensor';
+import { defaultGenerator, tensor, type Tensor } from '@diffusion-ts/tensor';
 import type { NoiseSource } from '../types.ts';
 import { normalsFrom, randnFrom } from '../samplers/noise.ts';
 import type { BatchDenoiser } from './precondition.ts';
@@ -28,7 +28,8 @@ export interface DenoisingLoss {
 
 /** What every loss takes: the noise (per-sample generators or one for the batch) and optional class labels. */
 export interface DenoisingLossOptions {
-  noise: NoiseSource;
+  /** Per-sample generators or one for the batch (σ first, then n); default the default generator (`manualSeed(n)`). */
+  noise?: NoiseSource;
   classLabels?: Tensor;
 }
 
@@ -43,7 +44,7 @@ function uniformFrom(source: NoiseSource, batch: number): Float64Array {
 }
 
 /** λ(σ_b)·‖D(y_b + σ_b n_b; σ_b) − y_b‖² for given σ [B] and λ [B]; the noise is drawn after σ, as the reference does. */
-function denoisingLoss(denoise: BatchDenoiser, y: Tensor, sigma: Float64Array, weight: Float64Array, { noise, classLabels }: DenoisingLossOptions): DenoisingLoss {
+function denoisingLoss(denoise: BatchDenoiser, y: Tensor, sigma: Float64Array, weight: Float64Array, { noise = defaultGenerator, classLabels }: DenoisingLossOptions): DenoisingLoss {
   const shape = [sigma.length, ...y.shape.slice(1).map(() => 1)];
   const n = randnFrom(noise, y.shape, y.dtype).mul(tensor(sigma, { shape, dtype: y.dtype }));
   const squared = denoise(y.add(n), sigma, classLabels).sub(y).square();
@@ -70,9 +71,9 @@ export interface EdmLossOptions extends DenoisingLossOptions {
  * EDM's loss (Table 1; EDMLoss): ln σ ~ N(P_mean, P_std²) with P_mean = −1.2, P_std = 1.2, and
  * λ(σ) = (σ² + σ_data²)/(σ σ_data)², which makes λ c_out² = 1 under EDM preconditioning.
  */
-export function edmLoss(denoise: BatchDenoiser, images: Tensor, options: EdmLossOptions): DenoisingLoss {
+export function edmLoss(denoise: BatchDenoiser, images: Tensor, options: EdmLossOptions = {}): DenoisingLoss {
   const { pMean = edmConstants.pMean, pStd = edmConstants.pStd, sigmaData = edmConstants.sigmaData } = options;
-  const z = normalsFrom(options.noise, batchOf('edmLoss', images));
+  const z = normalsFrom(options.noise ?? defaultGenerator, batchOf('edmLoss', images));
   const sigma = Float64Array.from(z, (zb) => edmTrainingSigma(zb, { pMean, pStd }));
   return denoisingLoss(denoise, images, sigma, sigma.map((s) => edmLossWeight(s, { sigmaData })), options);
 }
@@ -86,9 +87,9 @@ export interface VpLossOptions extends DenoisingLossOptions {
 }
 
 /** VP's loss (Table 1; VPLoss): σ = σ(t) with t ~ U(ε_t, 1) on the VP schedule, and λ(σ) = 1/σ². */
-export function vpLoss(denoise: BatchDenoiser, images: Tensor, options: VpLossOptions): DenoisingLoss {
+export function vpLoss(denoise: BatchDenoiser, images: Tensor, options: VpLossOptions = {}): DenoisingLoss {
   const { betaD = vpConstants.betaD, betaMin = vpConstants.betaMin, epsilonT = vpConstants.epsilonT } = options;
-  const r = uniformFrom(options.noise, batchOf('vpLoss', images));
+  const r = uniformFrom(options.noise ?? defaultGenerator, batchOf('vpLoss', images));
   const sigma = r.map((rb) => vpTrainingSigma(rb, { betaD, betaMin, epsilonT }));
   return denoisingLoss(denoise, images, sigma, sigma.map(inverseSquareLossWeight), options);
 }
@@ -101,9 +102,9 @@ export interface VeLossOptions extends DenoisingLossOptions {
 }
 
 /** VE's loss (Table 1; VELoss): ln σ ~ U(ln σ_min, ln σ_max), and λ(σ) = 1/σ². */
-export function veLoss(denoise: BatchDenoiser, images: Tensor, options: VeLossOptions): DenoisingLoss {
+export function veLoss(denoise: BatchDenoiser, images: Tensor, options: VeLossOptions = {}): DenoisingLoss {
   const { sigmaMin = veConstants.sigmaMin, sigmaMax = veConstants.sigmaMax } = options;
-  const r = uniformFrom(options.noise, batchOf('veLoss', images));
+  const r = uniformFrom(options.noise ?? defaultGenerator, batchOf('veLoss', images));
   const sigma = r.map((rb) => veTrainingSigma(rb, { sigmaMin, sigmaMax }));
   return denoisingLoss(denoise, images, sigma, sigma.map(inverseSquareLossWeight), options);
 }

@@ -6,7 +6,7 @@
  * The model's output kind is resolved once, at construction, into two readers (mean and variance),
  * so `pMeanVariance` and every sampler run the same code for every kind.
  */
-import { tensor, type Tensor } from '@diffusion-ts/tensor';
+import { randn, tensor, type Tensor } from '@diffusion-ts/tensor';
 import { diffusionCoefficients, type DiffusionCoefficients } from './coefficients.ts';
 import { checkTimesteps, gatherPerSample } from './gather.ts';
 
@@ -172,10 +172,12 @@ export class GaussianDiffusion {
 
   /**
    * Sample x_t ~ q(x_t | x₀): x_t = √ᾱ_t x₀ + √(1 − ᾱ_t) ε (Eq. 4 of Ho et al. 2020, reparameterized).
-   * @param x0 clean data [B, …]   @param t integer timesteps [B]   @param noise ε, x0's shape
+   * @param x0 clean data [B, …]   @param t integer timesteps [B]
+   * @param noise ε, x0's shape; drawn from the default generator when omitted, as guided-diffusion's `q_sample`
    */
-  qSample(x0: Tensor, t: Int32Array, noise: Tensor): Tensor {
+  qSample(x0: Tensor, t: Int32Array, noise?: Tensor): Tensor {
     this.check('qSample', x0, t, noise);
+    noise ??= randn(x0.shape, { dtype: x0.dtype }).to(x0.backend);
     return gatherPerSample(this.sqrtAlphasCumprod, t, x0).mul(x0).add(gatherPerSample(this.sqrtOneMinusAlphasCumprod, t, x0).mul(noise));
   }
 

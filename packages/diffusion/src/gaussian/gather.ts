@@ -2,13 +2,19 @@
  * Per-sample reads of the float64 schedule arrays: the reference's `_extract_into_tensor`, which
  * gathers one value per sample from a NumPy array and broadcasts it over the rest of the sample.
  */
-import { tensor, type Tensor } from '@diffusion-ts/tensor';
+import { Tensor, tensor } from '@diffusion-ts/tensor';
 
 /**
  * Check that `t` holds one integer timestep in [0, T) per sample of a batch of `batch`.
- * @throws RangeError naming `op`, the offending entry and the bounds
+ * @throws TypeError naming `op` when `t` is not an Int32Array (a Tensor or a plain array, say);
+ *   RangeError naming `op`, the offending entry and the bounds
  */
 export function checkTimesteps(op: string, t: Int32Array, batch: number, T: number): void {
+  const given: unknown = t;
+  if (!(given instanceof Int32Array)) {
+    const got = given instanceof Tensor ? `a ${given.dtype} Tensor [${given.shape}]` : Array.isArray(given) ? `an array of ${given.length}` : typeof given;
+    throw new TypeError(`${op}: timesteps t must be an Int32Array of ${batch} integers in [0, ${T}), got ${got} (wrap an array as Int32Array.from(t))`);
+  }
   if (t.length !== batch) throw new RangeError(`${op}: ${t.length} timesteps for a batch of ${batch}`);
   t.forEach((v, b) => {
     if (v < 0 || v >= T) throw new RangeError(`${op}: timestep t[${b}] = ${v} is outside [0, ${T})`);

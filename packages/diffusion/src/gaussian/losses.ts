@@ -2,7 +2,7 @@
  * Training losses of Ho et al. 2020 and Nichol & Dhariwal 2021, exactly as improved-diffusion's
  * `GaussianDiffusion.training_losses`.
  */
-import { cat, type Tensor } from '@diffusion-ts/tensor';
+import { cat, randn, type Tensor } from '@diffusion-ts/tensor';
 import type { DiffusionModel, GaussianDiffusion, ModelMeanType } from './diffusion.ts';
 import { meanFlat } from './gather.ts';
 import { vbTermsBpd, vbTermsFromPMeanVariance } from './vlb.ts';
@@ -15,8 +15,8 @@ export interface TrainingLosses {
 }
 
 export interface TrainingLossesOptions<K> {
-  /** ε of the q(x_t | x₀) draw (x0's shape); the ε-prediction target. */
-  noise: Tensor;
+  /** ε of the q(x_t | x₀) draw (x0's shape); the ε-prediction target. Default: drawn from the default generator. */
+  noise?: Tensor;
   modelKwargs?: K;
 }
 
@@ -43,7 +43,7 @@ function meanTarget(type: ModelMeanType, d: GaussianDiffusion, x0: Tensor, xt: T
  * - 'kl': the bound's term at t in bits (no clipping of x₀); 'rescaledKl': that times T, an unbiased
  *   estimate of the whole bound (less L_T) when t is uniform.
  */
-export function trainingLosses<K>(d: GaussianDiffusion, model: DiffusionModel<K>, x0: Tensor, t: Int32Array, { noise, modelKwargs }: TrainingLossesOptions<K>): TrainingLosses {
+export function trainingLosses<K>(d: GaussianDiffusion, model: DiffusionModel<K>, x0: Tensor, t: Int32Array, { noise = randn(x0.shape, { dtype: x0.dtype }).to(x0.backend), modelKwargs }: TrainingLossesOptions<K> = {}): TrainingLosses {
   const xt = d.qSample(x0, t, noise);
   switch (d.lossType) {
     case 'kl':

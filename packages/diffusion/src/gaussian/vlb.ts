@@ -2,10 +2,10 @@
  * The variational bound in bits per dimension (Ho et al. 2020, Eq. 5: L_T + Σ_{t>1} L_{t−1} + L_0),
  * exactly as improved-diffusion's `_vb_terms_bpd`, `_prior_bpd` and `calc_bpd_loop`.
  */
-import { noGrad, stack, tensor, tidy, where, type Tensor } from '@diffusion-ts/tensor';
+import { defaultGenerator, noGrad, stack, tensor, tidy, where, type Tensor } from '@diffusion-ts/tensor';
 import type { DiffusionModel, GaussianDiffusion, PMeanVariance } from './diffusion.ts';
 import { meanFlat } from './gather.ts';
-import { discretizedGaussianLogLikelihoodTensor, normalKlTensor } from './tensor-kl.ts';
+import { discretizedGaussianLogLikelihood, normalKl } from './likelihood.ts';
 import { randnFrom } from '../samplers/noise.ts';
 import type { NoiseSource } from '../types.ts';
 
@@ -25,8 +25,8 @@ export interface VbTerms {
  */
 export function vbTermsFromPMeanVariance(d: GaussianDiffusion, p: PMeanVariance, x0: Tensor, xt: Tensor, t: Int32Array): Tensor {
   const truth = d.qPosteriorMeanVariance(x0, xt, t);
-  const kl = meanFlat(normalKlTensor(truth.mean, truth.logVariance, p.mean, p.logVariance)).div(Math.LN2);
-  const decoderNll = meanFlat(discretizedGaussianLogLikelihoodTensor(x0, p.mean, p.logVariance.mul(0.5)).neg()).div(Math.LN2);
+  const kl = meanFlat(normalKl(truth.mean, truth.logVariance, p.mean, p.logVariance)).div(Math.LN2);
+  const decoderNll = meanFlat(discretizedGaussianLogLikelihood(x0, p.mean, p.logVariance.mul(0.5)).neg()).div(Math.LN2);
   const isDecoderStep = tensor(Float64Array.from(t, (step) => (step === 0 ? 1 : 0)), { dtype: x0.dtype });
   return where(isDecoderStep, decoderNll, kl);
 }
@@ -50,7 +50,7 @@ export function vbTermsBpd<K>(
 export function priorBpd(d: GaussianDiffusion, x0: Tensor): Tensor {
   const last = new Int32Array(x0.shape[0] ?? 0).fill(d.numTimesteps - 1);
   const q = d.qMeanVariance(x0, last);
-  return meanFlat(normalKlTensor(q.mean, q.logVariance, 0, 0)).div(Math.LN2);
+  return meanFlat(normalKl(q.mean, q.logVariance, 0, 0)).div(Math.LN2);
 }
 
 /** The whole bound and its parts, per sample. */
@@ -70,8 +70,8 @@ export interface BpdResult {
 export interface CalcBpdOptions<K> {
   /** Clip the predicted x₀ into [−1, 1] (default true, as the reference). */
   clipDenoised?: boolean;
-  /** Where the ε of each q(x_t | x₀) draw comes from; drawn for t = T−1 first, down to 0. */
-  noise: NoiseSource;
+  /** Where the ε of each q(x_t | x₀) draw comes from; drawn for t = T−1 first, down to 0. Default: the default generator. */
+  noise?: NoiseSource;
   modelKwargs?: K;
 }
 
@@ -81,7 +81,7 @@ export interface CalcBpdOptions<K> {
  * One deliberate difference: the reference stacks the per-t columns in loop order (T−1 first); here
  * column t holds timestep t.
  */
-export function calcBpd<K>(d: GaussianDiffusion, model: DiffusionModel<K>, x0: Tensor, { clipDenoised = true, noise, modelKwargs }: CalcBpdOptions<K>): BpdResult {
+export function calcBpd<K>(d: GaussianDiffusion, model: DiffusionModel<K>, x0: Tensor, { clipDenoised = true, noise = defaultGenerator, modelKwargs }: CalcBpdOptions<K> = {}): BpdResult {
   // Each timestep in its own tidy scope (gpu memory: one step's intermediates at a time), the whole in one.
   return noGrad(() => tidy(() => {
     const B = x0.shape[0] ?? 0;

@@ -4,7 +4,7 @@
  * scripts/classifier_train.py does it: draw t uniformly (its default `--schedule_sampler uniform`), noise
  * the clean batch with q(x_t | x₀), and minimise the cross-entropy of the labels.
  */
-import { randn, tensor, type Generator, type Tensor } from '@diffusion-ts/tensor';
+import { defaultGenerator, randn, tensor, type Generator, type Tensor } from '@diffusion-ts/tensor';
 import type { Module } from '@diffusion-ts/nn';
 import type { GaussianDiffusion } from '../gaussian/diffusion.ts';
 
@@ -21,8 +21,8 @@ export interface ClassifierOptimizer {
 }
 
 export interface ClassifierLossOptions {
-  /** Draws the timesteps (first, B integers) and then the noise ε (x₀'s shape), in that order. */
-  generator: Generator;
+  /** Draws the timesteps (first, B integers) and then the noise ε (x₀'s shape), in that order. Default: the default generator. */
+  generator?: Generator;
   /**
    * Train on noised inputs (default true). false: t = 0 and the clean x₀, as classifier_train.py
    * with `--noised False`.
@@ -57,7 +57,7 @@ const checkLabels = (op: string, labels: ArrayLike<number>, batch: number): void
  * `condScoreShift` pass to the classifier at sampling).
  * @param x0 clean data [B, …]   @param labels B class indices
  */
-export function classifierLoss(classifier: ClassifierLogits, diffusion: NoisingProcess, x0: Tensor, labels: ArrayLike<number>, { generator, noised = true }: ClassifierLossOptions): ClassifierLoss {
+export function classifierLoss(classifier: ClassifierLogits, diffusion: NoisingProcess, x0: Tensor, labels: ArrayLike<number>, { generator = defaultGenerator, noised = true }: ClassifierLossOptions = {}): ClassifierLoss {
   const batch = x0.shape[0] ?? 0;
   checkLabels('classifierLoss', labels, batch);
   const t = noised ? Int32Array.from({ length: batch }, () => generator.integer(0, diffusion.numTimesteps)) : new Int32Array(batch);
@@ -91,7 +91,7 @@ export interface ClassifierStepResult {
  * decay 0 by default, and optionally anneals the lr linearly to 0: the caller's loop sets `optimizer.lr`).
  */
 export function trainClassifierStep(
-  classifier: ClassifierLogits, diffusion: NoisingProcess, optimizer: ClassifierOptimizer, x0: Tensor, labels: ArrayLike<number>, options: ClassifierLossOptions,
+  classifier: ClassifierLogits, diffusion: NoisingProcess, optimizer: ClassifierOptimizer, x0: Tensor, labels: ArrayLike<number>, options: ClassifierLossOptions = {},
 ): ClassifierStepResult {
   optimizer.zeroGrad();
   const { loss, accuracy, t } = classifierLoss(classifier, diffusion, x0, labels, options);

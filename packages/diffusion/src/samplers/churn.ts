@@ -3,7 +3,7 @@
  * noise level to σ̂_i = σ_i + γ_i σ_i by adding fresh noise of variance σ̂_i² − σ_i². The one place
  * Euler, Heun and the ablation sampler get their stochasticity from.
  */
-import type { Tensor } from '@diffusion-ts/tensor';
+import { defaultGenerator, type Tensor } from '@diffusion-ts/tensor';
 import type { NoiseSource } from '../types.ts';
 import { randnFrom } from './noise.ts';
 
@@ -16,7 +16,7 @@ export interface ChurnOptions {
   sTmax?: number;
   /** S_noise: the added noise's standard deviation is inflated by this factor. Default 1. */
   sNoise?: number;
-  /** Where the added noise comes from; needed only when some γ_i > 0. */
+  /** Where the added noise comes from (drawn only when some γ_i > 0); default the default generator (`manualSeed(n)`). */
   noise?: NoiseSource;
 }
 
@@ -31,9 +31,8 @@ export function churnGamma(sigma: number, numSteps: number, { sChurn = 0, sTmin 
  * line 6; `scale` is s(t̂) in the scaled ODE of `ablation_sampler`). Returns x itself, drawing nothing,
  * when σ̂ = σ.
  */
-export function addChurnNoise(x: Tensor, sigma: number, sigmaHat: number, { sNoise = 1, noise }: ChurnOptions, scale = 1): Tensor {
+export function addChurnNoise(x: Tensor, sigma: number, sigmaHat: number, { sNoise = 1, noise = defaultGenerator }: ChurnOptions, scale = 1): Tensor {
   if (sigmaHat === sigma) return x;
-  if (noise === undefined) throw new RangeError('churn: S_churn > 0 needs options.noise (a Generator, or one per sample)');
   const std = scale * Math.sqrt(Math.max(sigmaHat ** 2 - sigma ** 2, 0)) * sNoise;
   return x.add(randnFrom(noise, x.shape, x.dtype).mul(std));
 }

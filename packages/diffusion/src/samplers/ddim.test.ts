@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { Generator, type Tensor } from '@diffusion-ts/tensor';
 import { linearBetas } from '../schedules/betas.ts';
 import { GaussianDiffusion } from '../gaussian/diffusion.ts';
-import { spacedDiffusion } from '../gaussian/respaced.ts';
-import { spaceTimesteps } from '../gaussian/respace.ts';
+import { spacedDiffusion } from '../gaussian/spaced-diffusion.ts';
+import { spaceTimesteps } from '../gaussian/space-timesteps.ts';
 import { mixtureOracle } from '../testing/mixture-oracle.ts';
 import { gaussianChainMoments } from '../testing/gaussian-chain.ts';
 import { randnFrom } from './noise.ts';
@@ -66,6 +66,6 @@ describe('sampleDdim (Song et al. 2021, Eq. 12) on 1-D Gaussian data with the ex
     const batch = sampleDdim(d, model, randnFrom(seeds(4, 20), [4, 1], 'float64'), { eta: 1, noise: seeds(4, 50) });
     const alone = sampleDdim(d, model, randnFrom(seeds(1, 22), [1, 1], 'float64'), { eta: 1, noise: seeds(1, 52) });
     assert.equal(batch.dataSync()[2], alone.dataSync()[0]);
-    assert.throws(() => sampleDdim(d, model, batch, { eta: 0.5 }), /eta > 0 needs a noise source/);
+    assert.throws(() => sampleDdim(d, model, batch, { eta: -0.5 }), /sampleDdim: eta must be >= 0, got -0.5/);
   });
 });

@@ -1,5 +1,5 @@
 /** Ancestral sampling of a discrete-time Gaussian diffusion: Algorithm 2 of Ho et al. 2020. */
-import { noGrad, type Tensor } from '@diffusion-ts/tensor';
+import { defaultGenerator, noGrad, type Tensor } from '@diffusion-ts/tensor';
 import type { DiffusionModel, GaussianDiffusion, PMeanVarianceOptions } from '../gaussian/diffusion.ts';
 import { condMeanShift, type ClassifierGrad } from '../guidance/classifier.ts';
 import type { NoiseSource, StepInfo } from '../types.ts';
@@ -7,8 +7,11 @@ import { randnFrom } from './noise.ts';
 import { runSteps } from './step-loop.ts';
 
 export interface DdpmOptions<K> extends PMeanVarianceOptions<K> {
-  /** The z of each step, drawn per sample (one generator per sample makes sample k batch-independent). */
-  noise: NoiseSource;
+  /**
+   * The z of each step, drawn per sample (one generator per sample makes sample k batch-independent).
+   * Default: the default generator (`manualSeed(n)`).
+   */
+  noise?: NoiseSource;
   /** Classifier guidance: the mean shift of Algorithm 1 of Dhariwal & Nichol 2021. */
   condFn?: ClassifierGrad<K>;
   /** Called after each step with the new x and the predicted x₀; `t` is the step's timestep (on gpu, read them there: see `SamplerOptions.onStep`). */
@@ -23,7 +26,7 @@ export interface DdpmOptions<K> extends PMeanVarianceOptions<K> {
  * @param x x_T [B, C, …] (usually N(0, I))
  * @returns x₀
  */
-export function sampleDdpm<K>(d: GaussianDiffusion, model: DiffusionModel<K>, x: Tensor, { noise, condFn, onStep, modelKwargs, ...pOptions }: DdpmOptions<K>): Tensor {
+export function sampleDdpm<K>(d: GaussianDiffusion, model: DiffusionModel<K>, x: Tensor, { noise = defaultGenerator, condFn, onStep, modelKwargs, ...pOptions }: DdpmOptions<K> = {}): Tensor {
   const B = x.shape[0] ?? 0;
   return noGrad(() => runSteps(x, d.numTimesteps, (x, i) => {
     const step = d.numTimesteps - 1 - i;

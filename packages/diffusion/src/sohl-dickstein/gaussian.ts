@@ -17,6 +17,7 @@ import { randnFrom } from '../samplers/noise.ts';
 import type { NoiseSource } from '../types.ts';
 import { checkInRange, checkPositiveInteger } from '../schedules/numeric.ts';
 import { checkSteps, perturbedBetas, stepSelector, temporalBasis, temporalReadout, temporalWeights, type TemporalBasis } from './temporal-basis.ts';
+import { normalKl } from '../gaussian/likelihood.ts';
 
 /** A diagonal Gaussian N(mu, sigma²), per element. */
 export interface GaussianStep {
@@ -100,11 +101,12 @@ export function reverseMeanStd(xt: Tensor, muCoeff: Tensor, betaCoeff: Tensor, b
   return { mu: xt.mul(betaT.neg().add(1).sqrt()).add(muCoeff.mul(betaT.sqrt())), sigma: betaReverse.sqrt() };
 }
 
-/** KL(N(muPost, sigmaPost²) ‖ N(mu, sigma²)) per element, in nats, as `get_negL_bound` writes it. */
+/**
+ * KL(N(muPost, sigmaPost²) ‖ N(mu, sigma²)) per element, in nats (`get_negL_bound`'s KL), in the
+ * standard-deviation form the bound is written in: {@link normalKl} with log-variances 2 ln σ.
+ */
 export function gaussianKl(mu: Tensor, sigma: Tensor, muPost: Tensor, sigmaPost: Tensor): Tensor {
-  return sigma.log().sub(sigmaPost.log())
-    .add(sigmaPost.square().add(muPost.sub(mu).square()).div(sigma.square().mul(2)))
-    .sub(0.5);
+  return normalKl(muPost, sigmaPost.log().mul(2), mu, sigma.log().mul(2));
 }
 
 /**

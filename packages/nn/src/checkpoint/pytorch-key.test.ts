@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { fromPyTorchKey, fromPyTorchStateDict, snakeToCamel } from './pytorch-key.ts';
+import { Generator } from '@diffusion-ts/tensor';
+import { metaInit } from '../init.ts';
+import { EncoderUNet } from '../unet/encoder-unet.ts';
+import { classifierPresets } from '../unet/classifier-presets.ts';
+import { presets } from '../unet/presets.ts';
+import { UNet } from '../unet/unet.ts';
+import { fromPyTorchKey, fromPyTorchStateDict, snakeToCamel, toPyTorchKey, toPyTorchStateDict } from './pytorch-key.ts';
 
 describe('fromPyTorchKey', () => {
   it('maps the reference implementations’ keys onto ours', () => {
@@ -49,5 +55,24 @@ describe('fromPyTorchKey', () => {
   it('fromPyTorchStateDict renames every key and refuses collisions', () => {
     assert.deepEqual(fromPyTorchStateDict({ 'in_layers.0.weight': 1, 'out.bias': 2 }), { 'inLayers.0.weight': 1, 'out.bias': 2 });
     assert.throws(() => fromPyTorchStateDict({ in_layers: 1, inLayers: 2 }), /"in_layers" and "inLayers" both map to "inLayers"/);
+  });
+
+  it("toPyTorchKey is fromPyTorchKey's inverse on every key of the U-Nets (the round trip to guided-diffusion and back)", () => {
+    const models = [
+      metaInit(() => new UNet(presets.admImageNet64, { generator: new Generator(0) })),
+      metaInit(() => new UNet(presets.iddpmCifar10, { generator: new Generator(0) })),
+      metaInit(() => new EncoderUNet(classifierPresets.tiny16, { generator: new Generator(0) })),
+    ];
+    for (const model of models) {
+      for (const [key] of [...model.namedParameters(), ...model.namedBuffers()]) {
+        const theirs = toPyTorchKey(key);
+        assert.match(theirs, /^[a-z0-9_.]+$/, theirs);
+        assert.equal(fromPyTorchKey(theirs), key);
+      }
+    }
+    assert.equal(toPyTorchKey('inputBlocks.1.0.inLayers.2.weight'), 'input_blocks.1.0.in_layers.2.weight');
+    assert.equal(toPyTorchKey('out.2.cProj.weight'), 'out.2.c_proj.weight');
+    assert.deepEqual(toPyTorchStateDict({ 'labelEmb.weight': 1 }), { 'label_emb.weight': 1 });
+    assert.throws(() => toPyTorchStateDict({ 'snake_case.weight': 1 }), /toPyTorchStateDict: "snake_case.weight" → "snake_case.weight" does not map back \(it comes back as "snakeCase.weight"\)/);
   });
 });

@@ -38,3 +38,28 @@ export function fromPyTorchStateDict<T>(dict: Record<string, T>): Record<string,
   }
   return out;
 }
+
+/** camelCase → snake_case for one path segment (`inLayers` → `in_layers`); the inverse of `snakeToCamel` on PyTorch's names. */
+export function camelToSnake(segment: string): string {
+  return segment.replace(/(?<=[^_])([A-Z])/g, (c: string) => `_${c.toLowerCase()}`);
+}
+
+/** One of our keys → PyTorch's spelling, segment by segment: `inputBlocks.1.0.inLayers.2.weight` → `input_blocks.1.0.in_layers.2.weight`. */
+export function toPyTorchKey(key: string): string {
+  return key.split('.').map(camelToSnake).join('.');
+}
+
+/**
+ * Rename every key of one of our state dicts (or records) to PyTorch's spelling, for a model that
+ * continues in PyTorch (guided-diffusion's UNetModel loads the result with `load_state_dict`).
+ * Throws if a key does not come back unchanged through `fromPyTorchKey`, so nothing is renamed lossily.
+ */
+export function toPyTorchStateDict<T>(dict: Record<string, T>): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const [key, value] of Object.entries(dict)) {
+    const name = toPyTorchKey(key);
+    if (fromPyTorchKey(name) !== key) throw new Error(`toPyTorchStateDict: "${key}" → "${name}" does not map back (it comes back as "${fromPyTorchKey(name)}")`);
+    Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { Generator, groupNorm, randn, tensor, type Tensor } from '@diffusion-ts/tensor';
 import { check, leaf, seedArb } from '@diffusion-ts/tensor/testing';
 import { AttentionBlock } from './attention-block.ts';
-import { gradcheckModule, maxAbsDiff, randomizeParameters } from '../test-utils.ts';
+import { gradcheckModule, maxAbsDiff, randomizeParameters } from '../testing/modules.ts';
 
 /**
  * guided-diffusion's AttentionBlock written out with loops over heads and positions, from its

@@ -22,7 +22,8 @@ export interface AttentionBlockOptions {
   useNewAttentionOrder?: boolean;
   /** Groups of the GroupNorm (guided-diffusion: 32). */
   numGroups?: number;
-  generator: Generator;
+  /** Draws the initial weights; default the default generator (`manualSeed(n)`). */
+  generator?: Generator;
 }
 
 /**

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Generator, randn, type Tensor } from '@diffusion-ts/tensor';
 import { leaf } from '@diffusion-ts/tensor/testing';
 import { Conv1d } from './conv1d.ts';
-import { gradcheckModule, maxAbsDiff } from '../test-utils.ts';
+import { gradcheckModule, maxAbsDiff } from '../testing/modules.ts';
 
 describe('Conv1d', () => {
   it('equals the 1-D cross-correlation written out by hand (stride, padding, dilation)', () => {

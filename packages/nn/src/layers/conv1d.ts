@@ -2,6 +2,7 @@
 import { conv2d, type Generator, type Tensor } from '@diffusion-ts/tensor';
 import { fanInUniform } from '../init.ts';
 import { Module, parameter } from '../module.ts';
+import { checkPositiveInt, layerArgs } from './arguments.ts';
 
 export interface Conv1dOptions {
   inChannels: number;
@@ -12,7 +13,8 @@ export interface Conv1dOptions {
   dilation?: number;
   groups?: number;
   bias?: boolean;
-  generator: Generator;
+  /** Draws the initial weights; default the default generator (`manualSeed(n)`). */
+  generator?: Generator;
 }
 
 /**
@@ -32,8 +34,16 @@ export class Conv1d extends Module {
   weight: Tensor;
   bias: Tensor | null;
 
-  constructor({ inChannels, outChannels, kernelSize, stride = 1, padding = 0, dilation = 1, groups = 1, bias = true, generator }: Conv1dOptions) {
+  constructor(options: Conv1dOptions);
+  /** PyTorch's form: `new Conv1d(3, 4, 1)`, `new Conv1d(3, 4, 3, { padding: 1 })`. */
+  constructor(inChannels: number, outChannels: number, kernelSize: number, options?: Omit<Conv1dOptions, 'inChannels' | 'outChannels' | 'kernelSize'>);
+  constructor(...args: unknown[]) {
     super();
+    const { inChannels, outChannels, kernelSize, stride = 1, padding = 0, dilation = 1, groups = 1, bias = true, generator } =
+      layerArgs<Conv1dOptions>('Conv1d', ['inChannels', 'outChannels', 'kernelSize'], args);
+    checkPositiveInt('Conv1d', 'inChannels', inChannels);
+    checkPositiveInt('Conv1d', 'outChannels', outChannels);
+    checkPositiveInt('Conv1d', 'kernelSize', kernelSize);
     if (!Number.isInteger(groups) || groups < 1 || inChannels % groups !== 0 || outChannels % groups !== 0) {
       throw new RangeError(`Conv1d: groups ${groups} must divide inChannels ${inChannels} and outChannels ${outChannels}`);
     }

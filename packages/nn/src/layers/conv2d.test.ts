@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { conv2d, Generator, randn, type Tensor } from '@diffusion-ts/tensor';
 import { check, leaf, seedArb } from '@diffusion-ts/tensor/testing';
 import { Conv2d } from './conv2d.ts';
-import { gradcheckModule, maxAbsDiff } from '../test-utils.ts';
+import { gradcheckModule, maxAbsDiff } from '../testing/modules.ts';
 
 /** Small convolutions: groups dividing both channel counts, strides, paddings and dilations. */
 const convArb = fc.record({

@@ -2,6 +2,7 @@
 import { conv2d, type Generator, type Tensor } from '@diffusion-ts/tensor';
 import { fanInUniform } from '../init.ts';
 import { Module, parameter } from '../module.ts';
+import { checkPositiveInt, layerArgs } from './arguments.ts';
 
 type Pair = number | readonly [number, number];
 const pair = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
@@ -16,7 +17,8 @@ export interface Conv2dOptions {
   dilation?: Pair;
   groups?: number;
   bias?: boolean;
-  generator: Generator;
+  /** Draws the initial weights; default the default generator (`manualSeed(n)`). */
+  generator?: Generator;
 }
 
 /**
@@ -35,8 +37,16 @@ export class Conv2d extends Module {
   weight: Tensor;
   bias: Tensor | null;
 
-  constructor({ inChannels, outChannels, kernelSize, stride = 1, padding = 0, dilation = 1, groups = 1, bias = true, generator }: Conv2dOptions) {
+  constructor(options: Conv2dOptions);
+  /** PyTorch's form: `new Conv2d(3, 4, 3)`, `new Conv2d(3, 4, 3, { padding: 1 })`. */
+  constructor(inChannels: number, outChannels: number, kernelSize: Pair, options?: Omit<Conv2dOptions, 'inChannels' | 'outChannels' | 'kernelSize'>);
+  constructor(...args: unknown[]) {
     super();
+    const { inChannels, outChannels, kernelSize, stride = 1, padding = 0, dilation = 1, groups = 1, bias = true, generator } =
+      layerArgs<Conv2dOptions>('Conv2d', ['inChannels', 'outChannels', 'kernelSize'], args);
+    checkPositiveInt('Conv2d', 'inChannels', inChannels);
+    checkPositiveInt('Conv2d', 'outChannels', outChannels);
+    for (const k of typeof kernelSize === 'number' ? [kernelSize] : Array.isArray(kernelSize) ? kernelSize : [kernelSize]) checkPositiveInt('Conv2d', 'kernelSize', k);
     if (!Number.isInteger(groups) || groups < 1 || inChannels % groups !== 0 || outChannels % groups !== 0) {
       throw new RangeError(`Conv2d: groups ${groups} must divide inChannels ${inChannels} and outChannels ${outChannels}`);
     }

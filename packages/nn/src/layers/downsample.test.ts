@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Generator, tensor, randn, type Tensor } from '@diffusion-ts/tensor';
 import { leaf } from '@diffusion-ts/tensor/testing';
 import { Downsample } from './downsample.ts';
-import { gradcheckModule } from '../test-utils.ts';
+import { gradcheckModule } from '../testing/modules.ts';
 
 describe('Downsample', () => {
   it('without a conv averages 2×2 blocks', () => {

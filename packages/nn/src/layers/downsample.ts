@@ -9,7 +9,8 @@ export interface DownsampleOptions {
   useConv: boolean;
   /** Output channels of the convolution (default `channels`). */
   outChannels?: number;
-  generator: Generator;
+  /** Draws the initial weights; default the default generator (`manualSeed(n)`). */
+  generator?: Generator;
 }
 
 /**

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Generator, tensor } from '@diffusion-ts/tensor';
 import { Embedding } from './embedding.ts';
-import { gradcheckModule } from '../test-utils.ts';
+import { gradcheckModule } from '../testing/modules.ts';
 
 describe('Embedding', () => {
   it('looks up rows of its weight for int32 ids of any shape', () => {

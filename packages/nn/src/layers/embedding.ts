@@ -2,11 +2,13 @@
 import { embedding, type Generator, type Tensor } from '@diffusion-ts/tensor';
 import { normal } from '../init.ts';
 import { Module, parameter } from '../module.ts';
+import { checkPositiveInt, layerArgs } from './arguments.ts';
 
 export interface EmbeddingOptions {
   numEmbeddings: number;
   embeddingDim: number;
-  generator: Generator;
+  /** Draws the initial weights; default the default generator (`manualSeed(n)`). */
+  generator?: Generator;
 }
 
 /**
@@ -19,8 +21,14 @@ export class Embedding extends Module {
   readonly embeddingDim: number;
   weight: Tensor;
 
-  constructor({ numEmbeddings, embeddingDim, generator }: EmbeddingOptions) {
+  constructor(options: EmbeddingOptions);
+  /** PyTorch's form: `new Embedding(10, 3)`. */
+  constructor(numEmbeddings: number, embeddingDim: number, options?: Omit<EmbeddingOptions, 'numEmbeddings' | 'embeddingDim'>);
+  constructor(...args: unknown[]) {
     super();
+    const { numEmbeddings, embeddingDim, generator } = layerArgs<EmbeddingOptions>('Embedding', ['numEmbeddings', 'embeddingDim'], args);
+    checkPositiveInt('Embedding', 'numEmbeddings', numEmbeddings);
+    checkPositiveInt('Embedding', 'embeddingDim', embeddingDim);
     this.numEmbeddings = numEmbeddings;
     this.embeddingDim = embeddingDim;
     this.weight = parameter(normal([numEmbeddings, embeddingDim], 0, 1, { generator }));

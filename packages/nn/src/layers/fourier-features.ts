@@ -8,7 +8,8 @@ export interface FourierFeaturesOptions {
   numChannels: number;
   /** Standard deviation of the random frequencies (EDM and NCSN++ both use 16). */
   scale?: number;
-  generator: Generator;
+  /** Draws the initial weights; default the default generator (`manualSeed(n)`). */
+  generator?: Generator;
 }
 
 /**

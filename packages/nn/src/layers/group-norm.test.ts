@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { Generator, randn, tensor, type Tensor } from '@diffusion-ts/tensor';
 import { check, leaf, seedArb } from '@diffusion-ts/tensor/testing';
 import { GroupNorm } from './group-norm.ts';
-import { gradcheckModule } from '../test-utils.ts';
+import { gradcheckModule } from '../testing/modules.ts';
 
 describe('GroupNorm', () => {
   it('property: at init (weight 1, bias 0) each group of the output has mean 0 and variance 1', () => {

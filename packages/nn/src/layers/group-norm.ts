@@ -3,6 +3,7 @@ import { groupNorm, groupNormSilu, type Tensor } from '@diffusion-ts/tensor';
 import { constant } from '../init.ts';
 import { Module, parameter, type UnaryModule } from '../module.ts';
 import { SiLU } from './silu.ts';
+import { checkPositiveInt, describeValue, layerArgs } from './arguments.ts';
 
 export interface GroupNormOptions {
   numGroups: number;
@@ -24,10 +25,15 @@ export class GroupNorm extends Module {
   weight: Tensor | null;
   bias: Tensor | null;
 
-  constructor({ numGroups, numChannels, eps = 1e-5, affine = true }: GroupNormOptions) {
+  constructor(options: GroupNormOptions);
+  /** PyTorch's form: `new GroupNorm(32, 128)`, `new GroupNorm(2, 4, { eps: 1e-6 })`. */
+  constructor(numGroups: number, numChannels: number, options?: Omit<GroupNormOptions, 'numGroups' | 'numChannels'>);
+  constructor(...args: unknown[]) {
     super();
+    const { numGroups, numChannels, eps = 1e-5, affine = true } = layerArgs<GroupNormOptions>('GroupNorm', ['numGroups', 'numChannels'], args);
+    checkPositiveInt('GroupNorm', 'numChannels', numChannels);
     if (!Number.isInteger(numGroups) || numGroups < 1 || numChannels % numGroups !== 0) {
-      throw new RangeError(`GroupNorm: ${numChannels} channels cannot be split into ${numGroups} groups`);
+      throw new RangeError(`GroupNorm: ${numChannels} channels cannot be split into ${describeValue(numGroups)} groups`);
     }
     this.numGroups = numGroups;
     this.numChannels = numChannels;

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { Generator, randn, type Tensor } from '@diffusion-ts/tensor';
 import { check, leaf, seedArb } from '@diffusion-ts/tensor/testing';
 import { LayerNorm } from './layer-norm.ts';
-import { gradcheckModule } from '../test-utils.ts';
+import { gradcheckModule } from '../testing/modules.ts';
 
 describe('LayerNorm', () => {
   it('property: at init each normalised slice has mean 0 and variance 1', () => {

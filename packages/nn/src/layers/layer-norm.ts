@@ -2,6 +2,7 @@
 import { layerNorm, type Tensor } from '@diffusion-ts/tensor';
 import { constant } from '../init.ts';
 import { Module, parameter } from '../module.ts';
+import { checkPositiveInt, layerArgs } from './arguments.ts';
 
 export interface LayerNormOptions {
   /** The trailing dims to normalise over. */
@@ -18,9 +19,16 @@ export class LayerNorm extends Module {
   weight: Tensor | null;
   bias: Tensor | null;
 
-  constructor({ normalizedShape, eps = 1e-5, elementwiseAffine = true }: LayerNormOptions) {
+  constructor(options: LayerNormOptions);
+  /** PyTorch's form: `new LayerNorm(64)`, `new LayerNorm([4, 4], { eps: 1e-6 })`. */
+  constructor(normalizedShape: number | readonly number[], options?: Omit<LayerNormOptions, 'normalizedShape'>);
+  constructor(...args: unknown[]) {
     super();
-    this.normalizedShape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
+    // An array first is the shape, not an options object.
+    const options = Array.isArray(args[0]) ? { ...(args[1] ?? {}), normalizedShape: args[0] } : layerArgs<LayerNormOptions>('LayerNorm', ['normalizedShape'], args);
+    const { normalizedShape, eps = 1e-5, elementwiseAffine = true } = options as LayerNormOptions;
+    this.normalizedShape = typeof normalizedShape === 'number' ? [normalizedShape] : [...(normalizedShape ?? [undefined])];
+    for (const d of this.normalizedShape) checkPositiveInt('LayerNorm', 'normalizedShape', d);
     this.eps = eps;
     this.weight = elementwiseAffine ? parameter(constant(this.normalizedShape, 1)) : null;
     this.bias = elementwiseAffine ? parameter(constant(this.normalizedShape, 0)) : null;

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { Generator, randn, type Tensor } from '@diffusion-ts/tensor';
 import { check, leaf, seedArb } from '@diffusion-ts/tensor/testing';
 import { Linear } from './linear.ts';
-import { gradcheckModule, maxAbsDiff } from '../test-utils.ts';
+import { gradcheckModule, maxAbsDiff } from '../testing/modules.ts';
 
 describe('Linear', () => {
   it('computes x Wᵀ + b over any leading dims', () => {

@@ -2,13 +2,15 @@
 import { matmulTransposed, type Generator, type Tensor } from '@diffusion-ts/tensor';
 import { fanInUniform } from '../init.ts';
 import { Module, parameter } from '../module.ts';
+import { checkPositiveInt, layerArgs } from './arguments.ts';
 
 export interface LinearOptions {
   inFeatures: number;
   outFeatures: number;
   /** Learn an additive bias (default true). */
   bias?: boolean;
-  generator: Generator;
+  /** Draws the initial weights; default the default generator (`manualSeed(n)`). */
+  generator?: Generator;
 }
 
 /**
@@ -21,8 +23,14 @@ export class Linear extends Module {
   weight: Tensor;
   bias: Tensor | null;
 
-  constructor({ inFeatures, outFeatures, bias = true, generator }: LinearOptions) {
+  constructor(options: LinearOptions);
+  /** PyTorch's form: `new Linear(3, 4)`, `new Linear(3, 4, { bias: false })`. */
+  constructor(inFeatures: number, outFeatures: number, options?: Omit<LinearOptions, 'inFeatures' | 'outFeatures'>);
+  constructor(...args: unknown[]) {
     super();
+    const { inFeatures, outFeatures, bias = true, generator } = layerArgs<LinearOptions>('Linear', ['inFeatures', 'outFeatures'], args);
+    checkPositiveInt('Linear', 'inFeatures', inFeatures);
+    checkPositiveInt('Linear', 'outFeatures', outFeatures);
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
     this.weight = parameter(fanInUniform([outFeatures, inFeatures], inFeatures, { generator }));

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Generator, tensor, randn, type Tensor } from '@diffusion-ts/tensor';
 import { leaf } from '@diffusion-ts/tensor/testing';
 import { Upsample } from './upsample.ts';
-import { gradcheckModule } from '../test-utils.ts';
+import { gradcheckModule } from '../testing/modules.ts';
 
 describe('Upsample', () => {
   it('without a conv repeats each pixel into a 2×2 block', () => {

@@ -9,7 +9,8 @@ export interface UpsampleOptions {
   useConv: boolean;
   /** Output channels of the convolution (default `channels`). */
   outChannels?: number;
-  generator: Generator;
+  /** Draws the initial weights; default the default generator (`manualSeed(n)`). */
+  generator?: Generator;
 }
 
 /** Nearest-neighbour ×2 upsampling, optionally followed by a 3×3 conv (state dict: `conv.*`). */

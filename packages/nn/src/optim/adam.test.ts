@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { tensor } from '@diffusion-ts/tensor';
 import { parameter } from '../module.ts';
 import { Adam, AdamW, type AdamHyperparameters } from './adam.ts';
-import { assertTrajectoryClose as assertClose, quadratic, trajectory } from './quadratic.test-support.ts';
+import { assertTrajectoryClose as assertClose, quadratic, trajectory } from '../testing/quadratic.ts';
 
 const { gradOf, lossBackward } = quadratic([1, 4, 0.25], [0.5, -1, 3]);
 

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { tensor, type Tensor } from '@diffusion-ts/tensor';
 import { parameter } from '../module.ts';
 import { SGD, type SGDHyperparameters } from './sgd.ts';
-import { assertTrajectoryClose as assertClose, quadratic, trajectory } from './quadratic.test-support.ts';
+import { assertTrajectoryClose as assertClose, quadratic, trajectory } from '../testing/quadratic.ts';
 
 const { gradOf, lossBackward } = quadratic([1, 2, 0.5], [0.5, -1, 3]);
 

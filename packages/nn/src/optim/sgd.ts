@@ -32,8 +32,9 @@ export type SGDHyperparameters = {
 export class SGD extends Optimizer<SGDHyperparameters> {
   readonly kind = 'SGD';
 
-  constructor(params: readonly Tensor[] | readonly ParamGroupInput<SGDHyperparameters>[], options: Partial<SGDHyperparameters> & { lr: number }) {
-    super(params, { momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, ...options });
+  /** Defaults as torch.optim.SGD (PyTorch ≥ 2.2): lr 1e-3, no momentum, dampening or weight decay. */
+  constructor(params: readonly Tensor[] | readonly ParamGroupInput<SGDHyperparameters>[], options: Partial<SGDHyperparameters> = {}) {
+    super(params, { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, ...options });
   }
 
   protected validateHyperparameters({ lr, momentum, dampening, weightDecay, nesterov }: SGDHyperparameters): void {

@@ -13,7 +13,8 @@ export interface AttentionPool2dOptions {
   numHeadChannels: number;
   /** Width of the output (the number of logits); default embedDim. */
   outputDim?: number;
-  generator: Generator;
+  /** Draws the initial weights; default the default generator (`manualSeed(n)`). */
+  generator?: Generator;
 }
 
 /**

@@ -4,7 +4,7 @@ import { Generator, randn, type Tensor } from '@diffusion-ts/tensor';
 import { leaf } from '@diffusion-ts/tensor/testing';
 import { Conv2d } from '../layers/conv2d.ts';
 import { ResBlock, TimestepEmbedSequential } from './blocks.ts';
-import { gradcheckModule, maxAbsDiff } from '../test-utils.ts';
+import { gradcheckModule, maxAbsDiff } from '../testing/modules.ts';
 
 const base = { embChannels: 6, dropout: 0, numGroups: 2 };
 

@@ -47,7 +47,8 @@ export interface ResBlockOptions {
   /** BigGAN-style ×2 downsampling (2×2 average pool) inside the block. */
   down?: boolean;
   numGroups?: number;
-  generator: Generator;
+  /** Draws the initial weights; default the default generator (`manualSeed(n)`). */
+  generator?: Generator;
 }
 
 /**

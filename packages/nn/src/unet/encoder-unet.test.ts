@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Generator, randn, tensor } from '@diffusion-ts/tensor';
 import { leaf } from '@diffusion-ts/tensor/testing';
 import { metaInit } from '../init.ts';
-import { gradcheckModule, maxAbsDiff, randomizeParameters } from '../test-utils.ts';
+import { gradcheckModule, maxAbsDiff, randomizeParameters } from '../testing/modules.ts';
 import { AttentionPool2d } from './attention-pool-2d.ts';
 import { UNetConfigError } from './config.ts';
 import { EncoderUNet, type EncoderUNetConfig, type EncoderUNetConfigInput } from './encoder-unet.ts';

@@ -11,6 +11,7 @@
  * `out.2.qkv_proj.weight` → `out.2.qkvProj.weight`, `out.2.c_proj.weight` → `out.2.cProj.weight`.
  */
 import type { Generator, Tensor } from '@diffusion-ts/tensor';
+import { defaultGenerator } from '@diffusion-ts/tensor';
 import { zeroModule } from '../init.ts';
 import { Module, Sequential, type ModuleList } from '../module.ts';
 import { Conv2d } from '../layers/conv2d.ts';
@@ -18,6 +19,7 @@ import { GroupNorm } from '../layers/group-norm.ts';
 import { SiLU } from '../layers/silu.ts';
 import { timestepEmbedding } from '../layers/timestep-embedding.ts';
 import { AttentionPool2d } from './attention-pool-2d.ts';
+import { checkImages, timestepTensor, type TimestepsInput } from './inputs.ts';
 import type { TimestepEmbedSequential } from './blocks.ts';
 import { buildDownPath, timeEmbedMlp, timestepEmbedBlock } from './build-unet.ts';
 import { resolveUNetConfig, UNetConfigError, type UNetConfig } from './config.ts';
@@ -78,8 +80,8 @@ export class Flatten extends Module {
 }
 
 export interface EncoderUNetOptions {
-  /** Draws the initial weights, and later the dropout masks. */
-  generator: Generator;
+  /** Draws the initial weights, and later the dropout masks; default the default generator (`manualSeed(n)`). */
+  generator?: Generator;
 }
 
 /**
@@ -96,7 +98,7 @@ export class EncoderUNet extends Module {
   middleBlock: TimestepEmbedSequential;
   out: Sequential;
 
-  constructor(config: EncoderUNetConfigInput, { generator }: EncoderUNetOptions) {
+  constructor(config: EncoderUNetConfigInput, { generator = defaultGenerator }: EncoderUNetOptions = {}) {
     super();
     const c = resolveEncoderUNetConfig(config);
     this.config = c;
@@ -139,11 +141,10 @@ export class EncoderUNet extends Module {
    * @param t timesteps [B] (float, fractional allowed; int32 is converted), as the model sees them
    * @returns [B, outChannels]
    */
-  forward(x: Tensor, t: Tensor): Tensor {
+  forward(x: Tensor, t: TimestepsInput): Tensor {
     const c = this.config;
-    if (x.ndim !== 4 || x.shape[1] !== c.inChannels) throw new RangeError(`EncoderUNet: x must be [B, ${c.inChannels}, H, W], got [${x.shape}]`);
-    if (t.ndim !== 1 || t.shape[0] !== x.shape[0]) throw new RangeError(`EncoderUNet: t must be [${x.shape[0]}], got [${t.shape}]`);
-    const tFloat = t.dtype === x.dtype ? t : t.to(x.dtype);
+    checkImages('EncoderUNet', x, c.inChannels, c.channelMult.length, ['H', 'W']);
+    const tFloat = timestepTensor('EncoderUNet', t, x.shape[0]!, x.dtype);
     const emb = this.timeEmbed.forward(timestepEmbedding(tFloat, c.modelChannels)); // [B, 4·mc]
     let h = x;
     for (const block of this.inputBlocks) h = block.forward(h, emb);

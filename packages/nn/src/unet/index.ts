@@ -8,3 +8,4 @@ export * from './video-presets.ts';
 export * from './attention-pool-2d.ts';
 export * from './encoder-unet.ts';
 export * from './classifier-presets.ts';
+export type { TimestepsInput, LabelsInput } from './inputs.ts';

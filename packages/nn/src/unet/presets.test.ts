@@ -66,6 +66,39 @@ describe('UNet presets', () => {
   it('the published counts: DDPM CIFAR-10 is 35,746,307 (Ho et al.); ADM ImageNet-64 rounds to 296M (Dhariwal & Nichol)', () => {
     assert.equal(referenceCount(presets.ddpmCifar10), 35_746_307);
     assert.equal(Math.round(referenceCount(presets.admImageNet64) / 1e6), 296);
+    // improved-diffusion's defaults include use_scale_shift_norm=True: 52,546,438, not the 49,066,246 without it.
+    assert.equal(referenceCount(presets.iddpmCifar10), 52_546_438);
+    assert.equal(presets.iddpmCifar10.useScaleShiftNorm, true);
+    assert.equal(referenceCount({ ...presets.iddpmCifar10, useScaleShiftNorm: false }), 49_066_246);
+  });
+
+  it("every flag of the paper presets is the reference script's (its command line over its defaults)", () => {
+    /** A reference script's flags → our config: attention_resolutions are resolutions on both command lines. */
+    const fromFlags = (f: Record<string, number | boolean | string | null>, channelMult: number[]): UNetConfig => ({
+      imageSize: f['image_size'] as number, inChannels: 3, outChannels: 3, modelChannels: f['num_channels'] as number,
+      numResBlocks: f['num_res_blocks'] as number, attentionResolutions: String(f['attention_resolutions']).split(',').map(Number),
+      dropout: f['dropout'] as number, channelMult, convResample: true, numClasses: f['class_cond'] ? 1000 : null,
+      numHeads: f['num_heads'] as number, numHeadChannels: f['num_head_channels'] === -1 ? null : f['num_head_channels'] as number,
+      numHeadsUpsample: f['num_heads_upsample'] === -1 ? null : f['num_heads_upsample'] as number,
+      useScaleShiftNorm: f['use_scale_shift_norm'] as boolean, resblockUpdown: f['resblock_updown'] as boolean,
+      useNewAttentionOrder: f['use_new_attention_order'] as boolean, learnSigma: f['learn_sigma'] as boolean, numGroups: 32,
+    });
+    // improved-diffusion script_util.model_and_diffusion_defaults (its UNetModel has neither head widths, BigGAN blocks nor the new order) …
+    const improvedDefaults = { image_size: 64, num_channels: 128, num_res_blocks: 2, num_heads: 4, num_heads_upsample: -1, attention_resolutions: '16,8',
+      dropout: 0, learn_sigma: false, class_cond: false, use_scale_shift_norm: true, num_head_channels: -1, resblock_updown: false, use_new_attention_order: false };
+    // … under the README's CIFAR-10 flags, channel_mult (1, 2, 2, 2) from create_model for 32×32.
+    const iddpm = fromFlags({ ...improvedDefaults, image_size: 32, num_channels: 128, num_res_blocks: 3, learn_sigma: true, dropout: 0.3 }, [1, 2, 2, 2]);
+    assert.deepEqual({ ...presets.iddpmCifar10 }, iddpm);
+    // guided-diffusion's model_and_diffusion_defaults agree with these on every flag both have, and add num_head_channels −1,
+    // resblock_updown False, use_new_attention_order False; under the README's ImageNet-64 flags, channel_mult (1, 2, 3, 4) for 64×64.
+    const guidedDefaults = improvedDefaults;
+    const adm = fromFlags({ ...guidedDefaults, attention_resolutions: '32,16,8', class_cond: true, dropout: 0.1, image_size: 64, learn_sigma: true,
+      num_channels: 192, num_head_channels: 64, num_res_blocks: 3, resblock_updown: true, use_new_attention_order: true, use_scale_shift_norm: true }, [1, 2, 3, 4]);
+    assert.deepEqual({ ...presets.admImageNet64, numHeads: 4 }, adm, 'numHeads is unused when numHeadChannels is set');
+    // diffusion_tf run_cifar.py: ch 128, ch_mult (1, 2, 2, 2), num_res_blocks 2, attn_resolutions (16,), dropout 0.1, resamp_with_conv, one head.
+    const ddpm = fromFlags({ ...guidedDefaults, image_size: 32, num_channels: 128, num_res_blocks: 2, attention_resolutions: '16', dropout: 0.1, num_heads: 1,
+      use_scale_shift_norm: false }, [1, 2, 2, 2]);
+    assert.deepEqual({ ...presets.ddpmCifar10 }, ddpm);
   });
 
   it('the DDPM CIFAR-10 model allocates exactly the counted parameters', () => {

@@ -1,7 +1,17 @@
 /**
  * The papers' U-Net configurations, and tiny ones that train on a laptop CPU. Parameter counts
  * (checked by unet/presets.test.ts against a closed-form count written apart from the modules):
- * ddpmCifar10 35,746,307 · iddpmCifar10 49,066,246 · admImageNet64 295,904,454.
+ * ddpmCifar10 35,746,307 · iddpmCifar10 52,546,438 · admImageNet64 295,904,454.
+ *
+ * Every flag of the three paper presets was checked (2026-12) against its reference script, flag by
+ * flag: for DDPM, diffusion_tf's `scripts/run_cifar.py` and `models/unet.py` (ch 128, ch_mult
+ * (1, 2, 2, 2), num_res_blocks 2, attn_resolutions (16,), dropout 0.1, resamp_with_conv True, one
+ * head, no scale-shift, no class embedding); for iDDPM, improved-diffusion's
+ * `script_util.model_and_diffusion_defaults` and `create_model` under the README's CIFAR-10 flags
+ * (below); for ADM, guided-diffusion's `script_util` under the README's ImageNet-64 flags (below).
+ * Flags not named in a reference's command line take that script's default, and the defaults of
+ * `unetDefaults` are guided-diffusion's UNetModel's: conv_resample True, num_heads_upsample −1 (= numHeads),
+ * use_new_attention_order False (improved-diffusion has only the legacy order), in/out channels 3.
  */
 import type { UNetConfig } from './config.ts';
 import { unetDefaults } from './config.ts';
@@ -27,9 +37,10 @@ const ddpmCifar10: UNetConfig = {
 
 /**
  * Nichol & Dhariwal 2021 (improved-diffusion README, CIFAR-10): `--image_size 32 --num_channels 128
- * --num_res_blocks 3 --learn_sigma True --dropout 0.3`, with improved-diffusion's defaults
- * attention_resolutions "16,8" and num_heads 4, and channel_mult (1, 2, 2, 2) for 32×32.
- * 49,066,246 parameters.
+ * --num_res_blocks 3 --learn_sigma True --dropout 0.3`, with improved-diffusion's
+ * `model_and_diffusion_defaults` for the rest: attention_resolutions "16,8", num_heads 4,
+ * num_heads_upsample −1, use_scale_shift_norm True, and `create_model`'s channel_mult (1, 2, 2, 2)
+ * for 32×32. 52,546,438 parameters (without scale-shift norm it would be 49,066,246).
  */
 const iddpmCifar10: UNetConfig = {
   ...unetDefaults,
@@ -40,6 +51,7 @@ const iddpmCifar10: UNetConfig = {
   attentionResolutions: [16, 8],
   dropout: 0.3,
   numHeads: 4,
+  useScaleShiftNorm: true,
   learnSigma: true,
 };
 
@@ -48,7 +60,9 @@ const iddpmCifar10: UNetConfig = {
  * `--attention_resolutions 32,16,8 --class_cond True --dropout 0.1 --image_size 64 --learn_sigma True
  * --num_channels 192 --num_head_channels 64 --num_res_blocks 3 --resblock_updown True
  * --use_new_attention_order True --use_scale_shift_norm True`, channel_mult (1, 2, 3, 4).
- * 295,904,454 parameters (the paper's Table: 296M).
+ * 295,904,454 parameters (the paper's Table: 296M). Flags not on that command line take
+ * guided-diffusion's defaults: num_heads 4 (unused: num_head_channels 64 sets the heads),
+ * num_heads_upsample −1, conv_resample True.
  */
 const admImageNet64: UNetConfig = {
   ...unetDefaults,

@@ -5,7 +5,7 @@ import { Generator, noGrad, randn, tensor, type Tensor } from '@diffusion-ts/ten
 import { leaf } from '@diffusion-ts/tensor/testing';
 import { TemporalAttentionBlock } from './temporal-attention.ts';
 import { jointTrainingMask } from './video-unet.ts';
-import { gradcheckModule, maxAbsDiff, randomizeParameters } from '../test-utils.ts';
+import { gradcheckModule, maxAbsDiff, randomizeParameters } from '../testing/modules.ts';
 
 /** Rows of x [B·F, C, H, W] reordered within each clip: frame f of the result is frame perm[f] of x. */
 function permuteFrames(x: Tensor, frames: number, perm: readonly number[]): Tensor {

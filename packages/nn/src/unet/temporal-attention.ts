@@ -23,7 +23,8 @@ export interface TemporalAttentionBlockOptions {
    * null for none (then the block is blind to frame order: permuting frames permutes its output).
    */
   maxRelativeDistance: number | null;
-  generator: Generator;
+  /** Draws the initial weights; default the default generator (`manualSeed(n)`). */
+  generator?: Generator;
 }
 
 /**

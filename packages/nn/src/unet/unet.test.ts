@@ -1,11 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Generator, noGrad, randn, randint, tensor, zerosLike, type Tensor } from '@diffusion-ts/tensor';
+import { Generator, manualSeed, noGrad, randn, randint, tensor, zerosLike, type Tensor } from '@diffusion-ts/tensor';
 import { gradcheck, leaf } from '@diffusion-ts/tensor/testing';
 import { StateDictError } from '../module.ts';
 import { UNet } from './unet.ts';
 import type { UNetConfigInput } from './config.ts';
-import { randomizeParameters } from '../test-utils.ts';
+import { presets } from './presets.ts';
+import { randomizeParameters } from '../testing/modules.ts';
 
 /** Two levels of 8 and 16 channels at 8×8 and 4×4, attention at 4×4, three classes. */
 const micro: UNetConfigInput = { imageSize: 8, inChannels: 1, outChannels: 1, modelChannels: 8, channelMult: [1, 2], numResBlocks: 1, attentionResolutions: [4], numGroups: 4, numHeads: 2 };
@@ -61,9 +62,48 @@ describe('UNet', () => {
     const a = model.forward(x, t, tensor([0, 1], { dtype: 'int32' })).dataSync(), b = model.forward(x, t, tensor([2, 1], { dtype: 'int32' })).dataSync();
     assert.notDeepEqual(Array.from(a.subarray(0, 64)), Array.from(b.subarray(0, 64)));
     assert.deepEqual(Array.from(a.subarray(64)), Array.from(b.subarray(64))); // same label, same output
-    assert.throws(() => model.forward(x, t), /exactly when the model is class-conditional/);
-    assert.throws(() => new UNet(micro, { generator: g }).forward(x, t, tensor([0, 1], { dtype: 'int32' })), /exactly when/);
+    assert.throws(() => model.forward(x, t), /UNet: missing labels y: the model is class-conditional \(numClasses 3\)/);
+    assert.throws(() => new UNet(micro, { generator: g }).forward(x, t, tensor([0, 1], { dtype: 'int32' })), /UNet: got labels y, but the model is unconditional/);
     assert.throws(() => model.forward(x, tensor([1, 2, 3]), tensor([0, 1], { dtype: 'int32' })), /t must be \[2\]/);
+    // Labels as an array of integers are the int32 tensor; float labels and out-of-range classes are named.
+    assert.deepEqual(model.forward(x, t, [0, 1]).dataSync(), a);
+    assert.throws(() => model.forward(x, t, tensor([0, 1])), (e: unknown) => e instanceof TypeError && /UNet: labels y must be int32 class indices, got float32 \[2\]/.test(e.message));
+    assert.throws(() => model.forward(x, t, [0, 3]), /UNet: label 3 is not a class index in \[0, 3\)/);
+    assert.throws(() => model.forward(x, t, tensor([0, 1, 2], { dtype: 'int32' })), /UNet: labels y must be \[2\], got \[3\]/);
+  });
+
+  it('builds without options from the default generator: manualSeed(n) makes it reproducible, as torch.manual_seed', () => {
+    manualSeed(5);
+    const a = new UNet(presets.tiny16);
+    manualSeed(5);
+    const b = new UNet(presets.tiny16, {});
+    assert.deepEqual(a.parameters().map((p) => Array.from(p.dataSync())), b.parameters().map((p) => Array.from(p.dataSync())));
+    assert.deepEqual(a.forward(randn(1, 3, 16, 16), [10]).shape, [1, 3, 16, 16]);
+  });
+
+  it('validates its inputs at the door: sizes it cannot halve, timesteps as arrays or a number, dtypes', () => {
+    const g = new Generator(2);
+    const model = new UNet(micro, { generator: g });
+    randomizeParameters(model, g, 0.2);
+    const x = randn([2, 1, 8, 8], { generator: g });
+    // guided-diffusion's U-Net halves the input levels − 1 times: a 15×15 input fails at the door, not in a cat.
+    assert.throws(() => model.forward(randn([2, 1, 15, 15]), tensor([1, 2])), (e: unknown) =>
+      e instanceof RangeError && e.message === 'UNet: input 15×15 cannot be halved 1 times (2 levels): height and width must be positive multiples of 2');
+    const three = new UNet({ ...micro, channelMult: [1, 1, 2], attentionResolutions: [] }, { generator: g });
+    assert.throws(() => three.forward(randn([1, 1, 12, 10]), [3]), /input 12×10 cannot be halved 2 times \(3 levels\): .* multiples of 4/);
+    assert.deepEqual(three.forward(randn([1, 1, 12, 8]), [3]).shape, [1, 1, 12, 8]);
+    // Timesteps: an array of B numbers, a typed array, or one number for the whole batch, as the [B] tensor.
+    const byTensor = model.forward(x, tensor([1, 2])).dataSync();
+    assert.deepEqual(model.forward(x, [1, 2]).dataSync(), byTensor);
+    assert.deepEqual(model.forward(x, new Int32Array([1, 2])).dataSync(), byTensor);
+    assert.deepEqual(model.forward(x, 7).dataSync(), model.forward(x, tensor([7, 7])).dataSync());
+    assert.throws(() => model.forward(x, [1, 2, 3]), /UNet: 3 timesteps for a batch of 2/);
+    assert.throws(() => model.forward(x, [1, Number.NaN]), /UNet: timesteps must be finite numbers/);
+    assert.throws(() => model.forward(x, 'five' as never), (e: unknown) => e instanceof TypeError && /UNet: t must be a Tensor \[2\].*got "five"/.test(e.message));
+    // Images: a float tensor of the right rank and channels.
+    assert.throws(() => model.forward(tensor([[1]], { dtype: 'int32' }).expand(2, 1).reshape(2, 1, 1, 1), [1, 2]), /UNet: x must be float32 or float64, got int32 \[2,1,1,1\]/);
+    assert.throws(() => model.forward(randn([2, 3, 8, 8]), [1, 2]), /UNet: x must be \[B, 1, H, W\], got \[2,3,8,8\]/);
+    assert.throws(() => model.forward([[1]] as never, [1]), (e: unknown) => e instanceof TypeError && /UNet: x must be a Tensor/.test(e.message));
   });
 
   it('accepts inputs at any size divisible by the downsampling, and integer timesteps', () => {

@@ -12,17 +12,18 @@
  * renaming its keys, and the parameter count equals the reference's.
  */
 import type { Generator, Tensor } from '@diffusion-ts/tensor';
-import { cat } from '@diffusion-ts/tensor';
+import { cat, defaultGenerator } from '@diffusion-ts/tensor';
 import { Module, type ModuleList, type Sequential } from '../module.ts';
 import type { Embedding } from '../layers/embedding.ts';
 import { timestepEmbedding } from '../layers/timestep-embedding.ts';
 import type { TimestepEmbedSequential } from './blocks.ts';
 import { buildUNet, timestepEmbedBlock } from './build-unet.ts';
 import { resolveUNetConfig, type UNetConfig, type UNetConfigInput } from './config.ts';
+import { checkImages, labelTensor, timestepTensor, type LabelsInput, type TimestepsInput } from './inputs.ts';
 
 export interface UNetOptions {
-  /** Draws the initial weights, and later the dropout masks. */
-  generator: Generator;
+  /** Draws the initial weights, and later the dropout masks; default the default generator (`manualSeed(n)`). */
+  generator?: Generator;
 }
 
 export class UNet extends Module {
@@ -37,7 +38,7 @@ export class UNet extends Module {
   /** GroupNorm → SiLU → zero-initialised 3×3 conv. */
   out: Sequential;
 
-  constructor(config: UNetConfigInput, { generator }: UNetOptions) {
+  constructor(config: UNetConfigInput, { generator = defaultGenerator }: UNetOptions = {}) {
     super();
     const c = resolveUNetConfig(config);
     this.config = c;
@@ -48,21 +49,18 @@ export class UNet extends Module {
 
   /**
    * ε_θ(x_t, t) (or x₀/v, plus the variance output with learnSigma).
-   * @param x noisy images [B, inChannels, imageSize', imageSize'] (any size divisible by 2^(levels−1))
-   * @param t timesteps [B] (float, fractional allowed; int32 is converted)
-   * @param y int32 class labels [B], exactly when the model is class-conditional
+   * @param x noisy images [B, inChannels, H, W], float (any H, W divisible by 2^(levels−1))
+   * @param t timesteps [B] (float, fractional allowed; int32 is converted), an array of B numbers, or one number
+   * @param y class labels [B] (int32 tensor or integers), exactly when the model is class-conditional
    * @returns [B, outChannels (·2 with learnSigma), H, W]
    */
-  forward(x: Tensor, t: Tensor, y?: Tensor): Tensor {
+  forward(x: Tensor, t: TimestepsInput, y?: LabelsInput): Tensor {
     const c = this.config;
-    if ((y !== undefined) !== (this.labelEmb !== null)) {
-      throw new RangeError(`UNet: pass labels y exactly when the model is class-conditional (numClasses ${c.numClasses})`);
-    }
-    if (x.ndim !== 4 || x.shape[1] !== c.inChannels) throw new RangeError(`UNet: x must be [B, ${c.inChannels}, H, W], got [${x.shape}]`);
-    if (t.ndim !== 1 || t.shape[0] !== x.shape[0]) throw new RangeError(`UNet: t must be [${x.shape[0]}], got [${t.shape}]`);
-    const tFloat = t.dtype === x.dtype ? t : t.to(x.dtype);
+    checkImages('UNet', x, c.inChannels, c.channelMult.length, ['H', 'W']);
+    const tFloat = timestepTensor('UNet', t, x.shape[0]!, x.dtype);
+    const labels = labelTensor('UNet', y, x.shape[0]!, c.numClasses);
     let emb = this.timeEmbed.forward(timestepEmbedding(tFloat, c.modelChannels)); // [B, 4·mc]
-    if (this.labelEmb !== null && y !== undefined) emb = emb.add(this.labelEmb.forward(y));
+    if (this.labelEmb !== null && labels !== undefined) emb = emb.add(this.labelEmb.forward(labels));
 
     const hs: Tensor[] = [];
     let h = x;

@@ -5,7 +5,7 @@ import { Generator, noGrad, randn, tensor, type Tensor } from '@diffusion-ts/ten
 import { gradcheck, leaf } from '@diffusion-ts/tensor/testing';
 import { metaInit } from '../init.ts';
 import { Adam } from '../optim/adam.ts';
-import { maxAbsDiff, randomizeParameters } from '../test-utils.ts';
+import { maxAbsDiff, randomizeParameters } from '../testing/modules.ts';
 import { UNet } from './unet.ts';
 import { UNetConfigError } from './config.ts';
 import { VideoUNet, type VideoUNetConfig, type VideoUNetConfigInput } from './video-unet.ts';
@@ -68,7 +68,8 @@ describe('VideoUNet', () => {
     assert.deepEqual(model.forward(randn([2, 1, 6, 8, 4], { generator: g }), tensor([3, 900], { dtype: 'int32' }), y).shape, [2, 2, 6, 8, 4]);
     assert.throws(() => model.forward(randn([2, 1, 8, 8]), tensor([1, 2]), y), /x must be \[B, 1, F, H, W\]/);
     assert.throws(() => model.forward(randn([2, 1, 4, 8, 8]), tensor([1]), y), /t must be \[2\]/);
-    assert.throws(() => model.forward(randn([2, 1, 4, 8, 8]), tensor([1, 2])), /exactly when the model is class-conditional/);
+    assert.throws(() => model.forward(randn([2, 1, 4, 8, 8]), tensor([1, 2])), /VideoUNet: missing labels y: the model is class-conditional/);
+    assert.throws(() => model.forward(randn([2, 1, 4, 7, 8]), [1, 2], y), /VideoUNet: input 7×8 cannot be halved 1 times/);
     assert.throws(() => model.forward(randn([2, 1, 4, 8, 8]), tensor([1, 2]), y, { imageFrames: 5 }), /imageFrames must be an integer in \[0, 4\]/);
     assert.throws(() => new VideoUNet({ ...micro, numFrames: 0, numGroups: 3 }, { generator: g }), (e: unknown) =>
       e instanceof UNetConfigError && /numFrames must be a positive integer/.test(e.message) && /numGroups 3/.test(e.message));

@@ -17,7 +17,7 @@
  * starts as the image model applied frame by frame.
  */
 import type { Generator, Tensor } from '@diffusion-ts/tensor';
-import { cat, tensor } from '@diffusion-ts/tensor';
+import { cat, defaultGenerator, tensor } from '@diffusion-ts/tensor';
 import { Module, ModuleList, type Sequential, type UnaryModule } from '../module.ts';
 import { AttentionBlock } from '../layers/attention-block.ts';
 import type { Embedding } from '../layers/embedding.ts';
@@ -26,6 +26,7 @@ import { TimestepBlock } from './blocks.ts';
 import { buildUNet, type BlockAttention, type WrapBlock } from './build-unet.ts';
 import { resolveUNetConfig, UNetConfigError, type UNetConfig, type UNetConfigInput } from './config.ts';
 import { TemporalAttentionBlock } from './temporal-attention.ts';
+import { checkImages, labelTensor, timestepTensor, type LabelsInput, type TimestepsInput } from './inputs.ts';
 
 export interface VideoUNetConfig extends UNetConfig {
   /**
@@ -96,8 +97,8 @@ export class SpaceTimeSequential extends ModuleList<TimestepBlock | UnaryModule>
 }
 
 export interface VideoUNetOptions {
-  /** Draws the initial weights, and later the dropout masks. */
-  generator: Generator;
+  /** Draws the initial weights, and later the dropout masks; default the default generator (`manualSeed(n)`). */
+  generator?: Generator;
 }
 
 export interface VideoForwardOptions {
@@ -122,7 +123,7 @@ export class VideoUNet extends Module {
   outputBlocks: ModuleList<SpaceTimeSequential>;
   out: Sequential;
 
-  constructor(config: VideoUNetConfigInput, { generator }: VideoUNetOptions) {
+  constructor(config: VideoUNetConfigInput, { generator = defaultGenerator }: VideoUNetOptions = {}) {
     super();
     const c = resolveVideoUNetConfig(config);
     this.config = c;
@@ -145,20 +146,17 @@ export class VideoUNet extends Module {
    * @param y int32 class labels [B], exactly when the model is class-conditional
    * @returns [B, outChannels (·2 with learnSigma), F, H, W]
    */
-  forward(x: Tensor, t: Tensor, y?: Tensor, { imageFrames = 0 }: VideoForwardOptions = {}): Tensor {
+  forward(x: Tensor, t: TimestepsInput, y?: LabelsInput, { imageFrames = 0 }: VideoForwardOptions = {}): Tensor {
     const c = this.config;
-    if ((y !== undefined) !== (this.labelEmb !== null)) {
-      throw new RangeError(`VideoUNet: pass labels y exactly when the model is class-conditional (numClasses ${c.numClasses})`);
-    }
-    if (x.ndim !== 5 || x.shape[1] !== c.inChannels) throw new RangeError(`VideoUNet: x must be [B, ${c.inChannels}, F, H, W], got [${x.shape}]`);
+    checkImages('VideoUNet', x, c.inChannels, c.channelMult.length, ['F', 'H', 'W']);
     const [b, channels, frames, height, width] = x.shape as [number, number, number, number, number];
-    if (t.ndim !== 1 || t.shape[0] !== b) throw new RangeError(`VideoUNet: t must be [${b}], got [${t.shape}]`);
+    const tFloat = timestepTensor('VideoUNet', t, b, x.dtype);
+    const labels = labelTensor('VideoUNet', y, b, c.numClasses);
     if (!(Number.isInteger(imageFrames) && imageFrames >= 0 && imageFrames <= frames)) {
       throw new RangeError(`VideoUNet: imageFrames must be an integer in [0, ${frames}], got ${imageFrames}`);
     }
-    const tFloat = t.dtype === x.dtype ? t : t.to(x.dtype);
     let emb = this.timeEmbed.forward(timestepEmbedding(tFloat, c.modelChannels)); // [B, E]
-    if (this.labelEmb !== null && y !== undefined) emb = emb.add(this.labelEmb.forward(y));
+    if (this.labelEmb !== null && labels !== undefined) emb = emb.add(this.labelEmb.forward(labels));
     const embDim = emb.shape[1]!;
     emb = emb.unsqueeze(1).expand(b, frames, embDim).reshape(b * frames, embDim);  // [B·F, E]: each clip's, per frame
     const layout: FrameLayout = { frames, keep: imageFrames === 0 ? null : jointTrainingMask(frames, imageFrames, x) };

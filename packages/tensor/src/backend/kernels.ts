@@ -16,13 +16,23 @@ export interface View<B = unknown> {
   readonly dtype: DType;
 }
 
-export type UnaryCode =
-  | 'neg' | 'abs' | 'sign' | 'exp' | 'log' | 'log1p' | 'sqrt' | 'rsqrt'
-  | 'sin' | 'cos' | 'tanh' | 'sigmoid' | 'silu' | 'relu' | 'erf' | 'floor';
-/** Arithmetic codes return the operands' dtype; comparison codes return 1/0 masks in that dtype. */
-export type BinaryCode =
-  | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
-  | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
+/**
+ * The elementwise codes, one list each: the union types derive from them, every backend's table is
+ * checked against the union (`satisfies Record<UnaryCode, …>`), and the backend parity test iterates
+ * the lists, so a new code is a compile error in every backend and a parity case at once.
+ * Each code is also the name of the tensor package's free function that runs it.
+ */
+export const UNARY_CODES = [
+  'neg', 'abs', 'sign', 'exp', 'log', 'log1p', 'sqrt', 'rsqrt',
+  'sin', 'cos', 'tanh', 'sigmoid', 'silu', 'relu', 'erf', 'floor',
+] as const;
+export type UnaryCode = (typeof UNARY_CODES)[number];
+/** Arithmetic codes return the operands' dtype. */
+export const ARITHMETIC_CODES = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum'] as const;
+/** Comparison codes return 1/0 masks in the operands' dtype. */
+export const COMPARISON_CODES = ['eq', 'ne', 'lt', 'le', 'gt', 'ge'] as const;
+export const BINARY_CODES = [...ARITHMETIC_CODES, ...COMPARISON_CODES] as const;
+export type BinaryCode = (typeof BINARY_CODES)[number];
 export type ReduceCode = 'sum' | 'max' | 'min';
 export type ArgReduceCode = 'argmax' | 'argmin';
 

@@ -1,5 +1,5 @@
 /** Activations built from primitives: their gradients come from the tape, never by hand. */
-import type { Tensor } from '../tensor.ts';
+import type { Tensor } from '../tensor-core.ts';
 import { abs, add, exp, erf, log1p, maximum, mul, neg } from '../ops/index.ts';
 
 /** GELU(x) = x·Φ(x) = ½x(1 + erf(x/√2)) (Hendrycks & Gimpel 2016), the exact form PyTorch uses by default. */

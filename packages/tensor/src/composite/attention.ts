@@ -1,5 +1,5 @@
 /** Scaled dot-product attention (Vaswani et al. 2017, Eq. 1). */
-import type { Tensor } from '../tensor.ts';
+import type { Tensor } from '../tensor-core.ts';
 import { add, matmulTransposed, mul, where } from '../ops/index.ts';
 import { broadcastShapes, fmt, OpError, shapesEqual } from '../shape.ts';
 import { softmax } from '../ops/softmax.ts';

@@ -1,5 +1,5 @@
 /** Inverted dropout (Srivastava et al. 2014): zero entries with probability p, scale the rest by 1/(1−p). */
-import type { Tensor } from '../tensor.ts';
+import type { Tensor } from '../tensor-core.ts';
 import type { Generator } from '../random.ts';
 import { lt, mul } from '../ops/index.ts';
 import { rand } from '../creation.ts';

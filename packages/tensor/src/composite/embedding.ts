@@ -1,8 +1,8 @@
 /** Embedding lookup: rows of a table selected by integer ids. */
-import type { Tensor } from '../tensor.ts';
+import type { Tensor } from '../tensor-core.ts';
 import { reshape } from '../ops/index.ts';
 import { fmt, OpError } from '../shape.ts';
-import { indexSelect } from './shape.ts';
+import { indexSelect } from './layout.ts';
 
 /** weight [numEmbeddings, dim] indexed by int32 ids of any shape → [...ids.shape, dim]. */
 export function embedding(ids: Tensor, weight: Tensor): Tensor {

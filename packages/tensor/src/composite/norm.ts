@@ -1,8 +1,8 @@
 /** Layer normalisation (Ba et al. 2016); group norm is a primitive op (ops/group-norm.ts). */
-import type { Tensor } from '../tensor.ts';
+import type { Tensor } from '../tensor-core.ts';
 import { add, mul, rsqrt, sub } from '../ops/index.ts';
 import { fmt, OpError } from '../shape.ts';
-import { mean, variance } from './reductions.ts';
+import { mean, variance } from './statistics.ts';
 
 /** (x − E[x]) / √(Var[x] + eps) over `dims`, with the biased variance as PyTorch's norms use. */
 function standardize(x: Tensor, dims: number[], eps: number): Tensor {

@@ -1,5 +1,5 @@
 /** Average pooling as a depthwise convolution with a constant kernel, so its gradient is conv2d's. */
-import type { Tensor } from '../tensor.ts';
+import type { Tensor } from '../tensor-core.ts';
 import { conv2d } from '../ops/index.ts';
 import { full } from '../creation.ts';
 import { fmt, OpError } from '../shape.ts';

@@ -1,5 +1,5 @@
 /** Broadcasting arithmetic: add, sub, mul, div, pow, neg. The tape un-broadcasts their gradients. */
-import type { Tensor, TensorLike } from '../tensor.ts';
+import type { Tensor, TensorLike } from '../tensor-core.ts';
 import { record } from '../autograd.ts';
 import { binaryForward, wrap } from './internal.ts';
 import { log } from './unary.ts';

@@ -2,7 +2,7 @@
  * Comparisons (masks of 1/0 in the operands' dtype, so they multiply directly), `where`,
  * and the piecewise ops built on masks: maximum, minimum, clamp.
  */
-import type { Tensor, TensorLike } from '../tensor.ts';
+import type { Tensor, TensorLike } from '../tensor-core.ts';
 import type { BinaryCode } from '../backend/kernels.ts';
 import { record } from '../autograd.ts';
 import { broadcastShapes, OpError } from '../shape.ts';

@@ -4,7 +4,7 @@
  * y = conv(x, w); ∂x = convInputGrad(dy, w); ∂w = convWeightGrad(x, dy), and each is bilinear.
  */
 import type { Conv2dParams, Shape } from '../backend/kernels.ts';
-import type { Tensor } from '../tensor.ts';
+import type { Tensor } from '../tensor-core.ts';
 import { record } from '../autograd.ts';
 import { fmt, OpError } from '../shape.ts';
 import { add } from './arithmetic.ts';

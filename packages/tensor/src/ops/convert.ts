@@ -1,7 +1,7 @@
 /** Changing dtype or backend, and copying. */
 import type { BackendName, DType, Kernels } from '../backend/kernels.ts';
 import { findBackend } from '../backend/registry.ts';
-import { Tensor } from '../tensor.ts';
+import { Tensor } from '../tensor-core.ts';
 import { record } from '../autograd.ts';
 import { isFloat } from '../dtype.ts';
 import { stridesOf } from '../shape.ts';

@@ -4,7 +4,7 @@
  * below, the same formula as the kernel's, runs when the backward itself is recorded
  * (`createGraph`), so the op stays differentiable again.
  */
-import type { Tensor } from '../tensor.ts';
+import type { Tensor } from '../tensor-core.ts';
 import { isGradEnabled, record } from '../autograd.ts';
 import { add, mul, sub } from './arithmetic.ts';
 import { checkCompatible, wrap } from './internal.ts';

@@ -1,6 +1,6 @@
 /** Plumbing shared by the op files: wrapping kernel results and checking operands. */
 import type { BinaryCode, DType, Shape } from '../backend/kernels.ts';
-import { Tensor, type TensorLike } from '../tensor.ts';
+import { Tensor, type TensorLike } from '../tensor-core.ts';
 import { broadcastShapes, fmt, OpError } from '../shape.ts';
 
 /** Wrap a buffer made by `like`'s backend into a tensor. */

@@ -3,7 +3,7 @@
  * All but cat, pad and the gathers are one strided copy on the backend.
  */
 import type { Shape } from '../backend/kernels.ts';
-import type { Tensor } from '../tensor.ts';
+import type { Tensor } from '../tensor-core.ts';
 import { record } from '../autograd.ts';
 import { broadcastStrides, checkShape, fmt, normalizeDim, normalizeDims, OpError, sizeOf, stridesOf } from '../shape.ts';
 import { add } from './arithmetic.ts';

@@ -1,5 +1,5 @@
 /** Matrix products: `matmul` with torch.matmul's rules, on one batched primitive with transpose flags. */
-import type { Tensor } from '../tensor.ts';
+import type { Tensor } from '../tensor-core.ts';
 import { record } from '../autograd.ts';
 import { broadcastShapes, fmt, OpError } from '../shape.ts';
 import { checkCompatible, wrap } from './internal.ts';

@@ -3,7 +3,7 @@
  * torch's `fused=True` optimizers. Not differentiable (optimizer steps never are): run it outside
  * the graph, as optimizers do under `noGrad`.
  */
-import type { Tensor } from '../tensor.ts';
+import type { Tensor } from '../tensor-core.ts';
 import type { AdamStepParams } from '../backend/kernels.ts';
 import { isFloat } from '../dtype.ts';
 import { checkCompatible, wrap } from './internal.ts';

@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { argmax, argmin, max, min, sum, sumToShape, tensor, Generator } from '../index.ts';
+import { argmax, argmin, max, min, sum, tensor, Generator } from '../index.ts';
+import { sumToShape } from './reduce.ts';
 import { check, expectOpError, gradcheck, leaf, seedArb, shapeArb } from '../testing/index.ts';
 
 /** A shape with a random subset of its dims (as negative or positive numbers), and keepdim. */

@@ -1,5 +1,5 @@
 /** Reductions: sum, max, min (with dims and keepdim), argmax/argmin, and the tape's sumToShape. */
-import type { Tensor } from '../tensor.ts';
+import type { Tensor } from '../tensor-core.ts';
 import type { ReduceCode, Shape } from '../backend/kernels.ts';
 import { record } from '../autograd.ts';
 import { fmt, normalizeDim, normalizeDims, OpError } from '../shape.ts';

@@ -6,7 +6,7 @@
  * ops below runs when the backward itself is recorded (`createGraph`), so softmax stays
  * differentiable to any order.
  */
-import type { Tensor } from '../tensor.ts';
+import type { Tensor } from '../tensor-core.ts';
 import { isGradEnabled, record } from '../autograd.ts';
 import { mul, sub } from './arithmetic.ts';
 import { wrap } from './internal.ts';

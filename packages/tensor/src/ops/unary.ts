@@ -1,5 +1,5 @@
 /** Elementwise math functions, each with its derivative beside it. */
-import type { Tensor } from '../tensor.ts';
+import type { Tensor } from '../tensor-core.ts';
 import type { UnaryCode } from '../backend/kernels.ts';
 import { isGradEnabled, record, type BackwardFn } from '../autograd.ts';
 import { wrap } from './internal.ts';

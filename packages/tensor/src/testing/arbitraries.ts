@@ -1,7 +1,7 @@
 /** fast-check generators shared by the property suites: shapes, broadcastable shapes, tensors. */
 import fc from 'fast-check';
 import type { Shape } from '../backend/kernels.ts';
-import type { Tensor } from '../tensor.ts';
+import type { Tensor } from '../tensor-core.ts';
 import { randn } from '../creation.ts';
 import { Generator } from '../random.ts';
 

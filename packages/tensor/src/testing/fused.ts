@@ -4,7 +4,7 @@
  * op-written backward the fused op records under `createGraph`).
  */
 import assert from 'node:assert/strict';
-import type { Tensor } from '../tensor.ts';
+import type { Tensor } from '../tensor-core.ts';
 import { add, mul, sum } from '../ops/index.ts';
 import { Generator } from '../random.ts';
 import { randn } from '../creation.ts';

@@ -6,7 +6,7 @@
  * - `direction`: JAX's check_vjp, one random input direction v per input, ⟨u, Jv⟩ against ⟨v, Jᵀu⟩,
  *   which costs two evaluations at any size.
  */
-import type { Tensor } from '../tensor.ts';
+import type { Tensor } from '../tensor-core.ts';
 import { tensor } from '../creation.ts';
 import { Generator } from '../random.ts';
 import { noGrad } from '../autograd.ts';

@@ -7,6 +7,54 @@
 
 import { Code, i32 } from './emit/code.ts';
 import type { ModuleBuilder } from './emit/module.ts';
+import type { GemmShape } from './gemm-kernel.ts';
+
+/** What an emitter gets: the module being built, the GEMM's register shape, and a once-per-module cache. */
+export interface EmitContext {
+  readonly mod: ModuleBuilder;
+  readonly shape: GemmShape;
+  /** `make()` the first time `key` is asked for in this module, its result after that (kernels that share functions). */
+  once<T>(key: string, make: () => T): T;
+}
+
+/**
+ * One kernel of the engine, described once: its exported name, its named i32 parameters in call order
+ * (the layout of its command records) and the emitter that adds its function to the module. The
+ * engine numbers the kernels of its list, builds the dispatch table from the parameter counts, and
+ * `push` takes the arguments by name, so a kernel's layout is written here and nowhere else.
+ */
+export interface KernelDescriptor<P extends string = string> {
+  readonly name: string;
+  readonly params: readonly P[];
+  /** Add the function (and what it calls) to the module; returns its index. */
+  readonly emit: (ctx: EmitContext) => number;
+  /** The function returns one value, which `run` drops. */
+  readonly returnsValue?: boolean;
+}
+
+/** A kernel's arguments, by parameter name. */
+export type KernelArgs<K extends KernelDescriptor> = K extends KernelDescriptor<infer P> ? Readonly<Record<P, number>> : never;
+
+/** Declare a kernel; `params` is inferred as a union of literal names. */
+export const kernel = <const P extends string>(d: KernelDescriptor<P>): KernelDescriptor<P> => {
+  if (d.params.length > MAX_ARGS) throw new Error(`kernel ${d.name}: ${d.params.length} parameters, at most ${MAX_ARGS}`);
+  return d;
+};
+
+/** A kernel's arguments in parameter order, checked: every parameter given, as a finite number, and nothing else. */
+export function orderedArgs<K extends KernelDescriptor>(k: K, args: KernelArgs<K>): number[] {
+  const given = args as Readonly<Record<string, number>>;
+  const extra = Object.keys(given).filter((name) => !k.params.includes(name));
+  if (extra.length > 0) throw new Error(`wasm kernel ${k.name}: unknown arguments ${extra.join(', ')} (parameters: ${k.params.join(', ')})`);
+  return k.params.map((name) => {
+    const v = given[name];
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`wasm kernel ${k.name}: argument ${name} must be a finite number, got ${String(v)}`);
+    return v;
+  });
+}
+
+/** Where commands go: a thread's static list (`engine.push`) or its copy of a task. */
+export type Push = <K extends KernelDescriptor>(kernel: K, args: KernelArgs<K>) => void;
 
 /** Bytes per record: opcode + 15 arguments. */
 export const RECORD_BYTES = 64;
@@ -70,7 +118,9 @@ export class CommandList {
     return this.capacity - 1 - this.length;
   }
 
-  push(op: number, args: readonly number[]): void {
+  /** Append a record: `op` and exactly `argc` arguments (the kernel's parameter count). */
+  push(op: number, args: readonly number[], argc: number): void {
+    if (args.length !== argc) throw new Error(`command ${op}: ${args.length} arguments for a kernel of ${argc}`);
     if (this.free <= 0) throw new Error(`command list overflow (${this.capacity} records)`);
     const view = this.i32();
     const base = this.position >> 2;

@@ -10,6 +10,7 @@
  * never test bounds: one zero run, one copy run (vectorised when sW = 1), one zero run per row.
  */
 
+import { kernel } from './commands.ts';
 import { Code, i32, v128 } from './emit/code.ts';
 import type { ModuleBuilder } from './emit/module.ts';
 
@@ -30,6 +31,11 @@ export function addConvFunctions(mod: ModuleBuilder): ConvFunctions {
   const col2im = mod.declare('conv_col2im', columns('col2im'));
   return { im2col, col2im };
 }
+
+/** conv_im2col: the column matrix of one image and group (geometry: a `ConvGeometryWords` record). */
+export const convIm2col = kernel({ name: 'conv_im2col', params: ['geometry', 'x', 'col'], emit: (ctx) => ctx.once('conv', () => addConvFunctions(ctx.mod)).im2col });
+/** conv_col2im: x += the adjoint of im2col applied to col. */
+export const convCol2im = kernel({ name: 'conv_col2im', params: ['geometry', 'col', 'x'], emit: (ctx) => ctx.once('conv', () => addConvFunctions(ctx.mod)).col2im });
 
 /** One generator for both directions: they share every loop and differ in the innermost run. */
 function columns(direction: 'im2col' | 'col2im'): Code {

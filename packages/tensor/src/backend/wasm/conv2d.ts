@@ -14,9 +14,10 @@
 import type { Conv2dParams } from '../kernels.ts';
 import { ConvGeometryWords } from './conv-kernel.ts';
 import type { Engine } from './engine.ts';
-import { Op } from './engine-module.ts';
 import { gemmParallel, queueGemm } from './sgemm.ts';
-import type { GemmProblem, Push } from './sgemm.ts';
+import type { GemmProblem } from './sgemm.ts';
+import type { Push } from './commands.ts';
+import { convCol2im, convIm2col } from './conv-kernel.ts';
 
 /** Sizes of one conv2d: x [N, C, H, W], w [O, C/groups, kH, kW], y [N, O, oH, oW]. */
 export interface ConvShape {
@@ -89,8 +90,8 @@ function forItems(engine: Engine, pl: Plan, body: (item: { n: number; gi: number
       for (const item of pl.items) engine.addTask((t, push) => body(item, t, push, cols[t]!, true));
       engine.runTasks();
     } else {
-      const step: Push = (op, args) => {
-        engine.push(0, op, args);
+      const step: Push = (kernel, args) => {
+        engine.push(0, kernel, args);
         engine.flush();
       };
       for (const item of pl.items) body(item, 0, step, cols[0]!, false);
@@ -113,7 +114,7 @@ export function conv2dForward(engine: Engine, x: number, w: number, y: number, s
   const { cg, og, K, P } = pl, HW = s.H * s.W;
   forItems(engine, pl, ({ n, gi }, t, push, col, whole) => {
     const xg = x + 4 * (n * s.C + gi * cg) * HW;
-    if (!pl.direct) push(Op.im2col, [pl.geometry, xg, col]);
+    if (!pl.direct) push(convIm2col, { geometry: pl.geometry, x: xg, col });
     gemm(engine, t, push, whole, {
       m: og, n: P, k: K,
       a: w + 4 * gi * og * K, rsA: K, csA: 1,
@@ -137,7 +138,7 @@ export function conv2dInputGrad(engine: Engine, dy: number, w: number, dx: numbe
       b: dy + 4 * (n * s.O + gi * og) * P, rsB: P, csB: 1,
       c: pl.direct ? dxg : col, ldc: P, accumulate: false,
     });
-    if (!pl.direct) push(Op.col2im, [pl.geometry, col, dxg]);
+    if (!pl.direct) push(convCol2im, { geometry: pl.geometry, col, x: dxg });
   });
 }
 
@@ -155,7 +156,7 @@ export function conv2dWeightGrad(engine: Engine, x: number, dy: number, dw: numb
   try {
     forItems(engine, pl, ({ n, gi }, t, push, col, whole) => {
       const xg = x + 4 * (n * s.C + gi * cg) * HW;
-      if (!pl.direct) push(Op.im2col, [pl.geometry, xg, col]);
+      if (!pl.direct) push(convIm2col, { geometry: pl.geometry, x: xg, col });
       // dW[g] += dY[n, g] · col(X)ᵀ: B[pixel, tap] = col[tap·P + pixel].
       gemm(engine, t, push, whole, {
         m: og, n: K, k: P,

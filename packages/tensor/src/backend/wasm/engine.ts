@@ -7,8 +7,8 @@
  * a browser page awaits to run on Web Workers.
  */
 
-import { CommandList, RECORD_BYTES } from './commands.ts';
-import { buildEngineModule, Op } from './engine-module.ts';
+import { CommandList, orderedArgs, RECORD_BYTES, type KernelArgs, type KernelDescriptor, type Push } from './commands.ts';
+import { buildEngineModule, engineKernels } from './engine-module.ts';
 import type { EngineExports } from './engine-module.ts';
 import { defaultGemmShape } from './gemm-kernel.ts';
 import type { GemmShape } from './gemm-kernel.ts';
@@ -33,6 +33,8 @@ export interface EngineOptions {
   readonly blocking?: Blocking;
   /** Records per thread's command list. */
   readonly listCapacity?: number;
+  /** The kernels to build the module from; default `engineKernels` (a benchmark adds its probe). */
+  readonly kernels?: readonly KernelDescriptor[];
 }
 
 export const defaultBlocking: Blocking = { mc: 128, kc: 256, nc: 2048 };
@@ -61,6 +63,8 @@ export class Engine {
   readonly ready: Promise<void>;
   /** Tasks queued with `addTask` (their lists start at the recorded table entries). */
   private taskCount = 0;
+  /** Each kernel's opcode: its position in the list the module was built from, plus one. */
+  private readonly opcodes: ReadonlyMap<KernelDescriptor, number>;
 
   constructor(options: EngineOptions = {}) {
     this.threads = Math.max(1, options.threads ?? (workerThreads() !== null ? Math.min(availableParallelism(), 8) : 1));
@@ -80,7 +84,9 @@ export class Engine {
     this.heap = new Heap(reserved);
     this.tables = Array.from({ length: this.threads }, (_, t) => tablesPtr + t * capacity * 4);
 
-    const { module, instantiate } = buildEngineModule(this.shape, this.heap.memory);
+    const kernels = options.kernels ?? engineKernels;
+    this.opcodes = new Map(kernels.map((k, i) => [k, i + 1]));
+    const { module, instantiate } = buildEngineModule(this.shape, this.heap.memory, kernels);
     this.exports = instantiate();
     this.pool = new Pool(module, this.heap.memory, controlPtr, this.threads);
     this.ready = this.pool.ready;
@@ -103,19 +109,17 @@ export class Engine {
    * runs first (commands on one thread keep their order; there are no cross-thread dependencies
    * within one `flush`).
    */
-  push(t: number, op: number, args: readonly number[]): void {
+  push<K extends KernelDescriptor>(t: number, kernel: K, args: KernelArgs<K>): void {
     if (this.taskCount > 0) throw new Error('wasm engine: push during addTask; call runTasks first');
     if (this.lists[t]!.free <= 0) this.flush();
-    this.lists[t]!.push(op, args);
+    this.record(this.lists[t]!, kernel, args);
   }
 
-  /**
-   * Run the ceiling probe (`peak-kernel.ts`) for `trips` trips on each of the first `threads`
-   * threads at once; each thread performs `trips · peakFlopsPerTrip` floating-point operations.
-   */
-  peak(trips: number, threads = this.threads): void {
-    for (let t = 0; t < Math.min(threads, this.threads); t++) this.push(t, Op.peak, [trips, this.scratch[t]!.tile]);
-    this.flush();
+  /** Write one record: the kernel's opcode and its arguments in parameter order (checked by name and count). */
+  private record<K extends KernelDescriptor>(list: CommandList, kernel: K, args: KernelArgs<K>): void {
+    const op = this.opcodes.get(kernel);
+    if (op === undefined) throw new Error(`wasm engine: kernel ${kernel.name} is not in this engine's module`);
+    list.push(op, orderedArgs(kernel, args), kernel.params.length);
   }
 
   /** Run every thread's queued commands (in parallel across threads) and clear the lists. */
@@ -132,13 +136,13 @@ export class Engine {
    * Dynamic split: add a task that whichever thread is free next will run. `build(t, push)` queues
    * the task's commands as thread t would run them (with thread t's scratch), for every t.
    */
-  addTask(build: (t: number, push: (op: number, args: readonly number[]) => void) => void): void {
+  addTask(build: (t: number, push: Push) => void): void {
     if (this.lists.some((l) => l.length > 0) && this.taskCount === 0) throw new Error('wasm engine: addTask after push; call flush first');
     if (this.lists.some((l) => l.free < 256)) this.runTasks();
     for (let t = 0; t < this.threads; t++) {
       const list = this.lists[t]!;
       this.heap.i32[(this.tables[t]! >> 2) + this.taskCount] = list.position;
-      build(t, (op, args) => list.push(op, args));
+      build(t, (kernel, args) => this.record(list, kernel, args));
       list.endTask();
     }
     this.taskCount++;

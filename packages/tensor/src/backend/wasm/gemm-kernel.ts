@@ -9,6 +9,7 @@
  * All strides and leading dimensions given to these functions are in bytes.
  */
 
+import { kernel, type EmitContext } from './commands.ts';
 import { Code, f32, i32, v128 } from './emit/code.ts';
 import type { ModuleBuilder } from './emit/module.ts';
 
@@ -51,6 +52,18 @@ export function addGemmFunctions(mod: ModuleBuilder, shape: GemmShape = defaultG
   const packB = mod.declare('gemm_pack_b', packPanels(shape.nr));
   return { tile, macro, packA, packB };
 }
+
+/** The four functions, emitted once per module for whichever GEMM kernel asks first. */
+const gemmFunctions = (ctx: EmitContext): GemmFunctions => ctx.once('gemm', () => addGemmFunctions(ctx.mod, ctx.shape));
+
+/** gemm_pack_a: pack A[i, k] = src[i·rowStride + k·kStride] (bytes) into MR-row panels at dst. */
+export const gemmPackA = kernel({ name: 'gemm_pack_a', params: ['src', 'rowStride', 'kStride', 'mc', 'kc', 'dst'], emit: (ctx) => gemmFunctions(ctx).packA });
+/** gemm_pack_b: pack B[k, j] = src[j·colStride + k·kStride] (bytes) into NR-column panels at dst. */
+export const gemmPackB = kernel({ name: 'gemm_pack_b', params: ['src', 'colStride', 'kStride', 'nc', 'kc', 'dst'], emit: (ctx) => gemmFunctions(ctx).packB });
+/** gemm_macro: C[mc×nc] (+)= Ablock · Bblock from packed panels; `scratch` holds the edge tile. */
+export const gemmMacro = kernel({
+  name: 'gemm_macro', params: ['mc', 'nc', 'kc', 'ap', 'bp', 'c', 'ldc', 'accumulate', 'scratch'], emit: (ctx) => gemmFunctions(ctx).macro,
+});
 
 /** The micro-kernel: MR·NR/4 f32x4 accumulators live in locals for the whole k loop. */
 function microKernel({ mr, nr, unroll }: GemmShape): Code {

@@ -13,8 +13,8 @@
  * `epsBits` is eps as float32 bits (command arguments are i32).
  */
 
+import { kernel } from './commands.ts';
 import { Code, f32, f64, i32, v128 } from './emit/code.ts';
-import type { ModuleBuilder } from './emit/module.ts';
 import { emitExp } from './unary-kernel.ts';
 
 const splat = (v: number): [number, number, number, number] => [v, v, v, v];
@@ -213,7 +213,13 @@ function backwardBody(): Code {
   return c;
 }
 
-/** Declare `group_norm` and `group_norm_backward`; returns their function indices. */
-export function addGroupNormFunctions(mod: ModuleBuilder): { forward: number; backward: number } {
-  return { forward: mod.declare('group_norm', forwardBody()), backward: mod.declare('group_norm_backward', backwardBody()) };
-}
+/** group_norm: see the header for the parameters. */
+export const groupNormKernel = kernel({
+  name: 'group_norm', params: ['x', 'w', 'b', 'dst', 'b0', 'b1', 'perGroup', 'S', 'groups', 'epsBits', 'silu'],
+  emit: ({ mod }) => mod.declare('group_norm', forwardBody()),
+});
+/** group_norm_backward: see the header for the parameters. */
+export const groupNormBackwardKernel = kernel({
+  name: 'group_norm_backward', params: ['x', 'w', 'b', 'dy', 'dst', 'sums', 'b0', 'b1', 'perGroup', 'S', 'groups', 'epsBits', 'silu'],
+  emit: ({ mod }) => mod.declare('group_norm_backward', backwardBody()),
+});

@@ -7,8 +7,11 @@
  * any of our GEMMs can reach on one thread.
  */
 
+import { kernel } from './commands.ts';
 import { Code, f32, i32, v128 } from './emit/code.ts';
 import type { ModuleBuilder } from './emit/module.ts';
+import { Engine, type EngineOptions } from './engine.ts';
+import { engineKernels } from './engine-module.ts';
 
 const ROWS = 2, VECTORS = 4, STEPS = 1; // one step per trip: TurboFan spills when it schedules several together
 /** Floating-point operations one trip of `peak`'s loop performs (4 lanes × (mul + add) per product). */
@@ -41,4 +44,19 @@ export function addPeakFunction(mod: ModuleBuilder): number {
   c.f32Const(0);
   for (const v of acc) c.localGet(v).f32x4ExtractLane(0).f32Add();
   return mod.declare('peak', c);
+}
+
+/** peak(trips, ptr) → f32 (dropped): the probe as a kernel. Not in `engineKernels`: benchmarks build an engine with it. */
+export const peakKernel = kernel({ name: 'peak', params: ['trips', 'ptr'], returnsValue: true, emit: ({ mod }) => addPeakFunction(mod) });
+
+/** An engine whose module also holds the probe (for benchmarks; the engine users load does not). */
+export const peakEngine = (options: EngineOptions = {}): Engine => new Engine({ ...options, kernels: [...engineKernels, peakKernel] });
+
+/**
+ * Run the probe for `trips` trips on each of the first `threads` threads of `engine` (built by
+ * `peakEngine`) at once; each thread performs `trips · peakFlopsPerTrip` floating-point operations.
+ */
+export function runPeak(engine: Engine, trips: number, threads = engine.threads): void {
+  for (let t = 0; t < Math.min(threads, engine.threads); t++) engine.push(t, peakKernel, { trips, ptr: engine.scratch[t]!.tile });
+  engine.flush();
 }

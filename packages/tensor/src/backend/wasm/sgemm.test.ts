@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Engine } from './engine.ts';
-import { sgemm } from './sgemm.ts';
+import { sgemm } from '../../testing/sgemm.ts';
 
 // Two threads even on a one-core machine, so the worker path is always exercised.
 const engine = new Engine({ threads: 2 });

@@ -7,8 +7,9 @@
  * split inside: the threads pack each B block together, then take (row block × column range) tasks.
  */
 
+import type { Push } from './commands.ts';
 import type { Engine } from './engine.ts';
-import { Op } from './engine-module.ts';
+import { gemmMacro, gemmPackA, gemmPackB } from './gemm-kernel.ts';
 
 /** One matrix product C[m×n] (+)= A[m×k] · B[k×n] with arbitrary element strides (byte addresses). */
 export interface GemmProblem {
@@ -30,9 +31,6 @@ export interface GemmProblem {
   readonly accumulate: boolean;
 }
 
-/** Where commands go: a thread's static list (`engine.push`) or its copy of a task. */
-export type Push = (op: number, args: readonly number[]) => void;
-
 /** Queue, with thread t's scratch, the part C[m0:m1, n0:n1] of problem p. */
 export function queueGemm(engine: Engine, t: number, push: Push, p: GemmProblem, m0: number, m1: number, n0: number, n1: number): void {
   const { mc: MC, kc: KC, nc: NC } = engine.blocking;
@@ -46,13 +44,13 @@ export function queueGemm(engine: Engine, t: number, push: Push, p: GemmProblem,
     for (let pc = 0; pc < p.k; pc += KC) {
       const kc = Math.min(KC, p.k - pc);
       // B[pc:pc+kc, jc:jc+nc] → NR-column panels.
-      push(Op.packB, [p.b + 4 * (pc * p.rsB + jc * p.csB), 4 * p.csB, 4 * p.rsB, nc, kc, packB]);
+      push(gemmPackB, { src: p.b + 4 * (pc * p.rsB + jc * p.csB), colStride: 4 * p.csB, kStride: 4 * p.rsB, nc, kc, dst: packB });
       for (let ic = m0; ic < m1; ic += MC) {
         const mc = Math.min(MC, m1 - ic);
         // A[ic:ic+mc, pc:pc+kc] → MR-row panels, then every micro-tile of this block.
-        push(Op.packA, [p.a + 4 * (ic * p.rsA + pc * p.csA), 4 * p.rsA, 4 * p.csA, mc, kc, packA]);
+        push(gemmPackA, { src: p.a + 4 * (ic * p.rsA + pc * p.csA), rowStride: 4 * p.rsA, kStride: 4 * p.csA, mc, kc, dst: packA });
         const accumulate = p.accumulate || pc > 0 ? 1 : 0;
-        push(Op.macro, [mc, nc, kc, packA, packB, p.c + 4 * (ic * p.ldc + jc), 4 * p.ldc, accumulate, tile]);
+        push(gemmMacro, { mc, nc, kc, ap: packA, bp: packB, c: p.c + 4 * (ic * p.ldc + jc), ldc: 4 * p.ldc, accumulate, scratch: tile });
       }
     }
   }
@@ -81,7 +79,7 @@ export function splitRange(n: number, parts: number, unit: number): [number, num
 export function gemmParallel(engine: Engine, p: GemmProblem): void {
   const T = engine.threads;
   if (T === 1 || p.m * p.n * p.k < PARALLEL_MIN_MACS || p.k === 0) {
-    queueGemm(engine, 0, (op, args) => engine.push(0, op, args), p, 0, p.m, 0, p.n);
+    queueGemm(engine, 0, (kernel, args) => engine.push(0, kernel, args), p, 0, p.m, 0, p.n);
     engine.flush();
     return;
   }
@@ -94,7 +92,7 @@ export function gemmParallel(engine: Engine, p: GemmProblem): void {
       const kc = Math.min(KC, p.k - pc);
       // Pack B[pc:pc+kc, jc:jc+nc] together: thread t packs whole panels [n0, n1), which land at bp + n0·kc.
       splitRange(nc, T, nr).forEach(([n0, n1], t) => {
-        engine.push(t, Op.packB, [p.b + 4 * (pc * p.rsB + (jc + n0) * p.csB), 4 * p.csB, 4 * p.rsB, n1 - n0, kc, bp + 4 * n0 * kc]);
+        engine.push(t, gemmPackB, { src: p.b + 4 * (pc * p.rsB + (jc + n0) * p.csB), colStride: 4 * p.csB, kStride: 4 * p.rsB, nc: n1 - n0, kc, dst: bp + 4 * n0 * kc });
       });
       engine.flush();
       // Tasks: row blocks × column ranges, at least 4 per thread when the shape allows.
@@ -106,8 +104,8 @@ export function gemmParallel(engine: Engine, p: GemmProblem): void {
         for (const [n0, n1] of splitRange(nc, colParts, nr)) {
           engine.addTask((t, push) => {
             const { packA, tile } = engine.scratch[t]!;
-            push(Op.packA, [p.a + 4 * (ic * p.rsA + pc * p.csA), 4 * p.rsA, 4 * p.csA, mc, kc, packA]);
-            push(Op.macro, [mc, n1 - n0, kc, packA, bp + 4 * n0 * kc, p.c + 4 * (ic * p.ldc + jc + n0), 4 * p.ldc, accumulate, tile]);
+            push(gemmPackA, { src: p.a + 4 * (ic * p.rsA + pc * p.csA), rowStride: 4 * p.rsA, kStride: 4 * p.csA, mc, kc, dst: packA });
+            push(gemmMacro, { mc, nc: n1 - n0, kc, ap: packA, bp: bp + 4 * n0 * kc, c: p.c + 4 * (ic * p.ldc + jc + n0), ldc: 4 * p.ldc, accumulate, scratch: tile });
           });
         }
       }
@@ -129,38 +127,4 @@ export function runGemms(engine: Engine, problems: readonly GemmProblem[]): void
   } else {
     for (const p of problems) gemmParallel(engine, p);
   }
-}
-
-export interface SgemmParams {
-  readonly m: number;
-  readonly n: number;
-  readonly k: number;
-  /** A is stored [k, m] (row-major) instead of [m, k]. */
-  readonly transA: boolean;
-  /** B is stored [n, k] instead of [k, n]. */
-  readonly transB: boolean;
-  /** Byte addresses in the engine's heap. */
-  readonly a: number;
-  readonly b: number;
-  readonly c: number;
-  /** Number of products; matrix i uses a + 4·i·strideA etc. (a stride of 0 broadcasts). */
-  readonly batch?: number;
-  readonly strideA?: number;
-  readonly strideB?: number;
-  readonly strideC?: number;
-  readonly accumulate?: boolean;
-}
-
-/** C[i] (+)= op(A[i]) · op(B[i]) for i < batch, on every thread; returns when C is written. */
-export function sgemm(engine: Engine, s: SgemmParams): void {
-  const { m, n, k, transA, transB } = s;
-  const strideA = s.strideA ?? m * k, strideB = s.strideB ?? k * n, strideC = s.strideC ?? m * n;
-  const problems = Array.from({ length: s.batch ?? 1 }, (_, i): GemmProblem => ({
-    m, n, k,
-    a: s.a + 4 * i * strideA, rsA: transA ? 1 : k, csA: transA ? m : 1,
-    b: s.b + 4 * i * strideB, rsB: transB ? 1 : n, csB: transB ? k : 1,
-    c: s.c + 4 * i * strideC, ldc: n,
-    accumulate: s.accumulate ?? false,
-  }));
-  runGemms(engine, problems);
 }

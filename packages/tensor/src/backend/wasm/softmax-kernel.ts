@@ -6,8 +6,8 @@
  * exp is the vector polynomial of unary-kernel.ts (about an ulp).
  */
 
+import { kernel } from './commands.ts';
 import { Code, f32, i32, v128 } from './emit/code.ts';
-import type { ModuleBuilder } from './emit/module.ts';
 import { emitExp } from './unary-kernel.ts';
 
 /** Reduce the vector on the stack to one f32 with `combine` (f32.max or f32.add), via local `tmp`. */
@@ -65,5 +65,5 @@ function softmaxBody(): Code {
   return c;
 }
 
-/** Declare `softmax_rows`; returns its function index. */
-export const addSoftmaxFunction = (mod: ModuleBuilder): number => mod.declare('softmax_rows', softmaxBody());
+/** softmax_rows(src, dst, rows, n). */
+export const softmaxKernel = kernel({ name: 'softmax_rows', params: ['src', 'dst', 'rows', 'n'], emit: ({ mod }) => mod.declare('softmax_rows', softmaxBody()) });

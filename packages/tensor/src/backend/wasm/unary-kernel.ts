@@ -15,8 +15,8 @@
  */
 
 import type { UnaryCode } from '../kernels.ts';
+import { kernel, type KernelDescriptor } from './commands.ts';
 import { Code, i32, v128 } from './emit/code.ts';
-import type { ModuleBuilder } from './emit/module.ts';
 
 /** The codes with a generated kernel, in opcode order. */
 /** (neg and abs are pure memory traffic: the js loop, with no copies, is faster.) */
@@ -112,10 +112,11 @@ function unaryBody(code: NativeUnaryCode): Code {
   return c;
 }
 
-/** Declare `silu_backward`; returns its function index. */
-export const addSiluBackwardFunction = (mod: ModuleBuilder): number => mod.declare('silu_backward', siluBackwardBody());
+/** silu_backward(x, dy, dst, n): dst = dy · SiLU'(x) over n floats. */
+export const siluBackwardKernel = kernel({ name: 'silu_backward', params: ['x', 'dy', 'dst', 'n'], emit: ({ mod }) => mod.declare('silu_backward', siluBackwardBody()) });
 
-/** Declare `unary_<code>` for every native code; returns their function indices by code. */
-export function addUnaryFunctions(mod: ModuleBuilder): Record<NativeUnaryCode, number> {
-  return Object.fromEntries(nativeUnaryCodes.map((code) => [code, mod.declare(`unary_${code}`, unaryBody(code))])) as Record<NativeUnaryCode, number>;
-}
+const unaryKernel = (code: NativeUnaryCode) =>
+  kernel({ name: `unary_${code}`, params: ['src', 'dst', 'n'], emit: ({ mod }) => mod.declare(`unary_${code}`, unaryBody(code)) });
+/** unary_<code>(src, dst, n) for every native code. */
+export const unaryKernels = Object.fromEntries(nativeUnaryCodes.map((code) => [code, unaryKernel(code)])) as
+  Record<NativeUnaryCode, KernelDescriptor<'src' | 'dst' | 'n'>>;

@@ -27,8 +27,9 @@ import { getEngine } from './engine.ts';
 import type { Engine } from './engine.ts';
 import * as loops from './loops.ts';
 import { runGemms, splitRange } from './sgemm.ts';
-import { Op } from './engine-module.ts';
-import { nativeUnaryCodes } from './unary-kernel.ts';
+import { nativeUnaryCodes, siluBackwardKernel, unaryKernels, type NativeUnaryCode } from './unary-kernel.ts';
+import { softmaxKernel } from './softmax-kernel.ts';
+import { groupNormBackwardKernel, groupNormKernel } from './group-norm-kernel.ts';
 import type { GemmProblem } from './sgemm.ts';
 
 /** A tensor's storage on this backend: a typed array, as on `js`. */
@@ -88,12 +89,12 @@ const UNARY_PARALLEL_MIN = 1 << 15;
 
 /** float32 exp, sigmoid, … on the generated SIMD kernels, split across the threads; the rest via `js`. */
 function unary(code: UnaryCode, x: View<WasmBuf>): WasmBuf {
-  const index = (nativeUnaryCodes as readonly UnaryCode[]).indexOf(code);
-  if (x.dtype !== 'float32' || index < 0) return jsKernels.unary(code, x);
+  if (x.dtype !== 'float32' || !(nativeUnaryCodes as readonly UnaryCode[]).includes(code)) return jsKernels.unary(code, x);
+  const kernel = unaryKernels[code as NativeUnaryCode];
   const n = x.buf.length;
   return staged([x.buf], n, (engine, [src], dst) => {
     const parts = n < UNARY_PARALLEL_MIN ? 1 : engine.threads;
-    splitRange(n, parts, 16).forEach(([n0, n1], t) => engine.push(t, Op.unary + index, [src! + 4 * n0, dst + 4 * n0, n1 - n0]));
+    splitRange(n, parts, 16).forEach(([n0, n1], t) => engine.push(t, kernel, { src: src! + 4 * n0, dst: dst + 4 * n0, n: n1 - n0 }));
     engine.flush();
   });
 }
@@ -104,7 +105,7 @@ function siluBackward(x: View<WasmBuf>, dy: View<WasmBuf>): WasmBuf {
   const n = x.buf.length;
   return staged([x.buf, dy.buf], n, (engine, [px, pdy], dst) => {
     const parts = n < UNARY_PARALLEL_MIN ? 1 : engine.threads;
-    splitRange(n, parts, 16).forEach(([n0, n1], t) => engine.push(t, Op.siluBackward, [px! + 4 * n0, pdy! + 4 * n0, dst + 4 * n0, n1 - n0]));
+    splitRange(n, parts, 16).forEach(([n0, n1], t) => engine.push(t, siluBackwardKernel, { x: px! + 4 * n0, dy: pdy! + 4 * n0, dst: dst + 4 * n0, n: n1 - n0 }));
     engine.flush();
   });
 }
@@ -116,7 +117,7 @@ function softmax(x: View<WasmBuf>, dim: number): WasmBuf {
   const rows = total / n;
   return staged([x.buf], total, (engine, [src], dst) => {
     const parts = total < UNARY_PARALLEL_MIN ? 1 : engine.threads;
-    splitRange(rows, parts, 1).forEach(([r0, r1], t) => engine.push(t, Op.softmax, [src! + 4 * r0 * n, dst + 4 * r0 * n, r1 - r0, n]));
+    splitRange(rows, parts, 1).forEach(([r0, r1], t) => engine.push(t, softmaxKernel, { src: src! + 4 * r0 * n, dst: dst + 4 * r0 * n, rows: r1 - r0, n }));
     engine.flush();
   });
 }
@@ -140,7 +141,7 @@ function groupNorm(x: View<WasmBuf>, weight: View<WasmBuf> | null, bias: View<Wa
   if (o === null) return jsKernels.groupNorm(x, weight, bias, groups, eps, silu);
   return staged([x.buf, o.w, o.b], x.buf.length, (engine, [px, pw, pb], dst) => {
     splitRange(o.blocks, engine.threads, 1).forEach(([b0, b1], t) =>
-      engine.push(t, Op.groupNorm, [px!, pw!, pb!, dst, b0, b1, o.perGroup, o.S, groups, f32Bits(eps), silu ? 1 : 0]));
+      engine.push(t, groupNormKernel, { x: px!, w: pw!, b: pb!, dst, b0, b1, perGroup: o.perGroup, S: o.S, groups, epsBits: f32Bits(eps), silu: silu ? 1 : 0 }));
     engine.flush();
   });
 }
@@ -153,7 +154,7 @@ function groupNormBackward(dy: View<WasmBuf>, x: View<WasmBuf>, weight: View<Was
     const sums = engine.heap.alloc(16 * o.N * o.C); // (Σ g, Σ g·x̂) per sample and channel, f64
     try {
       splitRange(o.blocks, engine.threads, 1).forEach(([b0, b1], t) =>
-        engine.push(t, Op.groupNormBackward, [px!, pw!, pb!, pdy!, dst, sums, b0, b1, o.perGroup, o.S, groups, f32Bits(eps), silu ? 1 : 0]));
+        engine.push(t, groupNormBackwardKernel, { x: px!, w: pw!, b: pb!, dy: pdy!, dst, sums, b0, b1, perGroup: o.perGroup, S: o.S, groups, epsBits: f32Bits(eps), silu: silu ? 1 : 0 }));
       engine.flush();
       const f64 = new Float64Array(engine.heap.f32.buffer, sums, 2 * o.N * o.C);
       for (let n = 0; n < o.N; n++) for (let c = 0; c < o.C; c++) { db[c]! += f64[2 * (n * o.C + c)]!; dw[c]! += f64[2 * (n * o.C + c) + 1]!; }

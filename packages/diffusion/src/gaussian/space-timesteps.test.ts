@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { respaceBetas, spaceTimesteps } from './respace.ts';
+import { ddimTimesteps, respaceBetas, spaceTimesteps } from './space-timesteps.ts';
 import { diffusionCoefficients } from './coefficients.ts';
 import { cosineBetas, linearBetas } from '../schedules/betas.ts';
 
@@ -48,6 +48,10 @@ describe('spaceTimesteps (improved-diffusion space_timesteps)', () => {
     assert.deepEqual(spaceTimesteps(1000, 'ddim25'), range(0, 1000, 40));
     assert.deepEqual(spaceTimesteps(1000, 'ddim1000'), range(0, 1000, 1));
     assert.deepEqual(spaceTimesteps(10, 'ddim4'), [0, 3, 6, 9]); // stride 3: ceil(10/3) = 4
+    assert.deepEqual(ddimTimesteps(1000, 50), spaceTimesteps(1000, 'ddim50'));
+    assert.deepEqual(ddimTimesteps(10, 4), [0, 3, 6, 9]);
+    assert.throws(() => ddimTimesteps(10, 7), /^RangeError: ddimTimesteps: cannot create exactly 7 steps from 10/);
+    assert.throws(() => ddimTimesteps(10, 0), /^RangeError: ddimTimesteps: the number of steps must be a positive integer, got 0/);
   });
 
   it('throws where the reference raises', () => {

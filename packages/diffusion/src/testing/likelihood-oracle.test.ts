@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { approxStandardNormalCdf, discretizedGaussianLogLikelihood, normalKl } from './kl.ts';
+import { approxStandardNormalCdfScalar as approxStandardNormalCdf, discretizedGaussianLogLikelihoodScalar as discretizedGaussianLogLikelihood, normalKlScalar as normalKl } from './likelihood-oracle.ts';
 import { Generator } from '@diffusion-ts/tensor';
 
 const meanArb = fc.double({ noNaN: true, min: -3, max: 3 });

@@ -4,7 +4,7 @@
  */
 import { gradcheck, type GradcheckOptions } from '@diffusion-ts/tensor/testing';
 import { noGrad, randn, type Generator, type Tensor } from '@diffusion-ts/tensor';
-import type { Module } from './module.ts';
+import type { Module } from '../module.ts';
 
 /** Replace every parameter with N(0, scale²) values (so zero-initialised layers are exercised too). */
 export function randomizeParameters(module: Module, generator: Generator, scale = 0.5): void {

@@ -1,5 +1,5 @@
 /** Shape manipulation built on reshape, permute, expand, narrow, cat and gather. */
-import type { Tensor } from '../tensor.ts';
+import type { Tensor } from '../tensor-core.ts';
 import { cat, expand, gather, narrow, permute, reshape } from '../ops/index.ts';
 import { checkIndex } from '../ops/internal.ts';
 import { fmt, normalizeDim, normalizeDims, OpError } from '../shape.ts';

@@ -35,15 +35,7 @@ export function spaceTimesteps(T: number, sections: readonly number[] | string):
   }
   let counts: readonly number[];
   if (typeof sections === 'string') {
-    if (sections.startsWith('ddim')) {
-      const desired = parseCount(sections.slice('ddim'.length), sections);
-      for (let stride = 1; stride < T; stride++) {
-        if (Math.ceil(T / stride) === desired) {
-          return Array.from({ length: desired }, (_, k) => k * stride);
-        }
-      }
-      throw new RangeError(`spaceTimesteps: cannot create exactly ${desired} steps from ${T} with an integer stride`);
-    }
+    if (sections.startsWith('ddim')) return ddimTimesteps(T, parseCount(sections.slice('ddim'.length), sections), 'spaceTimesteps');
     counts = sections.split(',').map((part) => parseCount(part, sections));
   } else {
     counts = sections;
@@ -70,6 +62,21 @@ export function spaceTimesteps(T: number, sections: readonly number[] | string):
     start += size;
   });
   return [...kept].sort((a, b) => a - b);
+}
+
+/**
+ * DDIM's strided timesteps: the smallest integer stride s in 1..T−1 with len(range(0, T, s)) = n,
+ * i.e. [0, s, 2s, …] (improved-diffusion's `space_timesteps(T, "ddimN")`, without the string).
+ * @throws RangeError when no integer stride gives exactly n steps (n = 1 included, as the reference
+ *   searches only s < T)
+ */
+export function ddimTimesteps(T: number, n: number, op = 'ddimTimesteps'): number[] {
+  if (!Number.isSafeInteger(T) || T < 1) throw new RangeError(`${op}: T must be a positive integer, got ${T}`);
+  if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`${op}: the number of steps must be a positive integer, got ${n}`);
+  for (let stride = 1; stride < T; stride++) {
+    if (Math.ceil(T / stride) === n) return Array.from({ length: n }, (_, k) => k * stride);
+  }
+  throw new RangeError(`${op}: cannot create exactly ${n} steps from ${T} with an integer stride`);
 }
 
 /** A respaced process: its betas and, for each of its steps, the original timestep it stands for. */

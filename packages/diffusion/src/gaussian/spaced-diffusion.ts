@@ -3,7 +3,7 @@
  * improved-diffusion's `SpacedDiffusion` (respace.py).
  */
 import { GaussianDiffusion, type GaussianDiffusionOptions } from './diffusion.ts';
-import { respaceBetas } from './respace.ts';
+import { respaceBetas } from './space-timesteps.ts';
 
 /**
  * The process that visits only some timesteps of a base process. Its betas keep ᾱ at every kept

@@ -1,35 +1,25 @@
 /**
- * Scalar float64 versions of the likelihood helpers in openai/improved-diffusion `losses.py`
- * (identical in guided-diffusion and, for the decoder, in the DDPM repository's TensorFlow code).
- * The tensor versions reuse these formulas term for term.
+ * Test oracles: scalar float64 versions of the likelihood helpers in openai/improved-diffusion
+ * `losses.py`, which the library computes on tensors in gaussian/likelihood.ts. Written apart from
+ * the library's, from the reference, so that tests compare two independent writings of each formula.
  */
+import { CDF_CUBIC, DECODER_EDGE, DECODER_HALF_BIN, DECODER_MIN_PROB, SQRT_2_OVER_PI } from '../gaussian/likelihood.ts';
 
 /**
  * KL(N(mean1, e^{logvar1}) ‖ N(mean2, e^{logvar2})) in nats, per dimension:
  * ½(−1 + logvar2 − logvar1 + e^{logvar1 − logvar2} + (mean1 − mean2)² e^{−logvar2}),
  * the closed form used for the terms L_{t−1} of the bound (Eq. 5 of Ho et al. 2020).
  */
-export function normalKl(mean1: number, logvar1: number, mean2: number, logvar2: number): number {
+export function normalKlScalar(mean1: number, logvar1: number, mean2: number, logvar2: number): number {
   return 0.5 * (-1 + logvar2 - logvar1 + Math.exp(logvar1 - logvar2) + (mean1 - mean2) ** 2 * Math.exp(-logvar2));
 }
-
-/** √(2/π), the slope of the tanh approximation of Φ. */
-export const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
-/** The cubic coefficient of the same approximation. */
-export const CDF_CUBIC = 0.044715;
-/** Half the width of a decoder bin: data are 256 levels 2k/255 − 1, spaced 2/255 apart. */
-export const DECODER_HALF_BIN = 1 / 255;
-/** Data beyond ±0.999 are the edge bins, whose mass extends to ±∞. */
-export const DECODER_EDGE = 0.999;
-/** Floor on every decoder probability before its log, as the reference clamps it. */
-export const DECODER_MIN_PROB = 1e-12;
 
 /**
  * The reference's fast approximation of the standard normal CDF,
  * Φ(x) ≈ ½(1 + tanh(√(2/π)(x + 0.044715 x³))) (the tanh form also used for GELU). It is monotone with
  * limits 0 and 1, and within about 2e-4 of Φ; the decoder below uses it so its numbers match the reference.
  */
-export function approxStandardNormalCdf(x: number): number {
+export function approxStandardNormalCdfScalar(x: number): number {
   return 0.5 * (1 + Math.tanh(SQRT_2_OVER_PI * (x + CDF_CUBIC * x ** 3)));
 }
 
@@ -38,15 +28,15 @@ export function approxStandardNormalCdf(x: number): number {
  * x in [−1, 1] that were uint8 values scaled by 2/255 − 1 (256 bins of width 2/255): the Gaussian mass in
  * [x − 1/255, x + 1/255], with the edge bins extended to ±∞ (x < −0.999: ln Φ(upper);
  * x > 0.999: ln(1 − Φ(lower))), and every probability clamped below at 1e-12 before the log, exactly as
- * improved-diffusion's `discretized_gaussian_log_likelihood`. Φ is {@link approxStandardNormalCdf}.
+ * improved-diffusion's `discretized_gaussian_log_likelihood`. Φ is {@link approxStandardNormalCdfScalar}.
  * @param logScale ln of the standard deviation (not the variance)
  * @returns the log-probability in nats
  */
-export function discretizedGaussianLogLikelihood(x: number, mean: number, logScale: number): number {
+export function discretizedGaussianLogLikelihoodScalar(x: number, mean: number, logScale: number): number {
   const centered = x - mean;
   const invStdv = Math.exp(-logScale);
-  const cdfPlus = approxStandardNormalCdf(invStdv * (centered + DECODER_HALF_BIN));
-  const cdfMin = approxStandardNormalCdf(invStdv * (centered - DECODER_HALF_BIN));
+  const cdfPlus = approxStandardNormalCdfScalar(invStdv * (centered + DECODER_HALF_BIN));
+  const cdfMin = approxStandardNormalCdfScalar(invStdv * (centered - DECODER_HALF_BIN));
   if (x < -DECODER_EDGE) return Math.log(Math.max(cdfPlus, DECODER_MIN_PROB));
   if (x > DECODER_EDGE) return Math.log(Math.max(1 - cdfMin, DECODER_MIN_PROB));
   return Math.log(Math.max(cdfPlus - cdfMin, DECODER_MIN_PROB));

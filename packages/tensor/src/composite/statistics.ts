@@ -1,5 +1,5 @@
 /** Statistics built on sum and max: mean, variance, standard deviation, log-sum-exp. */
-import type { Tensor } from '../tensor.ts';
+import type { Tensor } from '../tensor-core.ts';
 import { add, div, exp, log, max, mul, reshape, sub, sum, sqrt, where } from '../ops/index.ts';
 import { noGrad } from '../autograd.ts';
 import { normalizeDims } from '../shape.ts';

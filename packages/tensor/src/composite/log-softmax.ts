@@ -4,7 +4,7 @@
  * lose no precision to the shift (computing exp(x − logsumexp(x)) instead would round logsumexp at
  * the scale of |x|).
  */
-import type { Tensor } from '../tensor.ts';
+import type { Tensor } from '../tensor-core.ts';
 import { exp, log, max, sub, sum, where } from '../ops/index.ts';
 import { noGrad } from '../autograd.ts';
 import { normalizeDim } from '../shape.ts';

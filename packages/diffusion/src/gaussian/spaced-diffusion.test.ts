@@ -4,8 +4,8 @@ import fc from 'fast-check';
 import { Generator, randn, type Tensor } from '@diffusion-ts/tensor';
 import { cosineBetas, linearBetas } from '../schedules/betas.ts';
 import { GaussianDiffusion } from './diffusion.ts';
-import { spacedDiffusion } from './respaced.ts';
-import { spaceTimesteps } from './respace.ts';
+import { spacedDiffusion } from './spaced-diffusion.ts';
+import { spaceTimesteps } from './space-timesteps.ts';
 
 describe('spacedDiffusion (iDDPM Section 4, respace.py)', () => {
   it('keeps ᾱ, and hence q(x_t | x0), at every kept step', () => {

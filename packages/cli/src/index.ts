@@ -1,0 +1,11 @@
+/**
+ * @diffusion-ts/cli as a module (the `exports` entry of its package.json): the command itself, to run
+ * it from a script (`main(argv)`), and the data sets and pictures it trains on and draws, for
+ * benchmarks and examples that want the same data and plots without reaching into its sources.
+ */
+export { main, program } from './main.ts';
+export { datasets, datasetNames, heldOut, heldOutSeed, isDatasetName, type DatasetEntry, type DatasetKind, type DatasetName } from './data/registry.ts';
+export { checkerboard, ring, swissRoll, swissRollStats, twoMoons } from './data/toy2d.ts';
+export type { CheckerboardOptions, NoiseOptions, RingOptions, SwissRollOptions } from './data/toy2d.ts';
+export type { Dataset } from './data/types.ts';
+export * from './render/index.ts';

@@ -1,0 +1,31 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { GaussianDiffusion, linearBetas } from '@diffusion-ts/diffusion';
+import { samplerHelp, samplerNames, stepsFor, stepsHelp, sweepableSamplers } from './samplers.ts';
+import type { Session } from './session.ts';
+
+/** Just what the table reads of a session: its objective's discrete process, if any. */
+const sessionWith = (diffusion: GaussianDiffusion | undefined): Session => ({ objective: { name: diffusion ? 'ddpm' : 'edm', diffusion } }) as unknown as Session;
+
+describe('the CLI sampler table', () => {
+  it('the help texts name every sampler, once, from the table', () => {
+    for (const name of samplerNames) {
+      const mentions = samplerHelp.match(new RegExp(`(^|[,;] )${name.replace('-', '\\-')}(?=[ ,:])`, 'g')) ?? [];
+      assert.equal(mentions.length, 1, `${name} in "${samplerHelp}"`);
+      assert.match(stepsHelp, new RegExp(`\\b(all T|\\d+) for ${name}\\b`));
+    }
+    assert.equal(samplerHelp, 'ddpm (ancestral, every step), iddpm (strided), ddim: discrete models; euler, heun, edm (stochastic), euler-a (ancestral), dpm2m (DPM-Solver++(2M)): any model');
+  });
+
+  it('default steps come from the table; ddpm takes all T of the process', () => {
+    const discrete = sessionWith(new GaussianDiffusion(linearBetas(40)));
+    assert.equal(stepsFor('ddpm', discrete, undefined), 40);
+    assert.equal(stepsFor('heun', discrete, undefined), 18);
+    assert.equal(stepsFor('ddim', discrete, 7), 7);
+  });
+
+  it('a sweep runs every sampler that takes a step count and fits the model', () => {
+    assert.deepEqual(sweepableSamplers(sessionWith(new GaussianDiffusion(linearBetas(40)))), ['iddpm', 'ddim', 'euler', 'heun', 'edm', 'euler-a', 'dpm2m']);
+    assert.deepEqual(sweepableSamplers(sessionWith(undefined)), ['euler', 'heun', 'edm', 'euler-a', 'dpm2m']);
+  });
+});
