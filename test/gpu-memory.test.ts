@@ -6,6 +6,8 @@
 // starts, the suite fails with the reason instead of skipping.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { Generator, gpuMemory, initGpu, noGrad, randn, setBackend, shutdownGpu, tensor, tidy, type Tensor } from '@diffusion-ts/tensor';
 import { installNodeWebGPU } from '@diffusion-ts/tensor/webgpu-node';
 import { Adam, EMA, MLP, UNet, presets, type Module } from '@diffusion-ts/nn';
@@ -16,6 +18,11 @@ import {
 
 type Memory = { buffers: number; bytes: number };
 
+// Garbage from setup (a constructor's temporaries, released only by the FinalizationRegistry) must
+// not move the count between two measurements: collect it first, deterministically.
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
+
 /**
  * Live device memory once the work queued so far has been submitted: a buffer is freed when its
  * last owner lets go, and kernels launched on it own it until they are submitted, so wait for a read
@@ -24,6 +31,10 @@ type Memory = { buffers: number; bytes: number };
 async function settled(inUse: readonly Tensor[]): Promise<Memory> {
   await Promise.all(inUse.map((t) => t.data()));
   await new Promise((resolve) => setImmediate(resolve));
+  for (let i = 0; i < 2; i++) {
+    collectGarbage();
+    await new Promise((resolve) => setTimeout(resolve, 0)); // finalizers run as tasks after a collection
+  }
   const { buffers, bytes } = gpuMemory();
   return { buffers, bytes };
 }

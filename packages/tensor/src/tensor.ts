@@ -8,9 +8,10 @@ import type { BackendName, DType, Kernels } from './backend/kernels.ts';
 import { backward, type BackwardOptions } from './backward.ts';
 import * as ops from './ops/index.ts';
 import * as cx from './composite/index.ts';
-import { Tensor, type TensorLike } from './tensor-core.ts';
+import { Tensor, type NestedArray, type TensorLike } from './tensor-core.ts';
 
-export { Tensor, type TensorLike, type NestedArray } from './tensor-core.ts';
+// Re-exported from the local binding, so the emitted declarations import it for the method types below.
+export { Tensor, type TensorLike, type NestedArray };
 
 const methods = {
   /** Accumulate d(this)/d(leaf) into `.grad` of every leaf (see backward.ts); `gradient` may be omitted for scalars. */

@@ -1,7 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Generator } from '../../random.ts';
-import { randn } from '../../creation.ts';
+import { Generator, randn } from '../../index.ts';
 import { getEngine, startWasmEngine } from './engine.ts';
 import { mayBlock, wasmMaxThreads } from './platform.ts';
 import { getBackend, setBackend } from '../registry.ts';
