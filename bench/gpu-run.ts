@@ -58,8 +58,8 @@ export async function runGpuBench({ quick, only, tiny }: GpuBenchOptions): Promi
   installNodeWebGPU();
   const none = { adapter: 'none', label: 'none', info: {} };
   const engines: Record<SideName, { adapter: string; label: string; info: AdapterInfo; failure: string | null }> = {
-    gpu: await initGpu().then(ourAdapter).then((info) => ({ ...named(info), info, failure: null }), (e: unknown) => ({ ...none, failure: `our gpu backend did not start: ${message(e)}` })),
-    'tfjs-webgpu': await initPeerWebGPU().then((info) => ({ ...named(info), info, failure: null }), (e: unknown) => ({ ...none, failure: `TF.js webgpu did not start: ${message(e)}` })),
+    gpu: await initGpu().then(ourAdapter).then((info) => ({ ...named(info), info: plain(info), failure: null }), (e: unknown) => ({ ...none, failure: `our gpu backend did not start: ${message(e)}` })),
+    'tfjs-webgpu': await initPeerWebGPU().then((info) => ({ ...named(info), info: plain(info), failure: null }), (e: unknown) => ({ ...none, failure: `TF.js webgpu did not start: ${message(e)}` })),
     wasm: { adapter: `cpu: ${os.cpus()[0]?.model ?? 'unknown'} (wasm engine, ${os.availableParallelism()} cores)`, label: 'cpu', info: {}, failure: null },
   };
   const started = engines.gpu.failure === null ? engines.gpu : engines['tfjs-webgpu'];
@@ -230,5 +230,7 @@ function named({ description, device, vendor, architecture }: AdapterInfo): { ad
   const adapter = [description, device && device !== description ? `device ${device}` : '', vendor, architecture].filter((s) => s).join(', ') || 'unknown adapter';
   return { adapter, label: slug(device || description || 'unknown') };
 }
+/** GPUAdapterInfo's fields are getters on its prototype, which JSON.stringify skips: copy them. */
+const plain = ({ description, device, vendor, architecture }: AdapterInfo): AdapterInfo => ({ description, device, vendor, architecture });
 /** A file-name form of a name: `llvmpipe (LLVM 15.0.6, 256 bits)` → `llvmpipe-llvm-15-0-6-256-bits`. */
 const slug = (name: string): string => name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 48).replace(/-$/, '') || 'unknown';
