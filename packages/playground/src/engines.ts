@@ -3,7 +3,7 @@
  * (js everywhere; wasm where WebAssembly SIMD and shared memory exist; gpu once registered), with the
  * wasm engine offered twice where the page is cross-origin isolated: on one thread, and on Web Workers.
  */
-import { availableBackends, setBackend, startWasmEngine, wasmMaxThreads, type BackendName } from '@diffusion-ts/tensor';
+import { availableBackends, initGpu, setBackend, startWasmEngine, wasmMaxThreads, type BackendName } from '@diffusion-ts/tensor';
 
 export interface Engine {
   /** Stable id, e.g. 'js', 'wasm-1', 'wasm-4', 'gpu'. */
@@ -14,11 +14,18 @@ export interface Engine {
   readonly threads?: number;
 }
 
-export function listEngines(): Engine[] {
+/**
+ * The engines this browser offers. The gpu backend is started here when the browser has WebGPU
+ * (`navigator.gpu` with an adapter); its label names the adapter, since a software one (SwiftShader)
+ * says nothing about a GPU's speed.
+ */
+export async function listEngines(): Promise<Engine[]> {
+  const gpu = 'gpu' in navigator ? await initGpu().catch(() => null) : null;
   const engines: Engine[] = [];
   for (const backend of availableBackends()) {
     if (backend !== 'wasm') {
-      engines.push({ id: backend, label: backend === 'js' ? 'js (reference loops)' : backend, backend });
+      const label = backend === 'js' ? 'js (reference loops)' : backend === 'gpu' && gpu !== null ? `gpu (${gpu.engine}: ${gpu.adapter})` : backend;
+      engines.push({ id: backend, label, backend });
       continue;
     }
     engines.push({ id: 'wasm-1', label: 'wasm SIMD, 1 thread', backend, threads: 1 });

@@ -37,7 +37,7 @@ export interface RunRecord {
   x: number[];
 }
 
-const engines = listEngines();
+const engines = await listEngines();
 const weights = new Map<string, { card: ModelCard; bytes: Uint8Array }>();
 let model: LoadedModel;
 let engine: Engine;

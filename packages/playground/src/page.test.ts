@@ -107,6 +107,12 @@ describe('the playground in Chromium', { skip: chromiumPath === undefined && 'ch
     assert.ok(engines.some((e) => /^wasm-[2-8]$/.test(e)), `engines: ${engines.join(', ')}`);
   });
 
+  it('offers the gpu backend on WebGPU (here Chromium\'s SwiftShader adapter, --enable-unsafe-webgpu)', async () => {
+    assert.ok(engines.includes('gpu'), `engines: ${engines.join(', ')}; navigator.gpu: ${await page.evaluate(() => 'gpu' in navigator)}`);
+    const label = await page.evaluate(() => Array.from(document.querySelectorAll('#engine option')).find((o) => (o as HTMLOptionElement).value === 'gpu')?.textContent ?? '');
+    assert.match(label, /^gpu \(webgpu: .+\)$/);
+  });
+
   it('Heun on the 2-D model equals the Node run on every engine, and draws', async (t) => {
     const want = nodeSamples('swiss-roll', { sampler: 'heun', steps: 18, seed: 7, n: 500 });
     for (const engine of engines) {
@@ -155,7 +161,8 @@ describe('the playground in Chromium', { skip: chromiumPath === undefined && 'ch
     type Api = { playground: { busy: boolean; engines: string[]; lastRun: RunRecord | null } };
     await plain.waitForFunction(() => (globalThis as unknown as Api).playground?.busy === false, null, { timeout: 60_000 });
     assert.equal(await plain.evaluate(() => globalThis.crossOriginIsolated), false);
-    assert.deepEqual(await plain.evaluate(() => (globalThis as unknown as Api).playground.engines), ['js', 'wasm-1']);
+    // No Web Workers without isolation; WebGPU does not need it.
+    assert.deepEqual(await plain.evaluate(() => (globalThis as unknown as Api).playground.engines), ['js', 'wasm-1', 'gpu']);
     assert.equal(await plain.inputValue('#engine'), 'wasm-1');
     await plain.fill('#steps', '6');
     await plain.click('#sample');

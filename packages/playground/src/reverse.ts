@@ -70,13 +70,14 @@ export async function* reverseProcess(D: Denoiser, o: ReverseOptions): AsyncGene
   let { x, gens } = initialNoise(o);
   for (let i = 0; i < o.sigmas.length - 1; i++) {
     const t0 = performance.now();
-    let denoised: Tensor | undefined;
-    const next = noGrad(() => stepOf(o.sampler, D, x, o.sigmas.slice(i, i + 2), gens, o, (info) => (denoised = info.denoised)));
-    const [xs, ds] = await Promise.all([next.data(), denoised!.data()]);
+    // The sampler releases the step's x̂₀ when the step ends (device memory on gpu): start its read
+    // inside onStep, which takes hold of the values at call time.
+    let denoised: Promise<Float32Array> | undefined;
+    const next = noGrad(() => stepOf(o.sampler, D, x, o.sigmas.slice(i, i + 2), gens, o, (info) => { denoised = info.denoised.data() as Promise<Float32Array>; }));
+    const [xs, ds] = await Promise.all([next.data(), denoised!]);
     const ms = performance.now() - t0;
     x.dispose();
-    if (denoised !== next) denoised!.dispose();
     x = next;
-    yield { i, sigma: o.sigmas[i]!, x: xs as Float32Array, denoised: ds as Float32Array, ms };
+    yield { i, sigma: o.sigmas[i]!, x: xs as Float32Array, denoised: ds, ms };
   }
 }

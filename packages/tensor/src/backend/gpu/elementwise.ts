@@ -48,11 +48,19 @@ export function unaryOp(code: number, v: number): number {
   if (code === 6) return Math.sqrt(v);
   if (code === 7) return 1 / Math.sqrt(v);
   if (code === 8 || code === 9) {
-    // WGSL promises sin/cos accuracy only on [−π, π]: subtract the nearest multiple of 2π in two parts.
-    const k = Math.floor(v * 0.15915494309189535 + 0.5);
-    const r = v - k * 6.28125 - k * 0.0019353071795864769;
-    if (code === 8) return Math.sin(r);
-    return Math.cos(r);
+    // WGSL promises sin/cos only to an absolute 2⁻¹¹ on [−π, π], and drivers differ; so reduce by π/2
+    // in three parts (Cody–Waite) and evaluate the Taylor polynomials on |r| ≤ π/4 (error < 3e-8).
+    const k = Math.floor(v * 0.6366197723675814 + 0.5);
+    const r = v - k * 1.5703125 - k * 4.837512969970703e-4 - k * 7.549789948768648e-8;
+    const r2 = r * r;
+    const s = r * (1 + r2 * (-0.16666666666666666 + r2 * (0.008333333333333333 + r2 * (-1.984126984126984e-4 + r2 * 2.7557319223985893e-6))));
+    const c = 1 + r2 * (-0.5 + r2 * (0.041666666666666664 + r2 * (-0.001388888888888889 + r2 * 2.48015873015873e-5)));
+    let q = k - 4 * Math.floor(k * 0.25); // the quadrant, 0…3
+    if (code === 9) q = q + 1; // cos v = sin(v + π/2)
+    if (q === 0 || q === 4) return s;
+    if (q === 1) return c;
+    if (q === 2) return -s;
+    return -c;
   }
   if (code === 10) {
     // Away from 0, (1 − e)/(1 + e) with e = e^{−2|v|} keeps tanh within a few ulps where it nears ±1
