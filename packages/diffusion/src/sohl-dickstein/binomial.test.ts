@@ -132,6 +132,25 @@ describe('BinomialDiffusion: the bound K', () => {
     close(bits, 1, 1e-13);
   });
 
+  it('boundBits for T = 2 is the t = 2 term by hand: x² = 1 where u < ½, q(x¹ = 1 | x², x⁰) = ½x⁰ + ¼, ℓ = a·x²', () => {
+    // T = 2: β = (½, 1), ᾱ_2 = 0, so x² is a fair coin whatever x⁰, and the posterior of x¹ is its prior ½x⁰ + ¼.
+    // The network gives every basis coefficient a·x², and the basis is a partition of unity, so the
+    // readout is a·x²; logit(q(x² | x¹) read backwards) = logit(½) = 0, so ℓ = a·x².
+    const d = new BinomialDiffusion({ T: 2, nBasis: 2 });
+    const a = 1.3, B = 2, D = 3;
+    const network = (x: Tensor) => x.reshape([B, D, 1]).expand([B, D, 2]).reshape([B, 2 * D]).mul(a);
+    const x0 = [1, 0, 1, 0, 0, 1];
+    const g = new Generator(7);
+    let total = 0;
+    x0.forEach((v) => {
+      const x2 = g.random() < 0.5 ? 1 : 0;
+      const q = 0.5 * v + 0.25, p = 1 / (1 + Math.exp(-a * x2));
+      const kl = q * Math.log(q / p) + (1 - q) * Math.log((1 - q) / (1 - p));
+      total += (kl + h(0.25) - h(0.5) + Math.LN2) / Math.LN2; // klWeight 1, H_q(X¹|X⁰) − H_q(X²|X⁰) + H_p(X²)
+    });
+    close(d.boundBits(network, f64(x0, [B, D]), new Generator(7)), total / x0.length, 1e-14);
+  });
+
   it('is ≥ the entropy of the data for any reverse model (property)', () => {
     fc.assert(fc.property(fc.integer({ min: 2, max: 25 }), fc.array(fc.double({ min: 0.02, max: 0.98, noNaN: true }), { minLength: 1, maxLength: 3 }), fc.integer({ min: 0, max: 2 ** 31 - 1 }), (T, p, seed) => {
       const d = new BinomialDiffusion({ T, nBasis: 2 });
