@@ -52,6 +52,16 @@ describe('slicedWasserstein', () => {
     assert.ok(same < 0.15 && other > 0.25 && other > 3 * same, `same ${same}, other ${other}`);
   });
 
+  it('projects on the directions rand draws, normalised: (3, 4) gives θ = (0.6, 0.8)', () => {
+    // a = {(0, 0)}, b = {(1, 2)}: θᵀ(b − a) = 0.6 + 1.6 = 2.2 for every projection, so SW_p = 2.2 for any p.
+    const draws = [3, 4];
+    let k = 0;
+    const rand = { normal: () => draws[k++ % 2]! };
+    assert.ok(Math.abs(slicedWasserstein([0, 0], [1, 2], 2, { rand, projections: 3 }) - 2.2) < 1e-15);
+    assert.ok(Math.abs(slicedWasserstein([0, 0], [1, 2], 2, { rand, projections: 2, p: 1 }) - 2.2) < 1e-15);
+    assert.equal(k, 10); // two numbers per direction, nothing else
+  });
+
   it('rejects malformed inputs', () => {
     const rand = new Generator(0);
     assert.throws(() => slicedWasserstein([1, 2, 3], [1, 2], 2, { rand }), /^RangeError: slicedWasserstein: a has 3 numbers/);
