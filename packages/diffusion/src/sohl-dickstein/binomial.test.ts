@@ -50,6 +50,24 @@ describe('BinomialDiffusion: forward process', () => {
     }
   });
 
+  it('checks its steps: marginalProb takes 0…T, stepProb and posteriorProb 1…T, reverseLogit 2…T (t = 1 is the fixed last step)', () => {
+    const d = new BinomialDiffusion({ T: 5, nBasis: 2 });
+    const x = f64([1, 0], [2, 1]);
+    const network = (xt: Tensor) => zeros([xt.shape[0]!, 2], { dtype: 'float64' });
+    const ranges: [string, (t: number[]) => unknown, number][] = [
+      ['marginalProb', (t) => d.marginalProb(x, t), 0],
+      ['stepProb', (t) => d.stepProb(x, t), 1],
+      ['posteriorProb', (t) => d.posteriorProb(x, x, t), 1],
+      ['reverseLogit', (t) => d.reverseLogit(network, x, t), 2],
+    ];
+    for (const [fn, call, lo] of ranges) {
+      call([lo, 5]); // both ends accepted
+      assert.throws(() => call([lo - 1, 5]), new RegExp(`${fn}: step t = ${lo - 1} must be an integer in \\[${lo}, 5\\]`));
+      assert.throws(() => call([lo, 6]), new RegExp(`${fn}: step t = 6`));
+      assert.throws(() => call([lo]), new RegExp(`${fn}: 1 steps for a batch of 2`));
+    }
+  });
+
   it('qSample draws x^t with the marginal frequencies (4 standard errors)', () => {
     const d = new BinomialDiffusion({ T: 10, nBasis: 3 });
     const n = 20000;
