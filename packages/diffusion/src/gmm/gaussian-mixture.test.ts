@@ -170,6 +170,7 @@ describe('GaussianMixture: sampling and moments', () => {
     assert.throws(() => new GaussianMixture({ weights: [-1], means: [[0]], variances: [1] }), /weights\[0\]/);
     assert.throws(() => new GaussianMixture({ weights: [1], means: [[0, 0]], variances: [[1]] }), /variances\[0\] has length 1, expected 2/);
     assert.throws(() => new GaussianMixture({ weights: [1], means: [[0]], variances: [0] }), /must be positive/);
+    for (const n of [-1, 1.5]) assert.throws(() => gmm2d8.sample(n, new Generator(0)), /sample: n must be a non-negative integer/);
     assert.throws(() => gmm2d8.score(Float64Array.of(1, 2, 3), 0.1), /not a multiple of d = 2/);
     assert.throws(() => gmm2d8.score(Float64Array.of(1, 2), -1), /sigma must be finite and >= 0/);
   });
