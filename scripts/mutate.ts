@@ -73,7 +73,7 @@ const testsFor = (m: Mutant): string[] => testFiles
     (baseline.get(a) ?? 0) - (baseline.get(b) ?? 0));
 
 const sandbox = makeSandbox(root);
-const stop = (): never => { killCurrent(); removeSandbox(sandbox); process.exit(130); };
+const stop = (): never => { process.exitCode = 130; killCurrent(); removeSandbox(sandbox); process.exit(130); };
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
 
@@ -95,13 +95,14 @@ try {
     try {
       writeFileSync(path, applyMutant(original, m));
       for (const t of tests) {
-        const run = await runTestFile(sandbox, t, Math.max(timeoutFactor * baseline.get(t)!, baseline.get(t)! + 10));
+        const run = await runTestFile(sandbox, t, Math.max(timeoutFactor * baseline.get(t)!, baseline.get(t)! + 20));
         outcome.seconds += run.seconds;
         if (!run.ok) { outcome = { ...outcome, status: run.timedOut ? 'timed out' : 'killed', killer: t }; break; }
       }
     } finally {
       writeFileSync(path, original);
     }
+    if (process.exitCode === 130) break; // interrupted: the test was killed, not failed
     outcomes.push(outcome);
     console.log(`${k + 1}/${sample.length} ${outcome.status.padEnd(9)} ${m.file}:${m.line} ${m.original} -> ${m.replacement} (${outcome.seconds.toFixed(1)} s)`);
   }

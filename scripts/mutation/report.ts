@@ -57,7 +57,7 @@ export function formatReport({ command, seed, candidates, files, outcomes, minut
     '- Each mutant is applied to a copy of the packages in a temporary folder and tested by the test files of its own ' +
       'target (diffusion: the `packages/diffusion/src` tests; tensor ops: the `packages/tensor/src` tests) that reach the ' +
       'mutated file through relative imports, its own test first, then its folder\'s, one `node --test` process per file, stopping at the first failure. ' +
-      'A mutant is killed when a test fails or runs past max(factor × its unmutated time, that time + 10 s). Tests of other packages ' +
+      'A mutant is killed when a test fails or runs past max(factor × its unmutated time, that time + 20 s). Tests of other packages ' +
       '(nn, cli, test/) are not run, so a mutant they would catch still survives here.',
     `- Baseline: ${baseline.size} test files, ${[...baseline.values()].reduce((a, b) => a + b, 0).toFixed(0)} s unmutated.`,
     '',
