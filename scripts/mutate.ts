@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { applyMutant, loadProgram, mutantsOf, seededShuffle, type Mutant } from './mutation/mutants.ts';
 import { importDistances, killCurrent, makeSandbox, removeSandbox, runTestFile } from './mutation/sandbox.ts';
 import { formatReport, type Outcome } from './mutation/report.ts';
+import { carriedOutcome, readRecords, toRecord } from './mutation/records.ts';
 
 const root = join(import.meta.dirname, '..');
 
@@ -33,6 +34,7 @@ const { values: args } = parseArgs({
     'timeout-factor': { type: 'string', default: '3' },
     out: { type: 'string', default: 'docs/mutation.md' },
     'dry-run': { type: 'boolean', default: false }, // count the mutants per file and stop
+    carry: { type: 'string' }, // an earlier run's .json: its kills of unchanged files are kept, the rest rerun
   },
 });
 const count = Number(args.mutants), seed = Number(args.seed), timeoutFactor = Number(args['timeout-factor']);
@@ -79,8 +81,11 @@ process.on('SIGTERM', stop);
 
 const started = performance.now();
 const outcomes: Outcome[] = [];
+const sourceText = (file: string) => readFileSync(join(root, file), 'utf8');
+const records = args.carry === undefined ? [] : readRecords(resolve(root, args.carry));
+const carried = new Map(sample.map((m) => [m, carriedOutcome(m, sample, records, sourceText(m.file))] as const));
 try {
-  const needed = [...new Set(sample.flatMap(testsFor))].sort();
+  const needed = [...new Set(sample.filter((m) => carried.get(m) === undefined).flatMap(testsFor))].sort();
   console.log(`baseline: ${needed.length} test files, unmutated`);
   for (const t of needed) {
     const run = await runTestFile(sandbox, t, 600);
@@ -88,6 +93,8 @@ try {
     baseline.set(t, run.seconds);
   }
   for (const [k, m] of sample.entries()) {
+    const earlier = carried.get(m);
+    if (earlier !== undefined) { outcomes.push(earlier); continue; }
     const path = join(sandbox, m.file);
     const original = readFileSync(path, 'utf8');
     const tests = testsFor(m);
@@ -114,5 +121,6 @@ const minutes = (performance.now() - started) / 60000;
 const command = `npm run mutate -- ${process.argv.slice(2).join(' ')}`.trim();
 const report = formatReport({ command, seed, candidates: candidates.length, files: sources.length, outcomes, minutes, baseline, targets: chosen });
 writeFileSync(resolve(root, args.out), report);
+writeFileSync(resolve(root, args.out).replace(/(\.md)?$/, '.json'), `${JSON.stringify(outcomes.map((o) => toRecord(o, sourceText(o.mutant.file))), null, 1)}\n`);
 const killed = outcomes.filter((o) => o.status !== 'survived').length;
 console.log(`score ${((100 * killed) / outcomes.length).toFixed(1)}% (${killed}/${outcomes.length}) in ${minutes.toFixed(1)} min; written to ${relative(root, resolve(root, args.out))}`);

@@ -9,6 +9,8 @@ export interface Outcome {
   /** The test file that failed. */
   killer?: string;
   seconds: number;
+  /** Kept from an earlier run (`--carry`) instead of rerun. */
+  carried?: boolean;
 }
 
 export interface RunSummary {
@@ -38,6 +40,7 @@ export function formatReport({ command, seed, candidates, files, outcomes, minut
   }
   const survivors = outcomes.filter((o) => o.status === 'survived').sort((a, b) => a.mutant.file.localeCompare(b.mutant.file) || a.mutant.line - b.mutant.line);
   const timedOut = outcomes.filter((o) => o.status === 'timed out').length;
+  const carried = outcomes.filter((o) => o.carried).length;
   const lines = [
     '# Mutation testing',
     '',
@@ -59,6 +62,7 @@ export function formatReport({ command, seed, candidates, files, outcomes, minut
       'mutated file through relative imports, its own test first, then its folder\'s, one `node --test` process per file, stopping at the first failure. ' +
       'A mutant is killed when a test fails or runs past max(factor × its unmutated time, that time + 20 s). Tests of other packages ' +
       '(nn, cli, test/) are not run, so a mutant they would catch still survives here.',
+    ...(carried === 0 ? [] : [`- ${carried} kills were carried over from an earlier run (\`--carry\`): same mutant, same file text; only the survivors and the rest were run again.`]),
     `- Baseline: ${baseline.size} test files, ${[...baseline.values()].reduce((a, b) => a + b, 0).toFixed(0)} s unmutated.`,
     '',
     '## Per folder',
