@@ -68,6 +68,17 @@ describe('BinomialDiffusion: forward process', () => {
     }
   });
 
+  it('qSample: x^t = 1 where u < q(x^t = 1 | x⁰), one uniform per entry, in order, from a shared generator', () => {
+    const d = new BinomialDiffusion({ T: 5, nBasis: 2 });
+    const x0 = [1, 0, 1, 1, 0, 0];
+    const g = new Generator(4);
+    const first = d.qSample(f64(x0, [3, 2]), 3, g).dataSync(), second = d.qSample(f64(x0, [3, 2]), 3, g).dataSync();
+    const h = new Generator(4);
+    const u = Array.from({ length: 12 }, () => h.random());
+    const p = x0.map((v) => 0.4 * v + 0.3); // ᾱ_3 = 2/5
+    assert.deepEqual([...first, ...second], u.map((ui, i) => (ui < p[i % 6]! ? 1 : 0)));
+  });
+
   it('qSample draws x^t with the marginal frequencies (4 standard errors)', () => {
     const d = new BinomialDiffusion({ T: 10, nBasis: 3 });
     const n = 20000;
