@@ -132,5 +132,7 @@ describe('momentsOf', () => {
     assert.deepEqual(Array.from(mean), [3, 6]);
     assert.deepEqual(Array.from(covariance), [4, 8, 8, 16]);
     assert.throws(() => momentsOf([1, 2], 2), /need at least 2 points/);
+    const two = momentsOf([0, 0, 2, 4], 2); // the fewest points with a covariance
+    assert.deepEqual([...two.mean, ...two.covariance], [1, 2, 2, 4, 4, 8]);
   });
 });
