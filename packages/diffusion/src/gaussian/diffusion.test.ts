@@ -149,8 +149,8 @@ describe('GaussianDiffusion: pMeanVariance', () => {
   it('applies denoisedFn, then clips x0 to [−1, 1] before forming the mean', () => {
     const d = new GaussianDiffusion(d0.betas, { modelMeanType: 'x0' });
     const xt = randn([B, 2], { dtype: 'float64', generator: g });
-    const p = d.pMeanVariance(() => f64(Array.from({ length: B * 2 }, (_, i) => i - 4), [B, 2]), xt, t, { denoisedFn: (x) => x.mul(0.25) });
-    assert.deepEqual([...data(p.predX0)], Array.from({ length: B * 2 }, (_, i) => Math.min(1, Math.max(-1, (i - 4) * 0.25))));
+    const p = d.pMeanVariance(() => f64(Array.from({ length: B * 2 }, (_, i) => i - 4), [B, 2]), xt, t, { denoisedFn: (x) => x.mul(0.3) });
+    assert.deepEqual([...data(p.predX0)], Array.from({ length: B * 2 }, (_, i) => Math.min(1, Math.max(-1, (i - 4) * 0.3))));
     data(p.mean).forEach((v, i) => close(v, data(d.qPosteriorMeanVariance(p.predX0, xt, t).mean)[i]!, 1e-12, 'mean'));
   });
 

@@ -150,6 +150,16 @@ describe('GaussianMixture: sampling and moments', () => {
     assert.deepEqual(gmm2d8.sample(5, new Generator(11)), gmm2d8.sample(5, new Generator(11)));
   });
 
+  it('at the default sigma = 0, the clean mixture: one Gaussian N((1, −2), diag(2, ½)) has score (μ − x)/v and its log-pdf', () => {
+    const g = new GaussianMixture({ weights: [1], means: [[1, -2]], variances: [[2, 0.5]] });
+    assert.deepEqual(Array.from(g.score([0, 0])), [0.5, -4]);
+    close(g.logDensity([0, 0])[0]!, -Math.log(2 * Math.PI) - 0.5 * Math.log(2 * 0.5) - 0.5 * (1 / 2 + 4 / 0.5), 1e-14);
+    // Two components at ±1 with variance 1, seen at x = 0.5: p(c | x) ∝ exp(−(x ∓ 1)²/2), at sigma = 0 unless told.
+    const r = new GaussianMixture({ weights: [0.5, 0.5], means: [[1], [-1]], variances: [1, 1] }).responsibilities([0.5]);
+    close(r[0]!, 1 / (1 + Math.exp(-1)), 1e-15);
+    assert.deepEqual(Array.from(g.covariance()), [2, 0, 0, 0.5]);
+  });
+
   it('closed-form moments of the presets, and covariance(sigma) adds sigma² I', () => {
     assert.deepEqual(Array.from(gmm1d2.mean()).map((v) => +v.toFixed(12)), [0.4]);
     // Var = Σ w (v + μ²) − m² = 0.3(0.0625 + 1) + 0.7(0.25 + 1) − 0.16
@@ -170,6 +180,7 @@ describe('GaussianMixture: sampling and moments', () => {
     assert.throws(() => new GaussianMixture({ weights: [-1], means: [[0]], variances: [1] }), /weights\[0\]/);
     assert.throws(() => new GaussianMixture({ weights: [1], means: [[0, 0]], variances: [[1]] }), /variances\[0\] has length 1, expected 2/);
     assert.throws(() => new GaussianMixture({ weights: [1], means: [[0]], variances: [0] }), /must be positive/);
+    for (const n of [-1, 1.5]) assert.throws(() => gmm2d8.sample(n, new Generator(0)), /sample: n must be a non-negative integer/);
     assert.throws(() => gmm2d8.score(Float64Array.of(1, 2, 3), 0.1), /not a multiple of d = 2/);
     assert.throws(() => gmm2d8.score(Float64Array.of(1, 2), -1), /sigma must be finite and >= 0/);
   });

@@ -52,6 +52,16 @@ describe('slicedWasserstein', () => {
     assert.ok(same < 0.15 && other > 0.25 && other > 3 * same, `same ${same}, other ${other}`);
   });
 
+  it('projects on the directions rand draws, normalised: (3, 4) gives θ = (0.6, 0.8)', () => {
+    // a = {(0, 0)}, b = {(1, 2)}: θᵀ(b − a) = 0.6 + 1.6 = 2.2 for every projection, so SW_p = 2.2 for any p.
+    const draws = [3, 4];
+    let k = 0;
+    const rand = { normal: () => draws[k++ % 2]! };
+    assert.ok(Math.abs(slicedWasserstein([0, 0], [1, 2], 2, { rand, projections: 3 }) - 2.2) < 1e-15);
+    assert.ok(Math.abs(slicedWasserstein([0, 0], [1, 2], 2, { rand, projections: 2, p: 1 }) - 2.2) < 1e-15);
+    assert.equal(k, 10); // two numbers per direction, nothing else
+  });
+
   it('rejects malformed inputs', () => {
     const rand = new Generator(0);
     assert.throws(() => slicedWasserstein([1, 2, 3], [1, 2], 2, { rand }), /^RangeError: slicedWasserstein: a has 3 numbers/);
@@ -89,11 +99,40 @@ describe('gaussianMmd', () => {
   });
 });
 
+describe('gaussianMmd: the median heuristic', () => {
+  const mmd1d = (a: number[], b: number[], h: number) => {
+    const k = (x: number, y: number) => Math.exp(-((x - y) ** 2) / (2 * h * h));
+    const mean = (x: number[], y: number[]) => x.reduce((s, u) => s + y.reduce((t, v) => t + k(u, v), 0), 0) / (x.length * y.length);
+    return mean(a, a) + mean(b, b) - 2 * mean(a, b);
+  };
+
+  it('takes h = the upper median of the pooled pairwise distances', () => {
+    // Pooled {0, 3, 7}: distances 3, 7, 4, whose median is 4 (not 1, so h, h² and √h all differ).
+    const mmd = gaussianMmd([0, 3], [7], 1);
+    assert.ok(Math.abs(mmd - mmd1d([0, 3], [7], 4)) < 1e-15, `${mmd} vs ${mmd1d([0, 3], [7], 4)}`);
+    // Pooled {0, 2, 6, 7}: distances 2, 6, 7, 4, 5, 1 sorted 1, 2, 4, 5, 6, 7; the upper median is 5.
+    const even = gaussianMmd([0, 2], [6, 7], 1);
+    assert.ok(Math.abs(even - mmd1d([0, 2], [6, 7], 5)) < 1e-15, `${even} vs ${mmd1d([0, 2], [6, 7], 5)}`);
+  });
+
+  it('measures distances in d dimensions (a 3-4-5 triangle: median 4) and falls back to h = 1 when the median is 0', () => {
+    const h4 = gaussianMmd([0, 0, 3, 0], [3, 4], 2);
+    const k = (s: number) => Math.exp(-s / 32);
+    const expected = (2 + 2 * k(9)) / 4 + 1 - 2 * (k(25) + k(16)) / 2;
+    assert.ok(Math.abs(h4 - expected) < 1e-15, `${h4} vs ${expected}`);
+    // Four copies of 0 and one 5: six zero distances of ten, so the median is 0 and h = 1.
+    const fallback = gaussianMmd([0, 0, 0, 0], [5], 1);
+    assert.ok(Math.abs(fallback - (2 - 2 * Math.exp(-12.5))) < 1e-15, `${fallback}`);
+  });
+});
+
 describe('momentsOf', () => {
   it('computes the mean and the unbiased covariance', () => {
     const { mean, covariance } = momentsOf([1, 2, 3, 6, 5, 10], 2); // points (1,2), (3,6), (5,10)
     assert.deepEqual(Array.from(mean), [3, 6]);
     assert.deepEqual(Array.from(covariance), [4, 8, 8, 16]);
     assert.throws(() => momentsOf([1, 2], 2), /need at least 2 points/);
+    const two = momentsOf([0, 0, 2, 4], 2); // the fewest points with a covariance
+    assert.deepEqual([...two.mean, ...two.covariance], [1, 2, 2, 4, 4, 8]);
   });
 });

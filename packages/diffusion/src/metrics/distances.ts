@@ -163,6 +163,6 @@ function medianPairwiseDistance(
     }
   }
   dists.sort((u, v) => u - v);
-  const median = dists.length === 0 ? 0 : dists[Math.floor(dists.length / 2)]!;
+  const median = dists[Math.floor(dists.length / 2)]!; // a and b hold a point each, so there is a pair
   return median > 0 ? median : 1;
 }

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Generator, type Tensor } from '@diffusion-ts/tensor';
+import { Generator, tensor, type Tensor } from '@diffusion-ts/tensor';
 import { gmm2d8 } from '../gmm/gaussian-mixture.ts';
 import { gmmDenoiser } from '../gmm/denoiser.ts';
 import { iddpmSigmas, karrasSigmas, veSigmas, vpSigmas } from '../schedules/sigmas.ts';
@@ -52,6 +52,23 @@ describe('sampleAblation (Algorithm 1 of Karras et al. 2022, as generate.py abla
       assert.ok(rmsDistance(ablation, direct(gmmDenoiser(gmm2d8), x, sigmas).dataSync(), 2) < 1e-12, solver);
       assert.deepEqual(sampleAblation(gmmDenoiser(gmm2d8), x, sigmas, { solver }).dataSync(), ablation); // deterministic
     }
+  });
+
+  it('one 2nd-order step with α = ½ (the midpoint rule) is Algorithm 1, lines 7–11, by hand', () => {
+    // σ(t) = t and s(t) = 1, so dx/dt = (x − D(x; t))/t; D(x; σ) = x·s²/(s² + σ²), the exact denoiser of N(0, s²).
+    const s2 = 0.49, D = (v: number, sigma: number) => (v * s2) / (s2 + sigma * sigma);
+    const denoise = (v: Tensor, sigma: number) => v.mul(s2 / (s2 + sigma * sigma));
+    const x = [0.3, -1.2, 2.5, 0.7], alpha = 0.5, t = 2, h = -1; // the first of the steps 2 → 1 → 0
+    const states: Tensor[] = [];
+    sampleAblation(denoise, tensor(x, { dtype: 'float64', shape: [2, 2] }), [2, 1, 0], { solver: 'heun', alpha, onStep: ({ x: xi }) => states.push(xi) });
+    const first = states[0]!.dataSync();
+    x.forEach((v, k) => {
+      const d = (v - D(v, t)) / t;
+      const xPrime = v + alpha * h * d, tPrime = t + alpha * h;
+      const dPrime = (xPrime - D(xPrime, tPrime)) / tPrime;
+      const expected = v + h * ((1 - 1 / (2 * alpha)) * d + (1 / (2 * alpha)) * dPrime);
+      assert.ok(Math.abs(first[k]! - expected) < 1e-14, `entry ${k}: ${first[k]} vs ${expected}`);
+    });
   });
 
   it('every schedule sigma(t) and scaling s(t) integrates the same probability-flow ODE (Eq. 4)', () => {

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { Generator, zeros } from '@diffusion-ts/tensor';
+import { Generator, tensor, zeros } from '@diffusion-ts/tensor';
 import { addChurnNoise, churn, churnGamma } from './churn.ts';
 
 describe('churn (Algorithm 2 of Karras et al. 2022, lines 4–6)', () => {
@@ -26,6 +26,15 @@ describe('churn (Algorithm 2 of Karras et al. 2022, lines 4–6)', () => {
     const expected = 1.5 ** 2 * (sigmaHat ** 2 - 4);
     // The sample variance of 20000 normals has relative standard error √(2/20000) = 1%.
     assert.ok(Math.abs(variance / expected - 1) < 0.05, `variance ${variance} vs ${expected}`);
+  });
+
+  it('adds scale · √(σ̂² − σ²) · S_noise · ε with the generator\'s next draws; S_noise and scale default to 1', () => {
+    const x = [0.5, -2, 1];
+    const xt = tensor(x, { dtype: 'float64' });
+    const expected = (g: Generator, factor: number) => x.map((v) => v + factor * Math.sqrt(2.5 ** 2 - 1.5 ** 2) * g.normal());
+    assert.deepEqual([...addChurnNoise(xt, 1.5, 2.5, { noise: new Generator(3) }).dataSync()], expected(new Generator(3), 1));
+    const scaled = addChurnNoise(xt, 1.5, 2.5, { sNoise: 1.25, noise: new Generator(3) }, 0.5).dataSync();
+    expected(new Generator(3), 0.625).forEach((v, i) => assert.ok(Math.abs(scaled[i]! - v) < 1e-15, `${scaled[i]} vs ${v}`));
   });
 
   it('draws nothing and returns x itself when gamma = 0', () => {

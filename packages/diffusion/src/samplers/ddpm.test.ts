@@ -85,6 +85,28 @@ describe('sampleDdpm: noise and reporting', () => {
     assert.deepEqual(steps[0]!.denoised.shape, [5, 1]);
   });
 
+  it('one seeded step is x_{t−1} = μ̃(x̂₀, x_t) + √β_t·z with the next draws (Eq. 7 and Algorithm 2 of Ho et al.); the last step adds no noise', () => {
+    const d = new GaussianDiffusion([0.1, 0.2, 0.3], { modelVarType: 'fixedLarge' }); // σ_t² = β_t for t > 0
+    const epsModel = (xt: Tensor) => xt.mul(0.3);
+    const g0 = new Generator(2);
+    const xT = Array.from({ length: 4 }, () => g0.normal());
+    const states: Tensor[] = [];
+    const x0 = sampleDdpm(d, epsModel, randnFrom(new Generator(2), [2, 2], 'float64'), { noise: new Generator(7), clipDenoised: false, onStep: ({ x }) => states.push(x) }).dataSync();
+    const beta = d.betas, ab = d.alphasCumprod;
+    const predX0 = (x: number, t: number) => (x - Math.sqrt(1 - ab[t]!) * 0.3 * x) / Math.sqrt(ab[t]!); // x̂₀ from ε_θ = 0.3·x
+    const posteriorMean = (x: number, t: number) => {
+      const abPrev = t === 0 ? 1 : ab[t - 1]!;
+      return (Math.sqrt(abPrev) * beta[t]! / (1 - ab[t]!)) * predX0(x, t) + (Math.sqrt(1 - beta[t]!) * (1 - abPrev) / (1 - ab[t]!)) * x;
+    };
+    const g = new Generator(7);
+    const first = states[0]!.dataSync(), x1 = states[1]!.dataSync();
+    xT.forEach((x, k) => {
+      const expected = posteriorMean(x, 2) + Math.sqrt(beta[2]!) * g.normal();
+      assert.ok(Math.abs(first[k]! - expected) < 1e-12, `x_1 entry ${k}: ${first[k]} vs ${expected}`);
+    });
+    x1.forEach((x, k) => assert.ok(Math.abs(x0[k]! - posteriorMean(x, 0)) < 1e-12, `x_0 entry ${k}: ${x0[k]} vs ${posteriorMean(x, 0)}`));
+  });
+
   it('runs in float32', () => {
     const d = new GaussianDiffusion(linearBetas(50));
     const x = sampleDdpm(d, (xt) => xt.mul(0), randnFrom(new Generator(0), [3, 2], 'float32'), { noise: new Generator(1) });

@@ -72,6 +72,7 @@ describe('beta schedules: shared properties', () => {
     assert.throws(() => linearBetas(19), /^RangeError: linearBetas: T = 19 .* need T >= 20/);
     assert.equal(linearBetas(20)[19], 1);
     assert.throws(() => sohlDicksteinBetas(-1), /^RangeError: sohlDicksteinBetas:/);
+    for (const betaStart of [0, -0.5]) assert.throws(() => quadBetas(10, { betaStart }), /quadBetas: betaStart/); // β > 0
   });
 });
 

@@ -34,5 +34,6 @@ describe('noise schedules sigma(t) (Table 1 of Karras et al. 2022)', () => {
     const defaults = vpSchedule();
     for (const t of [1e-3, 0.1, 0.5, 1]) close(defaults.sigma(t), vpSigma(t), 1e-9, `t = ${t}`);
     assert.throws(() => vpSchedule({ sigmaMin: 5, sigmaMax: 1 }), /vpSchedule: sigmaMax/);
+    for (const sigmaMin of [0, -0.5]) assert.throws(() => vpSchedule({ sigmaMin, sigmaMax: 1 }), /vpSchedule: sigmaMin/); // σ(ε_s) = 0 has no t
   });
 });

@@ -50,6 +50,35 @@ describe('BinomialDiffusion: forward process', () => {
     }
   });
 
+  it('checks its steps: marginalProb takes 0…T, stepProb and posteriorProb 1…T, reverseLogit 2…T (t = 1 is the fixed last step)', () => {
+    const d = new BinomialDiffusion({ T: 5, nBasis: 2 });
+    const x = f64([1, 0], [2, 1]);
+    const network = (xt: Tensor) => zeros([xt.shape[0]!, 2], { dtype: 'float64' });
+    const ranges: [string, (t: number[]) => unknown, number][] = [
+      ['marginalProb', (t) => d.marginalProb(x, t), 0],
+      ['stepProb', (t) => d.stepProb(x, t), 1],
+      ['posteriorProb', (t) => d.posteriorProb(x, x, t), 1],
+      ['reverseLogit', (t) => d.reverseLogit(network, x, t), 2],
+    ];
+    for (const [fn, call, lo] of ranges) {
+      call([lo, 5]); // both ends accepted
+      assert.throws(() => call([lo - 1, 5]), new RegExp(`${fn}: step t = ${lo - 1} must be an integer in \\[${lo}, 5\\]`));
+      assert.throws(() => call([lo, 6]), new RegExp(`${fn}: step t = 6`));
+      assert.throws(() => call([lo]), new RegExp(`${fn}: 1 steps for a batch of 2`));
+    }
+  });
+
+  it('qSample: x^t = 1 where u < q(x^t = 1 | x⁰), one uniform per entry, in order, from a shared generator', () => {
+    const d = new BinomialDiffusion({ T: 5, nBasis: 2 });
+    const x0 = [1, 0, 1, 1, 0, 0];
+    const g = new Generator(4);
+    const first = d.qSample(f64(x0, [3, 2]), 3, g).dataSync(), second = d.qSample(f64(x0, [3, 2]), 3, g).dataSync();
+    const h = new Generator(4);
+    const u = Array.from({ length: 12 }, () => h.random());
+    const p = x0.map((v) => 0.4 * v + 0.3); // ᾱ_3 = 2/5
+    assert.deepEqual([...first, ...second], u.map((ui, i) => (ui < p[i % 6]! ? 1 : 0)));
+  });
+
   it('qSample draws x^t with the marginal frequencies (4 standard errors)', () => {
     const d = new BinomialDiffusion({ T: 10, nBasis: 3 });
     const n = 20000;
@@ -130,6 +159,25 @@ describe('BinomialDiffusion: the bound K', () => {
     const d = new BinomialDiffusion({ T: 30, nBasis: 4 });
     const bits = exactBoundBits(d, [0.5, 0.5], (t, xt) => logit(xt * (1 - d.betas[t - 1]!) + 0.5 * d.betas[t - 1]!));
     close(bits, 1, 1e-13);
+  });
+
+  it('boundBits for T = 2 is the t = 2 term by hand: x² = 1 where u < ½, q(x¹ = 1 | x², x⁰) = ½x⁰ + ¼, ℓ = a·x²', () => {
+    // T = 2: β = (½, 1), ᾱ_2 = 0, so x² is a fair coin whatever x⁰, and the posterior of x¹ is its prior ½x⁰ + ¼.
+    // The network gives every basis coefficient a·x², and the basis is a partition of unity, so the
+    // readout is a·x²; logit(q(x² | x¹) read backwards) = logit(½) = 0, so ℓ = a·x².
+    const d = new BinomialDiffusion({ T: 2, nBasis: 2 });
+    const a = 1.3, B = 2, D = 3;
+    const network = (x: Tensor) => x.reshape([B, D, 1]).expand([B, D, 2]).reshape([B, 2 * D]).mul(a);
+    const x0 = [1, 0, 1, 0, 0, 1];
+    const g = new Generator(7);
+    let total = 0;
+    x0.forEach((v) => {
+      const x2 = g.random() < 0.5 ? 1 : 0;
+      const q = 0.5 * v + 0.25, p = 1 / (1 + Math.exp(-a * x2));
+      const kl = q * Math.log(q / p) + (1 - q) * Math.log((1 - q) / (1 - p));
+      total += (kl + h(0.25) - h(0.5) + Math.LN2) / Math.LN2; // klWeight 1, H_q(X¹|X⁰) − H_q(X²|X⁰) + H_p(X²)
+    });
+    close(d.boundBits(network, f64(x0, [B, D]), new Generator(7)), total / x0.length, 1e-14);
   });
 
   it('is ≥ the entropy of the data for any reverse model (property)', () => {

@@ -216,6 +216,17 @@ describe('SohlDicksteinDiffusion', () => {
     for (const s of t) assert.ok(s >= 2 && s <= 10);
   });
 
+  it('boundBits with dequantisation noise u is the bound without it on x⁰ + u·(U[0, 1) − ½) drawn from the same seed', () => {
+    const W = randn([2, 12], { dtype: 'float64', generator: new Generator(1) }).mul(0.3);
+    const x0 = randn([5, 2], { dtype: 'float64', generator: new Generator(2) });
+    const bits = new SohlDicksteinDiffusion({ T: 6, nBasis: 3, uniformNoise: 0.4, dtype: 'float64' }).boundBits(tinyNetwork(W), x0, new Generator(9));
+    const g = new Generator(9); // the dequantisation uniforms come first, then the noise of every step
+    const deq = x0.add(tensor(Float64Array.from({ length: 10 }, () => g.random()), { shape: [5, 2] }).sub(0.5).mul(0.4));
+    const clean = new SohlDicksteinDiffusion({ T: 6, nBasis: 3, dtype: 'float64' });
+    close(bits, clean.boundBits(tinyNetwork(W), deq, g), 1e-15);
+    assert.ok(Math.abs(bits - clean.boundBits(tinyNetwork(W), x0, new Generator(9))) > 1e-3, 'the noise must matter here');
+  });
+
   it('klWeight: the reference scales the single-step KL by T, the unbiased estimate by T − 1', () => {
     assert.equal(new SohlDicksteinDiffusion({ T: 40 }).klFactor, 39);
     assert.equal(new SohlDicksteinDiffusion({ T: 40, klWeight: 'reference' }).klFactor, 40);
@@ -234,6 +245,23 @@ describe('SohlDicksteinDiffusion', () => {
     // N(0, 1) is stationary under every kernel N(√(1−β)x, β): 4 standard errors of mean and second moment.
     assert.ok(Math.abs(m) < 4 / Math.sqrt(v.length), `mean ${m}`);
     assert.ok(Math.abs(m2 - 1) < 4 * Math.sqrt(2 / v.length), `second moment ${m2}`);
+  });
+
+  it('sample: x^T from the seed, then x^{t−1} = μ + σ·z with the next draws; the last step is N(√(1 − β_1)·x¹, β_1)', () => {
+    const d = new SohlDicksteinDiffusion({ T: 3, nBasis: 2, dtype: 'float64' });
+    const W = randn([2, 8], { dtype: 'float64', generator: new Generator(4) }).mul(0.5);
+    const states: Tensor[] = [];
+    const x0 = d.sample(tinyNetwork(W), [3, 2], new Generator(5), { onStep: ({ x }) => states.push(x) }).dataSync();
+    const g = new Generator(5);
+    const draw = () => Array.from({ length: 6 }, () => g.normal());
+    const xT = f64(draw(), [3, 2]);
+    const { mu, sigma } = d.reverseStep(tinyNetwork(W), xT, [3, 3, 3]);
+    const z = draw();
+    const first = states[0]!.dataSync();
+    z.forEach((zi, i) => close(first[i]!, mu.dataSync()[i]! + sigma.dataSync()[i]! * zi, 1e-15, `x² entry ${i}`));
+    draw(); // the step t = 2
+    const beta1 = d.betas().dataSync()[0]!, x1 = states[1]!.dataSync();
+    draw().forEach((zi, i) => close(x0[i]!, Math.sqrt(1 - beta1) * x1[i]! + Math.sqrt(beta1) * zi, 1e-15, `x⁰ entry ${i}`));
   });
 
   it('sample: per-example generators give each example the same draw alone or in a batch', () => {

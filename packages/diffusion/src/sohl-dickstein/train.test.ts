@@ -4,7 +4,7 @@ import { Generator, tensor, type Tensor } from '@diffusion-ts/tensor';
 import { Adam, Linear } from '@diffusion-ts/nn';
 import { slicedWasserstein } from '../metrics/distances.ts';
 import { SohlDicksteinDiffusion } from './gaussian.ts';
-import { trainOnBound } from './train.ts';
+import { trainOnBound, type StepOptimizer } from './train.ts';
 
 /**
  * sklearn's make_swiss_roll(noise = 0.5) projected onto (x, z): t = 1.5π(1 + 2u), (t cos t, t sin t) + noise,
@@ -47,5 +47,32 @@ describe('trainOnBound: the 2-D Swiss roll of Sohl-Dickstein et al. 2015 (Figure
     assert.equal(losses.length, 800);
     assert.ok(bitsAfter < bitsBefore - 0.3 && bitsAfter < -0.05, `bits ${bitsBefore} -> ${bitsAfter}`);
     assert.ok(swAfter < 0.75 * swBefore, `sliced Wasserstein ${swBefore} -> ${swAfter}`);
+  });
+});
+
+describe('trainOnBound: the loop', () => {
+  it('draws batchSize rows per step, and runs zeroGrad, backward and one optimizer step per step, then onStep', () => {
+    // A model whose loss is w · mean(x0): its gradient w.r.t. w is the minibatch mean, known for every step.
+    const w = tensor([0.5], { dtype: 'float64', requiresGrad: true });
+    const data = tensor([1, 2, 4, 8, 16, 32, 64], { dtype: 'float64', shape: [7, 1] });
+    const batches: number[][] = [];
+    const model = { trainingLoss: (_: null, x0: Tensor) => { batches.push([...x0.dataSync()]); return x0.mean().mul(w); } };
+    const calls: string[] = [];
+    const gradsAtStep: number[] = [];
+    const optimizer: StepOptimizer = {
+      zeroGrad: () => { calls.push('zeroGrad'); w.grad = null; },
+      step: () => { calls.push('step'); gradsAtStep.push(w.grad!.item()); },
+    };
+    const reported: { step: number; bits: number }[] = [];
+    const losses = trainOnBound(model, null, optimizer, data, { steps: 3, batchSize: 4, generator: new Generator(6), onStep: (info) => { calls.push('onStep'); reported.push(info); } });
+
+    const g = new Generator(6);
+    const expectedBatches = Array.from({ length: 3 }, () => Array.from({ length: 4 }, () => 2 ** g.integer(0, 7)));
+    assert.deepEqual(batches, expectedBatches);
+    assert.deepEqual(calls, Array.from({ length: 3 }, () => ['zeroGrad', 'step', 'onStep']).flat());
+    const means = expectedBatches.map((b) => b.reduce((a, v) => a + v, 0) / 4);
+    assert.deepEqual(gradsAtStep, means); // this minibatch's gradient alone: zeroGrad came before backward
+    assert.deepEqual([...losses], means.map((m) => 0.5 * m));
+    assert.deepEqual(reported, means.map((m, step) => ({ step, bits: 0.5 * m })));
   });
 });

@@ -46,6 +46,16 @@ describe('comparisons, where, maximum, minimum, clamp', () => {
     assert.ok(Number.isNaN(maximum(tensor([NaN]), tensor([1])).item()), 'NaN propagates');
   });
 
+  it('maximum/minimum give each input its own mask when only that one needs a gradient', () => {
+    for (const [op, aWins] of [[maximum, [0, 1, 0.5]], [minimum, [1, 0, 0.5]]] as const) {
+      const a = tensor([1, 4, 2], { dtype: 'float64', requiresGrad: true }), b = tensor([3, 0, 2], { dtype: 'float64', requiresGrad: true });
+      op(a, b.detach()).sum().backward();
+      op(a.detach(), b).sum().backward();
+      assert.deepEqual(a.grad!.toArray(), aWins);
+      assert.deepEqual(b.grad!.toArray(), aWins.map((v) => 1 - v));
+    }
+  });
+
   it('gradient: clamp (inside the bounds gets 1, bounds included)', () => {
     check(fc.tuple(fc.array(fc.double({ noNaN: true, min: -3, max: 3 }), { minLength: 1, maxLength: 6 }), seedArb), ([values, seed]) => {
       const g = new Generator(seed);

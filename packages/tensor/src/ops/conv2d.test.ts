@@ -79,12 +79,33 @@ describe('conv2d', () => {
     assert.deepEqual(conv2d(x, tensor([[[[1]]]])).toArray(), x.toArray());
   });
 
+  it('per-axis stride, padding and dilation: each axis uses its own, against the defining sum', () => {
+    const [H, W, kH, kW] = [7, 6, 3, 2], stride = [1, 2] as const, padding = [0, 1] as const, dilation = [2, 1] as const;
+    const g = new Generator(3);
+    const x = leaf([1, 1, H, W], g).detach(), w = leaf([1, 1, kH, kW], g).detach();
+    const y = conv2d(x, w, null, { stride, padding, dilation });
+    const oH = Math.floor((H + 2 * padding[0] - dilation[0] * (kH - 1) - 1) / stride[0]) + 1; // 3
+    const oW = Math.floor((W + 2 * padding[1] - dilation[1] * (kW - 1) - 1) / stride[1]) + 1; // 4
+    assert.deepEqual(y.shape, [1, 1, oH, oW]);
+    const xs = x.dataSync(), ws = w.dataSync(), ys = y.dataSync();
+    for (let i = 0; i < oH; i++) for (let j = 0; j < oW; j++) {
+      let sum = 0; // y[i, j] = Σ_pq x[i·s_H + p·d_H − p_H, j·s_W + q·d_W − p_W] · w[p, q], zero outside x
+      for (let p = 0; p < kH; p++) for (let q = 0; q < kW; q++) {
+        const r = i * stride[0] + p * dilation[0] - padding[0], c = j * stride[1] + q * dilation[1] - padding[1];
+        if (r >= 0 && r < H && c >= 0 && c < W) sum += xs[r * W + c]! * ws[p * kW + q]!;
+      }
+      assert.ok(Math.abs(ys[i * oW + j]! - sum) < 1e-5, `(${i}, ${j}): ${ys[i * oW + j]} vs ${sum}`);
+    }
+  });
+
   it('invalid shapes and options throw the conv2d error', () => {
     const x = tensor(new Float32Array(2 * 4 * 5 * 5), { shape: [2, 4, 5, 5] });
     const w = (shape: number[]) => tensor(new Float32Array(shape.reduce((p, d) => p * d, 1)), { shape });
     expectOpError(() => conv2d(x, w([3, 3, 3, 3])), 'conv2d', /input channels/);
     expectOpError(() => conv2d(x, w([3, 2, 3, 3]), null, { groups: 2 }), 'conv2d', /groups 2 must divide/);
     expectOpError(() => conv2d(x, w([4, 4, 7, 7])), 'conv2d', /larger than the padded input/);
+    expectOpError(() => conv2d(x, w([4, 4, 6, 1])), 'conv2d', /output would be 0x5/); // too tall only
+    expectOpError(() => conv2d(x, w([4, 4, 1, 6])), 'conv2d', /output would be 5x0/); // too wide only
     expectOpError(() => conv2d(x, w([4, 4, 3, 3]), null, { stride: 0 }), 'conv2d', /positive integers/);
     expectOpError(() => conv2d(tensor([1, 2]), w([1, 1, 1, 1])), 'conv2d', /\[N, C, H, W\]/);
     expectOpError(() => conv2d(x, w([4, 4, 3, 3]), tensor([1, 2])), 'conv2d', /bias \[2\] must be \[4\]/);

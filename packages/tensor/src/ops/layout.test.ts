@@ -47,6 +47,12 @@ describe('layout ops', () => {
     });
   });
 
+  it('narrow: a negative start counts from the end', () => {
+    const x = tensor([1, 2, 3, 4]);
+    assert.deepEqual(narrow(x, 0, -1, 1).toArray(), [4]);
+    assert.deepEqual(narrow(x, 0, -3, 2).toArray(), [2, 3]);
+  });
+
   it('gradient: narrow, against direct indexing', () => {
     check(fc.tuple(shapeArb({ minDims: 1, maxDims: 3 }), fc.nat(), fc.nat(), fc.nat(), seedArb), ([shape, d0, s0, l0, seed]) => {
       const g = new Generator(seed), dim = d0 % shape.length, n = shape[dim]!;
