@@ -162,16 +162,25 @@ export class GpuEngine {
     }
     if (length === 0) return new GpuBuffer(this, this.empty.ready, 0);
     const kernel = this.compiled(spec, length);
+    const bound = this.hold(inputs);
+    const ready = Promise.all(bound.map((b) => b.ready)).then((args) => kernel(...args, ...scalars));
+    return this.output(spec.name, bound, ready, length);
+  }
+
+  /** Inputs as a kernel binds them (WebGPU cannot bind an empty buffer: a stand-in no kernel reads), each held. */
+  private hold(inputs: readonly GpuBuffer[]): GpuBuffer[] {
     const bound = inputs.map((b) => (b.length === 0 ? this.empty : b));
     for (const b of bound) b.retain();
-    const ready = Promise.all(bound.map((b) => b.ready)).then((args) => kernel(...args, ...scalars));
-    const out = new GpuBuffer(this, ready, length);
-    // Inputs stay alive until the kernel has been submitted with them bound.
+    return bound;
+  }
+
+  /** The launch's result; its inputs stay held until the kernel has been submitted with them bound. */
+  private output(name: string, bound: readonly GpuBuffer[], ready: Promise<DeviceResult>, length: number): GpuBuffer {
     ready.then(() => bound.forEach((b) => b.release()), (error: unknown) => {
       bound.forEach((b) => b.release());
-      this.failure ??= new Error(`gpu ${spec.name}: ${error instanceof Error ? error.message : String(error)}`);
+      this.failure ??= new Error(`gpu ${name}: ${error instanceof Error ? error.message : String(error)}`);
     });
-    return out;
+    return new GpuBuffer(this, ready, length);
   }
 
   /**
@@ -194,8 +203,7 @@ export class GpuEngine {
       pipeline = device.createComputePipelineAsync({ layout, compute: { module: device.createShaderModule({ code: spec.code }), entryPoint: 'main' } });
       this.pipelines.set(spec.name, pipeline);
     }
-    const bound = inputs.map((b) => (b.length === 0 ? this.empty : b));
-    for (const b of bound) b.retain();
+    const bound = this.hold(inputs);
     const ready = Promise.all([pipeline, ...bound.map((b) => b.ready)]).then(([compiled, ...args]) => {
       const { device } = this;
       const output = device.createBuffer({ size: 4 * length, usage: STORAGE | COPY_SRC });
@@ -213,11 +221,7 @@ export class GpuEngine {
       uniforms.destroy(); // freed once the submitted work is done
       return new this.parts.DeviceResult({ buffer: output, output: [length], context: this.parts.context, kernel: null });
     });
-    ready.then(() => bound.forEach((b) => b.release()), (error: unknown) => {
-      bound.forEach((b) => b.release());
-      this.failure ??= new Error(`gpu ${spec.name}: ${error instanceof Error ? error.message : String(error)}`);
-    });
-    return new GpuBuffer(this, ready, length);
+    return this.output(spec.name, bound, ready, length);
   }
 
   /** The first asynchronous kernel failure, reported at the next op rather than lost. */
