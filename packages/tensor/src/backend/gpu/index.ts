@@ -91,7 +91,8 @@ export async function initGpu(): Promise<GpuInfo> {
   const gpu = new gpujs.GPU({ mode: 'webgpu' });
   for (const helper of [...kernelHelpers, coordOf, sigmoidOf, unaryOp, binaryOp]) gpu.addFunction(helper);
   const info = context.adapter.info ?? {};
-  const adapter = [info.description || info.device, info.vendor, info.architecture].filter((s) => s).join(', ') || 'unknown adapter';
+  // Dawn's description may name only the driver ('NVIDIA: 550.…'); the device names the card.
+  const adapter = [...new Set([info.description, info.device, info.vendor, info.architecture])].filter((s) => s).join(', ') || 'unknown adapter';
   engine = new GpuEngine({ gpu, context, DeviceResult: gpujs.WebGPUBufferResult }, adapter);
   registerBackend(gpuKernels(engine) as Kernels);
   shutdown = async () => { gpu.destroy(); await gpujs.WebGPUContext.destroy(); };
