@@ -27,7 +27,7 @@ import { binaryOp, refuseFloat64, sigmoidOf, unaryOp } from './elementwise.ts';
 /** What `initGpu` found: the engine gpu.js runs on and the adapter behind it. */
 export interface GpuInfo {
   readonly engine: 'webgpu';
-  /** The adapter as WebGPU describes it, e.g. `llvmpipe (LLVM 19.1.7, 256 bits)` for Mesa's software rasteriser. */
+  /** The adapter as WebGPU describes it, e.g. `llvmpipe: Mesa 25.0.7 … (LLVM 15.0.6) 0.0.1, llvmpipe-llvm-15-0-6-256-bits-, mesa, software` for Mesa's software rasteriser. */
   readonly adapter: string;
 }
 
