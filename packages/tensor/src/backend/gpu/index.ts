@@ -19,7 +19,7 @@ import { reduceKernels } from './reduce.ts';
 import { coordOf } from './layout.ts';
 import { matmulKernels } from './matmul.ts';
 import { convKernels } from './conv2d.ts';
-import { normKernels } from './norm.ts';
+import { channelOf, normKernels } from './norm.ts';
 import { softmaxKernels } from './softmax.ts';
 import { optimKernels } from './optim.ts';
 import { binaryOp, refuseFloat64, sigmoidOf, unaryOp } from './elementwise.ts';
@@ -89,7 +89,7 @@ export async function initGpu(): Promise<GpuInfo> {
   }
   const context = await gpujs.WebGPUContext.acquire();
   const gpu = new gpujs.GPU({ mode: 'webgpu' });
-  for (const helper of [...kernelHelpers, coordOf, sigmoidOf, unaryOp, binaryOp]) gpu.addFunction(helper);
+  for (const helper of [...kernelHelpers, coordOf, sigmoidOf, unaryOp, binaryOp, channelOf]) gpu.addFunction(helper);
   const info = context.adapter.info ?? {};
   // Dawn's description may name only the driver ('NVIDIA: 550.…'); the device names the card.
   const adapter = [...new Set([info.description, info.device, info.vendor, info.architecture])].filter((s) => s).join(', ') || 'unknown adapter';

@@ -64,12 +64,17 @@ function groupStatsKernel(this: Norm, x: number[], one: number): number {
   return 1 / Math.sqrt(Math.max(sq / this.constants.size - mu1 * mu1, 0) + this.constants.eps);
 }
 
+/** The channel of flat index i of [N, C, S…] with S positions per channel: (i / S) mod C. */
+export function channelOf(i: number, s: number, c: number): number {
+  const row = floorDiv(i, s);
+  return row - floorDiv(row, c) * c;
+}
+
 /** y = x̂·w_c + b_c, or SiLU of it, at flat index i (block i / size, channel (i / s) mod C). */
 function groupNormKernel(this: Norm, x: number[], stats: number[], weight: number[], bias: number[]): number {
   const i = this.thread.x;
   const blk = floorDiv(i, this.constants.size);
-  const row = floorDiv(i, this.constants.s);
-  const c = row - floorDiv(row, this.constants.c) * this.constants.c;
+  const c = channelOf(i, this.constants.s, this.constants.c);
   let w = 1;
   let b = 0;
   if (this.constants.hasWeight === 1) w = weight[c]!;
@@ -150,8 +155,7 @@ function paramGradKernel(this: KernelThis<{ n: number; c: number; which: number 
 function groupNormDxKernel(this: Norm, dy: number[], x: number[], stats: number[], means: number[], weight: number[], bias: number[]): number {
   const i = this.thread.x;
   const blk = floorDiv(i, this.constants.size);
-  const row = floorDiv(i, this.constants.s);
-  const c = row - floorDiv(row, this.constants.c) * this.constants.c;
+  const c = channelOf(i, this.constants.s, this.constants.c);
   let w = 1;
   let b = 0;
   if (this.constants.hasWeight === 1) w = weight[c]!;
@@ -182,8 +186,7 @@ function pairDxKernel(this: Norm, dy: number[], x: number[], weight: number[], b
   let g0 = 0;
   let g1 = 0;
   for (let j = 0; j < 2; j++) {
-    const row = floorDiv(base + j, this.constants.s);
-    const c = row - floorDiv(row, this.constants.c) * this.constants.c;
+    const c = channelOf(base + j, this.constants.s, this.constants.c);
     let w = 1;
     let b = 0;
     if (this.constants.hasWeight === 1) w = weight[c]!;

@@ -14,7 +14,7 @@
  */
 
 import { kernel } from './commands.ts';
-import { Code, f32, f64, i32, v128 } from './emit/code.ts';
+import { Code, f64, i32, v128 } from './emit/code.ts';
 import { emitExp } from './unary-kernel.ts';
 
 const splat = (v: number): [number, number, number, number] => [v, v, v, v];
