@@ -1,6 +1,8 @@
 /**
- * The denoising training losses of Karras et al. 2022 (Eq. 2 weighted by λ(σ), σ drawn from the
- * training distribution of Table 1), as NVlabs/edm `training/loss.py` (VPLoss, VELoss, EDMLoss):
+ * The denoising training losses of Karras et al. 2022: the denoising loss of Eq. 2,
+ * E_y E_n ‖D(y + n; σ) − y‖², weighted by λ(σ) with σ drawn from the training distribution p_train
+ * (Sec. 5, "Loss weighting and sampling"; both per method in Table 1), as NVlabs/edm
+ * `training/loss.py` (VPLoss, VELoss, EDMLoss):
  *   loss_b = λ(σ_b) · ‖D(y_b + n_b; σ_b) − y_b‖²,  n_b ~ N(0, σ_b² I).
  * The reference returns the elementwise λ·(D − y)² and its training loop sums it; here the sum over each
  * sample's entries is taken, giving one loss per sample (sum or average them as the optimizer wants).
