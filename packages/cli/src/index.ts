@@ -5,6 +5,10 @@
  */
 export { main, program } from './main.ts';
 export { datasets, datasetNames, heldOut, heldOutSeed, isDatasetName, type DatasetEntry, type DatasetKind, type DatasetName } from './data/registry.ts';
+export {
+  epochsOf, MNIST_CLASS_COUNTS, MNIST_CLASSES, MNIST_HELD_OUT_PER_CLASS, MNIST_SIDE, MNIST_TOTAL, mnistDigits, mnistHeldOut, mnistImages, mnistSizes, mnistSplit, mnistTrain,
+  type MnistDigits, type MnistSize, type MnistSplit,
+} from './data/mnist.ts';
 export { checkerboard, ring, swissRoll, swissRollStats, twoMoons } from './data/toy2d.ts';
 export type { CheckerboardOptions, NoiseOptions, RingOptions, SwissRollOptions } from './data/toy2d.ts';
 export type { Dataset } from './data/types.ts';

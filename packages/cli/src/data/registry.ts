@@ -5,18 +5,23 @@
 import { Generator, philox4x32 } from '@diffusion-ts/tensor';
 import { gmm2d8 } from '@diffusion-ts/diffusion';
 import { movingShapesClips } from './clips.ts';
+import { mnistHeldOut, mnistTrain } from './mnist.ts';
 import { binaryImages, shapesImages } from './shapes.ts';
 import { checkerboard, ring, swissRoll, twoMoons } from './toy2d.ts';
 import type { Dataset } from './types.ts';
 
-/** '2d': [n, 2] points; 'image': [n, 3, H, W] in [−1, 1]; 'binary': [n, 1, H, W] in {0, 1};
- *  'video': [n, 3, F, H, W] in [−1, 1]. */
+/** '2d': [n, 2] points; 'image': [n, C, H, W] in [−1, 1], C = 3 (RGB) or 1 (grey); 'binary':
+ *  [n, 1, H, W] in {0, 1}; 'video': [n, 3, F, H, W] in [−1, 1]. */
 export type DatasetKind = '2d' | 'image' | 'binary' | 'video';
 
 export interface DatasetEntry {
   describe: string;
   kind: DatasetKind;
+  /** n training examples drawn by `gen`. */
   make(n: number, gen: Generator): Dataset;
+  /** n held-out examples drawn by `gen`, for a data set with a fixed held-out part (`heldOut` uses
+   *  it); a generated data set leaves it out, and its held-out examples come from another stream. */
+  heldOut?(n: number, gen: Generator): Dataset;
 }
 
 export const datasets = {
@@ -58,6 +63,18 @@ export const datasets = {
     kind: 'image',
     make: (n, gen) => shapesImages(n, gen, { size: 32 }),
   },
+  mnist: {
+    describe: 'MNIST digits (mnist package 1.1.0), grey, padded from 28x28 to 32x32 with the background, labelled by digit; 8,000 training, 2,000 held out',
+    kind: 'image',
+    make: (n, gen) => mnistTrain(n, gen, 32),
+    heldOut: (n, gen) => mnistHeldOut(n, gen, 32),
+  },
+  mnist16: {
+    describe: 'MNIST digits as mnist, averaged over 2x2 blocks to 16x16',
+    kind: 'image',
+    make: (n, gen) => mnistTrain(n, gen, 16),
+    heldOut: (n, gen) => mnistHeldOut(n, gen, 16),
+  },
   binary16: {
     describe: '16x16 binary shapes, for binomial diffusion, labelled by shape',
     kind: 'binary',
@@ -94,7 +111,12 @@ export function heldOutSeed(seed: number): number {
   return (w0! >>> 11) * TWO_32 + w1!; // 21 + 32 bits
 }
 
-/** n samples of dataset `name` for evaluation, from a stream disjoint from `new Generator(seed)`. */
+/**
+ * n samples of dataset `name` for evaluation: drawn from its held-out part where it has one (MNIST's
+ * 2,000 held-out digits), else generated from a stream disjoint from `new Generator(seed)`.
+ */
 export function heldOut(name: DatasetName, n: number, seed: number): Dataset {
-  return datasets[name].make(n, new Generator(heldOutSeed(seed)));
+  const entry: DatasetEntry = datasets[name];
+  const gen = new Generator(heldOutSeed(seed));
+  return entry.heldOut ? entry.heldOut(n, gen) : entry.make(n, gen);
 }
