@@ -11,13 +11,14 @@ import { CliError } from './errors.ts';
 import { processIo, type Io } from './io.ts';
 import { demoCommand, runDemo } from './commands/demo.ts';
 import { evalCommand, runEval } from './commands/eval.ts';
+import { exportCommand, runExport } from './commands/export.ts';
 import { runSample, sampleCommand } from './commands/sample.ts';
 import { runTrain, trainCommand } from './commands/train.ts';
 
 export const program = {
   name: 'diffusion-ts',
   summary: 'Diffusion models from scratch in TypeScript: train, sample, evaluate.',
-  commands: { train: trainCommand, sample: sampleCommand, eval: evalCommand, demo: demoCommand },
+  commands: { train: trainCommand, sample: sampleCommand, eval: evalCommand, export: exportCommand, demo: demoCommand },
   epilogue: ['Any command also takes --verbose: print the stack trace of an unexpected error (as does DEBUG=1 in the environment).'],
 };
 
@@ -47,6 +48,7 @@ export async function main(argv: readonly string[], io: Io = processIo, env: Rec
       case 'train': return await runTrain(parsed.values, io, parsed.given); // 130 when stopped by Ctrl-C, like a shell
       case 'sample': await runSample(parsed.values, io); return 0;
       case 'eval': await runEval(parsed.values, io); return 0;
+      case 'export': await runExport(parsed.values, io); return 0;
       case 'demo': await runDemo(parsed.values, io); return 0;
       default: {
         const never: never = parsed;

@@ -4,11 +4,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from './file.ts';
+import type { EncodeOptions } from './safetensors.ts';
 import { applyCheckpoint, CheckpointError, decodeCheckpoint, describeFailure, encodeCheckpoint, type Checkpoint, type CheckpointInput, type RestoreTargets } from './module-checkpoint.ts';
 
-/** Write a checkpoint atomically: on any error, an existing file at `path` is left as it was. */
-export async function saveCheckpoint(path: string, contents: CheckpointInput): Promise<void> {
-  await writeFileAtomic(path, await encodeCheckpoint(contents));
+/** Write a checkpoint atomically: on any error, an existing file at `path` is left as it was. `options` as `encodeCheckpoint`'s. */
+export async function saveCheckpoint(path: string, contents: CheckpointInput, options: EncodeOptions = {}): Promise<void> {
+  await writeFileAtomic(path, await encodeCheckpoint(contents, options));
 }
 
 /**

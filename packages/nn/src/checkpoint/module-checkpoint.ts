@@ -21,7 +21,7 @@ import type { EMA, EmaStateDict } from '../ema.ts';
 import type { OptimizerStateDict, ParamState, SavedParamGroup } from '../optim/optimizer.ts';
 import { clip, excerpt } from '../bounded-text.ts';
 import { findDuplicateKey } from './duplicate-keys.ts';
-import { decodeSafetensors, encodeSafetensors, SafetensorsError, type DecodedSafetensors, type StoredTensor } from './safetensors.ts';
+import { decodeSafetensors, encodeSafetensors, SafetensorsError, type DecodedSafetensors, type EncodeOptions, type StoredTensor } from './safetensors.ts';
 
 /** The value of `__metadata__.format` in files written by `saveCheckpoint`. */
 export const CHECKPOINT_FORMAT = 'diffusion-ts.checkpoint.v1';
@@ -97,8 +97,12 @@ export function recordsToStateDict(records: Record<string, StoredTensor>, prefix
   return dict;
 }
 
-/** Checkpoint contents → safetensors bytes. Throws a `CheckpointError` for unserializable input. */
-export async function encodeCheckpoint({ model, ema, optimizer, step, config, generatorState }: CheckpointInput): Promise<Uint8Array> {
+/**
+ * Checkpoint contents → safetensors bytes. Throws a `CheckpointError` for unserializable input.
+ * `{ float16: true }` stores the float tensors as F16 (a model to ship, at half the size; see
+ * `encodeSafetensors`); loading reads them back as float32.
+ */
+export async function encodeCheckpoint({ model, ema, optimizer, step, config, generatorState }: CheckpointInput, options: EncodeOptions = {}): Promise<Uint8Array> {
   if (!Number.isSafeInteger(step) || step < 0) throw new CheckpointError(`saveCheckpoint: step must be a non-negative integer, got ${step}`);
   let configJson: string | undefined;
   try {
@@ -127,7 +131,7 @@ export async function encodeCheckpoint({ model, ema, optimizer, step, config, ge
     training.optimizer = { kind, paramGroups, steps };
   }
   try {
-    return encodeSafetensors(tensors, { format: CHECKPOINT_FORMAT, config: configJson, training: JSON.stringify(training) });
+    return encodeSafetensors(tensors, { format: CHECKPOINT_FORMAT, config: configJson, training: JSON.stringify(training) }, options);
   } catch (e) {
     if (e instanceof SafetensorsError) throw new CheckpointError(`saveCheckpoint: ${e.message}`, { cause: e });
     throw e;

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { copyLittleEndian, decodeSafetensors, encodeSafetensors, MAX_HEADER_BYTES, MAX_RANK, SafetensorsError } from './safetensors.ts';
 import { findDuplicateKey } from './duplicate-keys.ts';
+import { float16ToFloat32, toFloat16 } from './float16.ts';
 import type { StoredDType, StoredTensor } from './safetensors.ts';
 
 const bytesOf = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
@@ -108,6 +109,47 @@ describe('encodeSafetensors / decodeSafetensors', () => {
     assert.deepEqual([...file], expected);
   });
 
+  it('reads F16 and BF16 tensors (as PyTorch writes them) as float32, big-endian hosts included', () => {
+    // F16 1, −2, 65504, 2⁻²⁴ and BF16 1, −0, 3.140625, +∞, little-endian; then an F32 −2 after them.
+    const data = new Uint8Array([0x00, 0x3c, 0x00, 0xc0, 0xff, 0x7b, 0x01, 0x00, 0x80, 0x3f, 0x00, 0x80, 0x49, 0x40, 0x80, 0x7f, 0, 0, 0, 0xc0]);
+    const file = rawFile('{"h":{"dtype":"F16","shape":[2,2],"data_offsets":[0,8]},"b":{"dtype":"BF16","shape":[4],"data_offsets":[8,16]},"f":{"dtype":"F32","shape":[],"data_offsets":[16,20]}}', data);
+    const { tensors } = decodeSafetensors(file);
+    assert.deepEqual(tensors['h'], { dtype: 'float32', shape: [2, 2], data: Float32Array.of(1, -2, 65504, 2 ** -24) });
+    assert.deepEqual(tensors['b'], { dtype: 'float32', shape: [4], data: Float32Array.of(1, -0, 3.140625, Infinity) });
+    assert.ok(Object.is(tensors['b']!.data[1], -0));
+    assert.deepEqual([...tensors['f']!.data], [-2]);
+    const swapped = new Uint8Array(8);
+    copyLittleEndian(data.subarray(0, 8), swapped, 2, false);
+    assert.deepEqual([...swapped], [0x3c, 0x00, 0xc0, 0x00, 0x7b, 0xff, 0x00, 0x01]);
+  });
+
+  it('{ float16: true } writes float tensors as F16, rounded to nearest even; int32 stays; reading gives the rounded float32', () => {
+    fc.assert(
+      fc.property(tensorsArb, (tensors) => {
+        const file = encodeSafetensors(tensors, { format: 'pt' }, { float16: true });
+        const n = Number(new DataView(file.buffer).getBigUint64(0, true));
+        const header = JSON.parse(new TextDecoder().decode(file.subarray(8, 8 + n))) as Record<string, { dtype: string }>;
+        const decoded = decodeSafetensors(file);
+        for (const [name, t] of Object.entries(tensors)) {
+          const back = decoded.tensors[name]!;
+          assert.deepEqual(back.shape, t.shape);
+          if (t.dtype === 'int32') {
+            assert.equal(header[name]!.dtype, 'I32');
+            assert.deepEqual(back, t);
+            continue;
+          }
+          assert.equal(header[name]!.dtype, 'F16');
+          assert.equal(back.dtype, 'float32');
+          const expected = float16ToFloat32(toFloat16(t.data));
+          assert.deepEqual(bytesOf(back.data), bytesOf(expected));
+        }
+      }),
+      { seed: 42, numRuns: 100 },
+    );
+    const half = encodeSafetensors({ w: { dtype: 'float32', shape: [3], data: Float32Array.of(1, 1e6, 1 + 2 ** -11) } }, undefined, { float16: true });
+    assert.deepEqual([...half.subarray(half.length - 6)], [0x00, 0x3c, 0x00, 0x7c, 0x00, 0x3c]); // 1, +∞ (overflow), 1 (tie to even)
+  });
+
   it('decodes tensors stored in any offset order, and names such as "__proto__"', () => {
     const data = new Uint8Array([0, 0, 0x80, 0x3f, 7, 0, 0, 0]);
     const file = rawFile('{"z":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"__proto__":{"dtype":"I32","shape":[1],"data_offsets":[4,8]}}', data);
@@ -190,7 +232,8 @@ describe('decodeSafetensors validation', () => {
     expectError(rawFile('[1,2]'), /header must be a JSON object, got \[1,2\]/);
     expectError(rawFile('null'), /header must be a JSON object/);
     expectError(rawFile('{"a":[]}'), /tensor "a": entry must be an object/);
-    expectError(rawFile('{"a":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}}', new Uint8Array(4)), /tensor "a": unsupported dtype "F16"/);
+    expectError(rawFile('{"a":{"dtype":"F8_E4M3","shape":[2],"data_offsets":[0,2]}}', new Uint8Array(2)), /tensor "a": unsupported dtype "F8_E4M3" \(supported: F32, F64, I32, F16, BF16\)/);
+    expectError(rawFile('{"a":{"dtype":"F16","shape":[2],"data_offsets":[0,8]}}', new Uint8Array(8)), /tensor "a": shape \[2\] of F16 needs 4 bytes but data_offsets \[0, 8\] hold 8/);
     expectError(rawFile('{"a":{"dtype":"F32","shape":[1.5],"data_offsets":[0,4]}}', new Uint8Array(4)), /shape must be an array of non-negative integers, got \[1.5\]/);
     expectError(rawFile('{"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}}', new Uint8Array(4)), /shape must be/);
     expectError(rawFile('{"a":{"dtype":"F32","shape":"2","data_offsets":[0,4]}}', new Uint8Array(4)), /shape must be/);
@@ -311,9 +354,11 @@ describe('decodeSafetensors validation', () => {
         const result = decodeOrReject(rawFile(JSON.stringify(h), data));
         if (result instanceof SafetensorsError) return;
         let covered = 0;
-        for (const t of Object.values(result.tensors)) {
+        for (const [name, t] of Object.entries(result.tensors)) {
           assert.equal(t.data.length, t.shape.reduce((a, b) => a * b, 1));
-          covered += t.data.byteLength;
+          const half = h[name]!['dtype'] === 'F16' || h[name]!['dtype'] === 'BF16'; // stored in 2 bytes, read as float32
+          if (half) assert.equal(t.dtype, 'float32');
+          covered += half ? 2 * t.data.length : t.data.byteLength;
         }
         assert.equal(covered, data.length);
       }),

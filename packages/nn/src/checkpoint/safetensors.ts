@@ -8,9 +8,14 @@
  *
  * Browser-safe: no `fs`, no `Buffer`. Decoding trusts nothing in the file, and every problem is a
  * `SafetensorsError` that names the offending value in a bounded excerpt.
+ *
+ * Half precision: F16 and BF16 tensors (PyTorch's `.half()` and `.bfloat16()` checkpoints) are read
+ * and converted to float32, exactly; `encodeSafetensors(…, { float16: true })` writes the float
+ * tensors as F16, to ship a model at half the size.
  */
 import { clip, excerpt } from '../bounded-text.ts';
 import { findDuplicateKey } from './duplicate-keys.ts';
+import { bfloat16ToFloat32, float16ToFloat32, toFloat16 } from './float16.ts';
 
 export type StoredDType = 'float32' | 'float64' | 'int32';
 
@@ -52,6 +57,20 @@ const dtypes = {
 const dtypeByCode = new Map<string, StoredDType>(
   (Object.keys(dtypes) as StoredDType[]).map((d) => [dtypes[d].code, d]),
 );
+
+/** Stored 16-bit float codes, each read as float32. */
+const halfCodes = {
+  F16: float16ToFloat32,
+  BF16: bfloat16ToFloat32,
+} satisfies Record<string, (bits: Uint16Array) => Float32Array>;
+type HalfCode = keyof typeof halfCodes;
+const isHalfCode = (code: unknown): code is HalfCode => typeof code === 'string' && Object.hasOwn(halfCodes, code);
+const supportedCodes = [...dtypeByCode.keys(), ...Object.keys(halfCodes)].join(', ');
+
+export interface EncodeOptions {
+  /** Store every float32 and float64 tensor as F16, rounded to nearest even (±∞ past 65504); int32 stays. */
+  float16?: boolean;
+}
 
 const HOST_IS_LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
@@ -99,7 +118,7 @@ export const MAX_RANK = 64;
  * sorted-name order; the header is padded with spaces to a multiple of 8 bytes, as the reference
  * implementation does, so every tensor's data starts 8-byte aligned in the file.
  */
-export function encodeSafetensors(tensors: Record<string, StoredTensor>, metadata?: Record<string, string>): Uint8Array {
+export function encodeSafetensors(tensors: Record<string, StoredTensor>, metadata?: Record<string, string>, { float16 = false }: EncodeOptions = {}): Uint8Array {
   const fail = (msg: string): never => {
     throw new SafetensorsError(`encodeSafetensors: ${msg}`);
   };
@@ -131,9 +150,10 @@ export function encodeSafetensors(tensors: Record<string, StoredTensor>, metadat
     if (!info.is(data)) fail(`tensor ${fmt(name)}: dtype '${dtype}' needs a ${info.arrayName}, got ${(data as object | null)?.constructor?.name ?? fmt(data)}`);
     const numel = numelOf(shape);
     if (numel !== data.length) fail(`tensor ${fmt(name)}: shape ${fmt(shape)} has ${numel ?? 'too many'} elements but data has ${data.length}`);
-    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    layout.push({ bytes, itemSize: info.itemSize, begin: offset });
-    entries.push(`${JSON.stringify(name)}:${JSON.stringify({ dtype: info.code, shape, data_offsets: [offset, offset + bytes.length] })}`);
+    const half = float16 && dtype !== 'int32' ? toFloat16(data) : undefined;
+    const bytes = half ? new Uint8Array(half.buffer) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    layout.push({ bytes, itemSize: half ? 2 : info.itemSize, begin: offset });
+    entries.push(`${JSON.stringify(name)}:${JSON.stringify({ dtype: half ? 'F16' : info.code, shape, data_offsets: [offset, offset + bytes.length] })}`);
     offset += bytes.length;
   }
 
@@ -191,7 +211,7 @@ export function decodeSafetensors(bytes: Uint8Array): DecodedSafetensors {
   const metadata: Record<string, string> = {};
   const dataLength = bytes.length - 8 - n;
   const dataStart = 8 + n;
-  const specs: { name: string; dtype: StoredDType; shape: number[]; begin: number; end: number }[] = [];
+  const specs: { name: string; dtype: StoredDType; half?: HalfCode; shape: number[]; begin: number; end: number }[] = [];
   for (const name of Object.keys(fields)) {
     const value = fields[name];
     if (name === METADATA_KEY) {
@@ -205,8 +225,9 @@ export function decodeSafetensors(bytes: Uint8Array): DecodedSafetensors {
     const where = `tensor ${fmt(name)}`;
     if (value === null || typeof value !== 'object' || Array.isArray(value)) fail(`${where}: entry must be an object, got ${fmt(value)}`);
     const { dtype: code, shape, data_offsets: offsets } = value as Record<string, unknown>;
-    const dtype = typeof code === 'string' ? dtypeByCode.get(code) : undefined;
-    if (dtype === undefined) return fail(`${where}: unsupported dtype ${fmt(code)} (supported: F32, F64, I32)`);
+    const half = isHalfCode(code) ? code : undefined;
+    const dtype = half ? 'float32' : typeof code === 'string' ? dtypeByCode.get(code) : undefined;
+    if (dtype === undefined) return fail(`${where}: unsupported dtype ${fmt(code)} (supported: ${supportedCodes})`);
     if (!isSizeList(shape)) return fail(`${where}: shape must be an array of non-negative integers, got ${fmt(shape)}`);
     if (shape.length > MAX_RANK) fail(`${where}: shape has ${shape.length} dimensions, more than ${MAX_RANK}`);
     if (!isSizeList(offsets) || offsets.length !== 2) return fail(`${where}: data_offsets must be two non-negative integers, got ${fmt(offsets)}`);
@@ -214,11 +235,11 @@ export function decodeSafetensors(bytes: Uint8Array): DecodedSafetensors {
     if (begin > end) fail(`${where}: data_offsets [${begin}, ${end}] begin after they end`);
     if (end > dataLength) fail(`${where}: data_offsets [${begin}, ${end}] run past the ${dataLength}-byte data section`);
     const numel = numelOf(shape);
-    const itemSize = dtypes[dtype].itemSize;
+    const itemSize = half ? 2 : dtypes[dtype].itemSize;
     if (numel === null || numel * itemSize !== end - begin) {
       fail(`${where}: shape ${fmt(shape)} of ${code} needs ${numel === null ? 'too many' : numel * itemSize} bytes but data_offsets [${begin}, ${end}] hold ${end - begin}`);
     }
-    specs.push({ name, dtype, shape, begin, end });
+    specs.push({ name, dtype, half, shape, begin, end });
   }
 
   // The tensors must tile the data section exactly, as the reference implementation requires.
@@ -232,11 +253,11 @@ export function decodeSafetensors(bytes: Uint8Array): DecodedSafetensors {
   if (covered !== dataLength) fail(`data section is ${dataLength} bytes but the tensors cover only ${covered}`);
 
   const tensors: Record<string, StoredTensor> = {};
-  for (const { name, dtype, shape, begin, end } of specs) {
+  for (const { name, dtype, half, shape, begin, end } of specs) {
     const info = dtypes[dtype];
     const buffer = new ArrayBuffer(end - begin);
-    copyLittleEndian(bytes.subarray(dataStart + begin, dataStart + end), new Uint8Array(buffer), info.itemSize);
-    put(tensors, name, { dtype, shape: [...shape], data: info.make(buffer) });
+    copyLittleEndian(bytes.subarray(dataStart + begin, dataStart + end), new Uint8Array(buffer), half ? 2 : info.itemSize);
+    put(tensors, name, { dtype, shape: [...shape], data: half ? halfCodes[half](new Uint16Array(buffer)) : info.make(buffer) });
   }
   return { tensors, metadata };
 }
