@@ -53,6 +53,7 @@ before(async () => {
   mkdirSync(at('notes', 'drafts'), { recursive: true });
   writeFileSync(at('notes', 'thesis.txt'), 'years of work');
   writeFileSync(at('a-file'), 'not a folder');
+  writeFileSync(at('old.safetensors'), 'an earlier result');
   mkdirSync(at('folder.png'));
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -70,6 +71,9 @@ describe('diffusion-ts bad input table', () => {
     [['train', '--out', '@/t', '--lr', 'NaN'], 2, /--lr: expected a number, got 'NaN'/],
     [['train', '--out', '@/t', '--data', 'shapes32', '--model', 'unet', '--train-size', '1000000'], 2, /--train-size 1000000 needs 11\.4 GiB of 'shapes32' examples; at most 174762 fit/],
     [['train', '--out', '@/t', '--data', 'shapes16', '--model', 'mlp'], 2, /--model mlp is for 2d data; 'shapes16' is image data \(use --model unet\)/],
+    [['train', '--out', '@/t', '--data', 'mnist', '--model', 'mlp'], 2, /--model mlp is for 2d data; 'mnist' is image data \(use --model unet\)/],
+    [['train', '--out', '@/t', '--data', 'mnist28'], 2, /--data: invalid choice 'mnist28' \(did you mean 'mnist'\?\); choices: .*mnist, mnist16/],
+    [['train', '--out', '@/t', '--data', 'mnist', '--model', 'unet', '--train-size', '1000000'], 2, /--train-size 1000000 needs 3\.8 GiB of 'mnist' examples; at most 524288 fit/],
     [['train', '--out', '@/t', '--cond'], 2, /--cond needs labelled data; 'swiss-roll' has no labels/],
     [['train', '--out', '@/t', '--resume', '--force'], 2, /--resume and --force contradict/],
     [['train', '--out', '@/a-file'], 1, /--out .*a-file is a file, not a folder/],
@@ -82,7 +86,8 @@ describe('diffusion-ts bad input table', () => {
     [['train', '--out', '@/unknown-data', '--resume', '--steps', '3'], 1, /data is "nope": expected one of swiss-roll/],
     [['sample', '--ckpt', '@/run2d', '--out', '@/nodir/a.png'], 1, /--out .*nodir\/a\.png: the folder .*nodir does not exist/],
     [['sample', '--ckpt', '@/run2d', '--out', '@/folder.png'], 1, /folder\.png is a folder, not a file/],
-    [['sample', '--ckpt', '@/run2d', '--out', '@/x.jpg'], 2, /--out must end in \.png or \.gif/],
+    [['sample', '--ckpt', '@/run2d', '--out', '@/x.jpg'], 2, /--out must end in \.png, \.gif or \.safetensors, got '.*x\.jpg'/],
+    [['sample', '--ckpt', '@/run2d', '--out', '@/old.safetensors'], 1, /old\.safetensors exists; pass --force to overwrite it/],
     [['sample', '--ckpt', '@/run2d', '--out', '@/x.png', '--steps', '1e20'], 2, /--steps: '1e20' is out of range/],
     [['sample', '--ckpt', '@/run2d', '--out', '@/x.png', '--seed', '1e300'], 2, /--seed: '1e300' is out of range/],
     [['sample', '--ckpt', '@/run2d', '--out', '@/x.png', '--n', '1e6'], 2, /--n: '1e6' is out of range/],
@@ -102,6 +107,14 @@ describe('diffusion-ts bad input table', () => {
     [['eval', '--ckpt', '@/run2d', '--nll'], 2, /--nll needs a discrete-time model/],
     [['eval', '--ckpt', '@/ddpm', '--nll'], 2, /'swiss-roll' is continuous 2-D data/],
     [['eval', '--ckpt', '@/run2d', '--sweep', '--n', '1e9'], 2, /--n: '1e9' is out of range/],
+    [['export'], 2, /export: --ckpt <run-dir> is required/],
+    [['export', '--ckpt', '@/run2d'], 2, /export: --out <model\.safetensors> is required/],
+    [['export', '--ckpt', '@/run2d', '--out', '@/model.pt'], 2, /export: --out must end in \.safetensors, got '.*model\.pt'/],
+    [['export', '--ckpt', '@/run2d', '--out', '@/m.safetensors', '--dtype', 'f8'], 2, /--dtype: invalid choice 'f8'; choices: f16, f32/],
+    [['export', '--ckpt', '@/run2d', '--out', '@/old.safetensors'], 1, /old\.safetensors exists; pass --force to overwrite it/],
+    [['export', '--ckpt', '@/run2d', '--out', '@/nodir/m.safetensors'], 1, /--out .*nodir\/m\.safetensors: the folder .*nodir does not exist/],
+    [['export', '--ckpt', '@/nowhere', '--out', '@/m.safetensors'], 1, /no checkpoint at .*nowhere/],
+    [['export', '--ckpt', '@/a-file', '--out', '@/m.safetensors'], 1, /cannot load checkpoint: loadCheckpoint\(".*a-file"\): decodeSafetensors: header length/],
     [['demo', '--out', '@/a-file'], 1, /a-file is a file, so no folder can be made below it/],
   ];
   for (const [argv, code, fragment] of rows) {

@@ -8,13 +8,14 @@ import { readBatch, renderSamples, trajectoryRecorder } from '../run/render-samp
 import { MAX_SEED, sizeProblem } from '../run/config.ts';
 import { checkOutputFile } from '../run/output-paths.ts';
 import { resolveCheckpoint } from '../run/run-folder.ts';
-import { checkSampleOptions, generate, samplerHelp, samplerNames, stepsFor, stepsHelp, type SampleOptions } from '../run/samplers.ts';
+import { encodeSamples } from '../run/sample-file.ts';
+import { checkSampleOptions, generate, sampleLabels, samplerHelp, samplerNames, stepsFor, stepsHelp, type SampleOptions } from '../run/samplers.ts';
 import { loadSession } from '../run/session.ts';
 import { backendNames, chooseBackend, releaseBackend } from './backend.ts';
 import { edmStochasticDefaults } from '@diffusion-ts/diffusion';
 
 export const sampleCommand = defineCommand({
-  summary: 'draw samples from a trained run (PNG grid, or GIF of the trajectory)',
+  summary: 'draw samples from a trained run (PNG grid, GIF of the trajectory, or the raw values as safetensors)',
   options: {
     ckpt: { type: 'string', placeholder: 'run-dir', description: 'the run folder written by train, or its checkpoint.safetensors (required)' },
     sampler: { type: 'enum', choices: samplerNames, default: 'heun', description: samplerHelp },
@@ -26,7 +27,7 @@ export const sampleCommand = defineCommand({
     n: { type: 'number', integer: true, min: 1, max: 100_000, default: 64, description: 'number of samples' },
     seed: { type: 'number', integer: true, min: 0, max: MAX_SEED, default: 0, description: 'sample k uses seed + k' },
     ema: { type: 'boolean', default: true, description: 'use the EMA weights (--no-ema for the raw weights)' },
-    out: { type: 'string', placeholder: 'file.png|file.gif', description: 'output file (required)' },
+    out: { type: 'string', placeholder: 'file.png|file.gif|file.safetensors', description: 'output file (required): .png a grid; .gif the trajectory; .safetensors the raw samples, "samples" float32 [N, C, H, W] in the data\'s range ([-1, 1] for images), with "labels" int32 [N] for a class-conditional run and the sampler settings in its metadata' },
     force: { type: 'boolean', description: 'overwrite an existing output file' },
     backend: { type: 'enum', choices: backendNames, default: 'js', description: 'tensor backend' },
   },
@@ -34,9 +35,9 @@ export const sampleCommand = defineCommand({
 
 export async function runSample(v: OptionValues<typeof sampleCommand.options>, io: Io = processIo): Promise<void> {
   if (v.ckpt === undefined) throw new UsageError('sample: --ckpt <run-dir> is required');
-  if (v.out === undefined) throw new UsageError('sample: --out <file.png|file.gif> is required');
+  if (v.out === undefined) throw new UsageError('sample: --out <file.png|file.gif|file.safetensors> is required');
   const format = extname(v.out).toLowerCase();
-  if (format !== '.png' && format !== '.gif') throw new UsageError(`sample: --out must end in .png or .gif, got '${v.out}'`);
+  if (format !== '.png' && format !== '.gif' && format !== '.safetensors') throw new UsageError(`sample: --out must end in .png, .gif or .safetensors, got '${v.out}'`);
   checkOutputFile('--out', v.out, v.force);
   await chooseBackend(v.backend, io);
   try {
@@ -55,7 +56,8 @@ export async function runSample(v: OptionValues<typeof sampleCommand.options>, i
     });
     bar.stop();
     const [batch, frames] = [await readBatch(samples), await recorder.frames()];
-    await writeFileAtomic(v.out, renderSamples(session, batch, format === '.gif' ? 'gif' : 'png', frames));
+    const info = { data: session.config.data, kind: session.kind, sampler: v.sampler, steps, seed: v.seed, guidance: v.guidance, step: session.step };
+    await writeFileAtomic(v.out, format === '.safetensors' ? encodeSamples(batch, sampleLabels(session, options), info) : renderSamples(session, batch, format === '.gif' ? 'gif' : 'png', frames));
     io.err.write(`wrote ${v.out}\n`);
   } finally {
     await releaseBackend(v.backend);

@@ -66,12 +66,16 @@ function discrete(session: Session): GaussianDiffusion {
   return d;
 }
 
+/** The class each of the o.n samples is drawn from, for a class-conditional run (undefined otherwise). */
+export function sampleLabels(session: Session, o: Pick<SampleOptions, 'n' | 'classLabel'>): Int32Array | undefined {
+  return session.config.cond ? new Int32Array(o.n).fill(o.classLabel ?? 0) : undefined;
+}
+
 /** Labels for a class-conditional run (or undefined), and the null class used by guidance. */
 function conditioning(session: Session, o: SampleOptions): { labels?: Tensor; nullLabels?: Tensor } {
-  const { cond, numClasses } = session.config;
-  if (!cond) return {};
-  const k = o.classLabel ?? 0;
-  return { labels: labelTensor(new Int32Array(o.n).fill(k)), nullLabels: labelTensor(new Int32Array(o.n).fill(numClasses)) };
+  const labels = sampleLabels(session, o);
+  if (labels === undefined) return {};
+  return { labels: labelTensor(labels), nullLabels: labelTensor(new Int32Array(o.n).fill(session.config.numClasses)) };
 }
 
 /** The (possibly guided) denoiser of the run. */
