@@ -237,8 +237,14 @@ export class GpuEngine {
     const entry = this.compiled(spec, length);
     const bound = this.hold(inputs);
     entry.pending++;
-    const ready = Promise.all(bound.map((b) => b.ready)).then((args) => entry.kernel(...args, ...scalars)).finally(() => {
-      if (--entry.pending === 0 && entry.evicted) entry.kernel.kernel?.destroy();
+    const ready = Promise.all(bound.map((b) => b.ready)).then((args) => {
+      const result = entry.kernel(...args, ...scalars);
+      // An evicted kernel is destroyed once its last queued launch has its result (never on the hot path).
+      if (--entry.pending === 0 && entry.evicted) {
+        const destroy = () => entry.kernel.kernel?.destroy();
+        Promise.resolve(result).then(destroy, destroy);
+      }
+      return result;
     });
     return this.output(spec.name, bound, ready, length);
   }
