@@ -131,8 +131,8 @@ export function webGpuIo(parts: GpuJsParts): DeviceIo {
 /**
  * How many compiled kernels the engine keeps (least recently used evicted first). Shapes are
  * compile-time constants, so a loop over ever-new shapes would otherwise grow the cache, and the
- * device's programs and buffers with it, without bound; a U-Net's training step and sampler use a few
- * hundred (the 500-step memory test: see test/gpu-memory.test.ts).
+ * device's programs and buffers with it, without bound. A model's step reuses a fixed set of shapes,
+ * so only work that keeps changing shapes recompiles once the cache is full.
  */
 export const KERNEL_CACHE_SIZE = 1024;
 
