@@ -20,6 +20,7 @@ import * as T from '@diffusion-ts/tensor';
 import type { Tensor } from '@diffusion-ts/tensor';
 import { broadcastableShapes, seedArb, shapeArb } from '@diffusion-ts/tensor/testing';
 import { installNodeWebGPU } from '@diffusion-ts/tensor/webgpu-node';
+import { mismatch, parityMismatches, type ParityOptions } from './parity-core.ts';
 
 // The gpu backend joins when a WebGPU adapter starts (`scripts/with-gpu-env` provides a software
 // one); when none starts, a failing test says why instead of the gpu suite quietly not running.
@@ -38,45 +39,15 @@ describe('backend parity: the engines that must be present', () => {
   });
 });
 
-function assertClose(a: T.TypedArray, b: T.TypedArray, shape: readonly number[], tol: number, what: string, atol = 1e-35): void {
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) if (Number.isFinite(b[i]!)) scale = Math.max(scale, Math.abs(b[i]!));
-  for (let i = 0; i < b.length; i++) {
-    const x = a[i]!, y = b[i]!;
-    if (Object.is(x, y) || (Number.isNaN(x) && Number.isNaN(y))) continue;
-    if (tol === 0 || !(Math.abs(x - y) <= tol * (scale + Math.abs(y)) + atol)) {
-      assert.fail(`${what}: [${i}] = ${x}, js says ${y} (shape [${shape}], scale ${scale})`);
-    }
-  }
+function assertClose(a: T.TypedArray, b: T.TypedArray, shape: readonly number[], tol: number, what: string): void {
+  const found = mismatch(a, b, shape, tol, what);
+  if (found !== null) assert.fail(found);
 }
 
-/**
- * Run `f` on float32 leaves built from `values` on js and on `backend`; compare the outputs and, when
- * `grad` is set, the gradients of Σ out·r (r a fixed random tensor) with respect to every float input.
- */
-async function parity(backend: T.BackendName, name: string, inputs: readonly Tensor[], f: (...xs: Tensor[]) => Tensor, { tol = 1e-4, grad = true, atol = 1e-35 } = {}): Promise<void> {
-  const run = (target: T.BackendName): { out: Tensor; grads: (Tensor | null)[] } => {
-    const xs = inputs.map((x) => {
-      const moved = x.detach().to(target);
-      return grad && moved.dtype !== 'int32' ? moved.requiresGrad_() : moved;
-    });
-    const out = f(...xs);
-    if (grad && out.requiresGrad) {
-      const r = T.randn(out.shape, { generator: new T.Generator(7) }).to(target);
-      T.sum(T.mul(out, r)).backward();
-    }
-    return { out, grads: xs.map((x) => x.grad) };
-  };
-  const want = run('js'), got = run(backend);
-  assert.deepEqual(got.out.shape, want.out.shape, `${name} on ${backend}: shape`);
-  assert.equal(got.out.dtype, want.out.dtype, `${name} on ${backend}: dtype`);
-  want.grads.forEach((g, i) => { if (g === null) assert.equal(got.grads[i], null, `${name}: grad ${i} only on ${backend}`); });
-  // Every read at once: on an asynchronous backend each read is a round trip to the device.
-  const [gotOut, wantOut, ...grads] = await Promise.all([got.out, want.out, ...want.grads.flatMap((g, i) => (g === null ? [] : [got.grads[i]!, g]))].map((t) => t.data()));
-  assertClose(gotOut!, wantOut!, want.out.shape, want.out.dtype === 'int32' ? 0 : tol, `${name} on ${backend}`);
-  want.grads.filter((g) => g !== null).forEach((g, j) => {
-    assertClose(grads[2 * j]!, grads[2 * j + 1]!, g!.shape, 5 * tol, `${name} on ${backend}: gradient of input ${want.grads.indexOf(g)}`, atol);
-  });
+/** `parityMismatches` (test/parity-core.ts), failing with every mismatch it found. */
+async function parity(backend: T.BackendName, name: string, inputs: readonly Tensor[], f: (...xs: Tensor[]) => Tensor, options: ParityOptions = {}): Promise<void> {
+  const found = await parityMismatches(backend, name, inputs, f, options);
+  if (found.length > 0) assert.fail(found.join('\n'));
 }
 
 const randnF32 = (shape: readonly number[], g: T.Generator, scale = 1): Tensor => T.randn(shape, { generator: g }).mul(scale).detach();

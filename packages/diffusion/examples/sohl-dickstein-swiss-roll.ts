@@ -38,7 +38,7 @@ const report = (label: string): void => {
 report('untrained');
 const optimizer = new Adam([...layers.flatMap((l) => l.parameters()), ...diffusion.parameters()], { lr: 3e-3 });
 const start = Date.now();
-trainOnBound(diffusion, network, optimizer, train, {
+await trainOnBound(diffusion, network, optimizer, train, {
   steps,
   batchSize: 256,
   generator: g,

@@ -76,13 +76,23 @@ describe('option bags have defaults: the noise comes from the default generator'
     assert.throws(() => d.qSample(x0, Int32Array.of(1, 50)), /qSample: timestep t\[1\] = 50 is outside \[0, 50\)/);
   });
 
-  it('edmLoss, vpLoss, veLoss and classifierLoss without options', () => {
+  it('edmLoss, vpLoss and veLoss without options', () => {
     const images = tensor([[0.5, -0.5], [0.1, 0.2]], { dtype: 'float64' });
     const batchDenoiser = (x: Tensor): Tensor => x.mul(0.5);
     defaultsToDefaultGenerator(() => edmLoss(batchDenoiser, images).loss, () => edmLoss(batchDenoiser, images, { noise: defaultGenerator }).loss);
     defaultsToDefaultGenerator(() => vpLoss(batchDenoiser, images).loss, () => vpLoss(batchDenoiser, images, { noise: defaultGenerator }).loss);
     defaultsToDefaultGenerator(() => veLoss(batchDenoiser, images).loss, () => veLoss(batchDenoiser, images, { noise: defaultGenerator }).loss);
+  });
+
+  it('classifierLoss without options', async () => {
+    const images = tensor([[0.5, -0.5], [0.1, 0.2]], { dtype: 'float64' });
     const logits = (x: Tensor): Tensor => x.mul(tensor([1, -1], { dtype: 'float64' }));
-    defaultsToDefaultGenerator(() => classifierLoss(logits, d, images, [0, 1]).xT, () => classifierLoss(logits, d, images, [0, 1], { generator: defaultGenerator }).xT);
+    const seededXT = async (seed: number, named: boolean): Promise<number[]> => {
+      manualSeed(seed);
+      const { xT } = await classifierLoss(logits, d, images, [0, 1], named ? { generator: defaultGenerator } : undefined);
+      return Array.from(xT.dataSync());
+    };
+    assert.deepEqual(await seededXT(3, false), await seededXT(3, true));
+    assert.notDeepEqual(await seededXT(3, false), await seededXT(4, false));
   });
 });

@@ -15,12 +15,14 @@ export interface Engine {
 }
 
 /**
- * The engines this browser offers. The gpu backend is started here when the browser has WebGPU
- * (`navigator.gpu` with an adapter); its label names the adapter, since a software one (SwiftShader)
- * says nothing about a GPU's speed.
+ * The engines this browser offers. The gpu backend is started here: on WebGPU where the browser has
+ * an adapter, else on WebGL2 (`?gpu=webgl2` in the page's address asks for WebGL2 even where WebGPU
+ * exists); its label names the engine and adapter, since a software one (SwiftShader) says nothing
+ * about a GPU's speed.
  */
 export async function listEngines(): Promise<Engine[]> {
-  const gpu = 'gpu' in navigator ? await initGpu().catch(() => null) : null;
+  const asked = new URL(location.href).searchParams.get('gpu');
+  const gpu = await initGpu(asked === 'webgl2' || asked === 'webgpu' ? { engine: asked } : {}).catch(() => null);
   const engines: Engine[] = [];
   for (const backend of availableBackends()) {
     if (backend !== 'wasm') {

@@ -18,7 +18,7 @@ export { noGrad, enableGrad, isGradEnabled, detectAnomaly } from './autograd.ts'
 export type { BackwardOptions } from './backward.ts';
 export { Generator, manualSeed, defaultGenerator, philox4x32, type GeneratorState } from './random.ts';
 export { tidy, keep } from './tidy.ts';
-export { initGpu, shutdownGpu, gpuMemory, type GpuInfo } from './backend/gpu/index.ts';
+export { initGpu, shutdownGpu, gpuMemory, type GpuInfo, type InitGpuOptions } from './backend/gpu/index.ts';
 export { setBackend, getBackend, registerBackend, availableBackends } from './backend/registry.ts';
 export { startWasmEngine, wasmMaxThreads } from './backend/wasm/index.ts';
 export { OpError, broadcastShapes } from './shape.ts';

@@ -24,13 +24,13 @@ function colourBatch(n: number, g: Generator): { x0: Tensor; labels: Int32Array 
 const lowT = (d: GaussianDiffusion, tMax: number): NoisingProcess => ({ numTimesteps: tMax, qSample: d.qSample.bind(d), modelTimesteps: d.modelTimesteps.bind(d) });
 
 describe('noised-image classifier training (classifier_train.py)', () => {
-  it('feeds the classifier x_t = qSample(x₀, t, ε) with t, then ε, drawn from the generator; the loss is the mean cross-entropy', () => {
+  it('feeds the classifier x_t = qSample(x₀, t, ε) with t, then ε, drawn from the generator; the loss is the mean cross-entropy', async () => {
     const g = new Generator(0);
     const x0 = randn([3, 1, 2, 2], { generator: g });
     const seen: { x: Tensor; t: Tensor }[] = [];
     const logits = tensor([[1, 2, 0.5], [0, 0, 3], [2, -1, 1]]);
     const spy = (x: Tensor, t: Tensor): Tensor => { seen.push({ x, t }); return logits; };
-    const r = classifierLoss(spy, diffusion, x0, [1, 2, 1], { generator: new Generator(7) });
+    const r = await classifierLoss(spy, diffusion, x0, [1, 2, 1], { generator: new Generator(7) });
 
     const replay = new Generator(7);
     const t = Int32Array.from({ length: 3 }, () => replay.integer(0, T));
@@ -47,16 +47,16 @@ describe('noised-image classifier training (classifier_train.py)', () => {
     assert.equal(r.accuracy, 2 / 3);
   });
 
-  it('noised: false shows the classifier the clean x₀ at t = 0; bad labels are named', () => {
+  it('noised: false shows the classifier the clean x₀ at t = 0; bad labels are named', async () => {
     const x0 = randn([2, 1, 2, 2]);
     const spy = (x: Tensor, t: Tensor): Tensor => {
       assert.deepEqual(x.dataSync(), x0.dataSync());
       assert.deepEqual(Array.from(t.dataSync()), [0, 0]);
       return tensor([[0, 1], [1, 0]]);
     };
-    assert.equal(classifierLoss(spy, diffusion, x0, [1, 0], { generator: new Generator(0), noised: false }).accuracy, 1);
-    assert.throws(() => classifierLoss(spy, diffusion, x0, [1], { generator: new Generator(0), noised: false }), /1 labels for a batch of 2/);
-    assert.throws(() => classifierLoss(spy, diffusion, x0, [1, 2], { generator: new Generator(0), noised: false }), /label 2 is not in \[0, 2\)/);
+    assert.equal((await classifierLoss(spy, diffusion, x0, [1, 0], { generator: new Generator(0), noised: false })).accuracy, 1);
+    await assert.rejects(() => classifierLoss(spy, diffusion, x0, [1], { generator: new Generator(0), noised: false }), /1 labels for a batch of 2/);
+    await assert.rejects(() => classifierLoss(spy, diffusion, x0, [1, 2], { generator: new Generator(0), noised: false }), /label 2 is not in \[0, 2\)/);
   });
 
   it('classifierLogitsFn runs the module in eval mode (or as asked) and restores its mode', () => {
@@ -74,23 +74,23 @@ describe('noised-image classifier training (classifier_train.py)', () => {
     assert.equal(probe.training, false);
   });
 
-  it('on two noisy constant-colour classes, 30 steps of an EncoderUNet take accuracy at low t far above chance', (context) => {
+  it('on two noisy constant-colour classes, 30 steps of an EncoderUNet take accuracy at low t far above chance', async (context) => {
     const g = new Generator(1);
     const classifier = new EncoderUNet({ imageSize: 8, inChannels: 3, outChannels: 2, modelChannels: 8, channelMult: [1, 2], numResBlocks: 1,
       attentionResolutions: [4], numGroups: 4, numHeadChannels: 8, useScaleShiftNorm: true, resblockUpdown: true, pool: 'attention' }, { generator: g });
     const logits = classifierLogitsFn(classifier, { mode: 'train' });
     const optimizer = new Adam(classifier.parameters(), { lr: 1e-2 });
-    const evaluate = (): number => {
+    const evaluate = async (): Promise<number> => {
       const { x0, labels } = colourBatch(64, new Generator(99));
-      return classifierLoss(classifierLogitsFn(classifier), lowT(diffusion, 10), x0, labels, { generator: new Generator(100) }).accuracy;
+      return (await classifierLoss(classifierLogitsFn(classifier), lowT(diffusion, 10), x0, labels, { generator: new Generator(100) })).accuracy;
     };
-    const before = evaluate();
+    const before = await evaluate();
     const losses: number[] = [];
     for (let step = 0; step < 30; step++) {
       const { x0, labels } = colourBatch(8, g);
-      losses.push(trainClassifierStep(logits, diffusion, optimizer, x0, labels, { generator: g }).loss);
+      losses.push((await trainClassifierStep(logits, diffusion, optimizer, x0, labels, { generator: g })).loss);
     }
-    const after = evaluate();
+    const after = await evaluate();
     const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / v.length;
     context.diagnostic(`accuracy at t < 10: ${before.toFixed(2)} → ${after.toFixed(2)}; loss (mean of 5 steps) ${mean(losses.slice(0, 5)).toFixed(3)} → ${mean(losses.slice(-5)).toFixed(3)}`);
     assert.ok(after >= 0.9, `accuracy at low t ${after}`);

@@ -4,7 +4,7 @@
  * scripts/classifier_train.py does it: draw t uniformly (its default `--schedule_sampler uniform`), noise
  * the clean batch with q(x_t | x₀), and minimise the cross-entropy of the labels.
  */
-import { defaultGenerator, randn, tensor, type Generator, type Tensor } from '@diffusion-ts/tensor';
+import { defaultGenerator, randn, tensor, tidy, type Generator, type Tensor } from '@diffusion-ts/tensor';
 import type { Module } from '@diffusion-ts/nn';
 import type { GaussianDiffusion } from '../gaussian/diffusion.ts';
 
@@ -48,16 +48,20 @@ const checkLabels = (op: string, labels: ArrayLike<number>, batch: number): void
   if (labels.length !== batch) throw new RangeError(`${op}: ${labels.length} labels for a batch of ${batch}`);
 };
 
-/**
- * The classifier's loss on one batch, as classifier_train.py's `forward_backward_log`:
- *   t ~ U{0, …, T − 1},  x_t = √ᾱ_t x₀ + √(1 − ᾱ_t) ε  (Eq. 4 of Ho et al. 2020, via `qSample`),
- *   loss = mean_b −log softmax(f_φ(x_t, t))_{y_b}   (F.cross_entropy).
- * The classifier is shown `diffusion.modelTimesteps(t)`: the reference passes the raw integer t, which
- * is the same unless the process rescales timesteps (then this matches what `condMeanShift` and
- * `condScoreShift` pass to the classifier at sampling).
- * @param x0 clean data [B, …]   @param labels B class indices
- */
-export function classifierLoss(classifier: ClassifierLogits, diffusion: NoisingProcess, x0: Tensor, labels: ArrayLike<number>, { generator = defaultGenerator, noised = true }: ClassifierLossOptions = {}): ClassifierLoss {
+/** What {@link classifierLoss} computes before any read: the loss and the per-sample terms as tensors. */
+interface ClassifierLossTensors {
+  loss: Tensor;
+  /** Per-sample cross-entropy [B], detached. */
+  nll: Tensor;
+  /** The argmax class of each row [B], int32. */
+  predicted: Tensor;
+  y: Int32Array;
+  t: Int32Array;
+  xT: Tensor;
+  logits: Tensor;
+}
+
+function classifierLossTensors(classifier: ClassifierLogits, diffusion: NoisingProcess, x0: Tensor, labels: ArrayLike<number>, { generator = defaultGenerator, noised = true }: ClassifierLossOptions): ClassifierLossTensors {
   const batch = x0.shape[0] ?? 0;
   checkLabels('classifierLoss', labels, batch);
   const t = noised ? Int32Array.from({ length: batch }, () => generator.integer(0, diffusion.numTimesteps)) : new Int32Array(batch);
@@ -70,10 +74,29 @@ export function classifierLoss(classifier: ClassifierLogits, diffusion: NoisingP
     return v;
   });
   const nll = logits.logSoftmax(1).gather(1, tensor(y, { shape: [batch, 1], dtype: 'int32' }).to(x0.backend)).squeeze(1).neg(); // [B]
-  const losses = Float64Array.from(nll.detach().dataSync());
-  const predicted = logits.detach().argmax(1).dataSync();
-  const accuracy = batch === 0 ? 0 : y.reduce((n, label, b) => n + (predicted[b] === label ? 1 : 0), 0) / batch;
-  return { loss: nll.mean(), losses, accuracy, t, xT, logits };
+  return { loss: nll.mean(), nll: nll.detach(), predicted: logits.detach().argmax(1), y, t, xT, logits };
+}
+
+/** The fraction of `predicted` (read from the device) equal to the labels `y`. */
+const accuracyOf = (predicted: ArrayLike<number>, y: Int32Array): number =>
+  y.length === 0 ? 0 : y.reduce((n, label, b) => n + (predicted[b] === label ? 1 : 0), 0) / y.length;
+
+/**
+ * The classifier's loss on one batch, as classifier_train.py's `forward_backward_log`:
+ *   t ~ U{0, …, T − 1},  x_t = √ᾱ_t x₀ + √(1 − ᾱ_t) ε  (Eq. 4 of Ho et al. 2020, via `qSample`),
+ *   loss = mean_b −log softmax(f_φ(x_t, t))_{y_b}   (F.cross_entropy).
+ * The classifier is shown `diffusion.modelTimesteps(t)`: the reference passes the raw integer t, which
+ * is the same unless the process rescales timesteps (then this matches what `condMeanShift` and
+ * `condScoreShift` pass to the classifier at sampling). Asynchronous: the per-sample losses and the
+ * accuracy are read with `await t.data()`, so it runs on every backend, the gpu one included.
+ * @param x0 clean data [B, …]   @param labels B class indices
+ */
+export async function classifierLoss(classifier: ClassifierLogits, diffusion: NoisingProcess, x0: Tensor, labels: ArrayLike<number>, options: ClassifierLossOptions = {}): Promise<ClassifierLoss> {
+  const { loss, nll, predicted, y, t, xT, logits } = classifierLossTensors(classifier, diffusion, x0, labels, options);
+  const [losses, classes] = await Promise.all([nll.data(), predicted.data()]);
+  nll.dispose();
+  predicted.dispose();
+  return { loss, losses: Float64Array.from(losses), accuracy: accuracyOf(classes, y), t, xT, logits };
 }
 
 export interface ClassifierStepResult {
@@ -89,15 +112,23 @@ export interface ClassifierStepResult {
  * One training step of the noised-image classifier: zero the gradients, {@link classifierLoss} on the
  * batch, backpropagate, and take an optimizer step (classifier_train.py uses AdamW, lr 3e-4, weight
  * decay 0 by default, and optionally anneals the lr linearly to 0: the caller's loop sets `optimizer.lr`).
+ * The step runs in a `tidy` scope (on gpu, nothing of it stays on the device) and its loss and accuracy
+ * are read afterwards with `await t.data()`, so it runs on every backend.
  */
-export function trainClassifierStep(
+export async function trainClassifierStep(
   classifier: ClassifierLogits, diffusion: NoisingProcess, optimizer: ClassifierOptimizer, x0: Tensor, labels: ArrayLike<number>, options: ClassifierLossOptions = {},
-): ClassifierStepResult {
-  optimizer.zeroGrad();
-  const { loss, accuracy, t } = classifierLoss(classifier, diffusion, x0, labels, options);
-  loss.backward();
-  optimizer.step();
-  return { loss: loss.item(), accuracy, t };
+): Promise<ClassifierStepResult> {
+  const { loss, predicted, y, t } = tidy(() => {
+    optimizer.zeroGrad();
+    const r = classifierLossTensors(classifier, diffusion, x0, labels, options);
+    r.loss.backward();
+    optimizer.step();
+    return { loss: r.loss.detach(), predicted: r.predicted, y: r.y, t: r.t };
+  });
+  const [value, classes] = await Promise.all([loss.data(), predicted.data()]);
+  loss.dispose();
+  predicted.dispose();
+  return { loss: value[0]!, accuracy: accuracyOf(classes, y), t };
 }
 
 /**

@@ -23,7 +23,7 @@ function swissRoll(n: number, g: Generator): Tensor {
 }
 
 describe('trainOnBound: the 2-D Swiss roll of Sohl-Dickstein et al. 2015 (Figure 1)', () => {
-  it('a short run lowers the bound below the Gaussian\'s and moves samples towards the roll', (t) => {
+  it('a short run lowers the bound below the Gaussian\'s and moves samples towards the roll', async (t) => {
     const g = new Generator(0);
     const T = 40, nBasis = 10, hidden = 64;
     const train = swissRoll(2000, g), test = swissRoll(1000, g);
@@ -38,7 +38,7 @@ describe('trainOnBound: the 2-D Swiss roll of Sohl-Dickstein et al. 2015 (Figure
     const bitsBefore = diffusion.boundBits(network, test, new Generator(1));
     const swBefore = swToTest(diffusion.sample(network, [1000, 2], new Generator(2)));
     const optimizer = new Adam([...l1.parameters(), ...l2.parameters(), ...l3.parameters(), ...diffusion.parameters()], { lr: 3e-3 });
-    const losses = trainOnBound(diffusion, network, optimizer, train, { steps: 800, batchSize: 256, generator: g });
+    const losses = await trainOnBound(diffusion, network, optimizer, train, { steps: 800, batchSize: 256, generator: g });
     const bitsAfter = diffusion.boundBits(network, test, new Generator(1));
     const swAfter = swToTest(diffusion.sample(network, [1000, 2], new Generator(2)));
 
@@ -51,7 +51,7 @@ describe('trainOnBound: the 2-D Swiss roll of Sohl-Dickstein et al. 2015 (Figure
 });
 
 describe('trainOnBound: the loop', () => {
-  it('draws batchSize rows per step, and runs zeroGrad, backward and one optimizer step per step, then onStep', () => {
+  it('draws batchSize rows per step, and runs zeroGrad, backward and one optimizer step per step, then onStep', async () => {
     // A model whose loss is w · mean(x0): its gradient w.r.t. w is the minibatch mean, known for every step.
     const w = tensor([0.5], { dtype: 'float64', requiresGrad: true });
     const data = tensor([1, 2, 4, 8, 16, 32, 64], { dtype: 'float64', shape: [7, 1] });
@@ -64,7 +64,7 @@ describe('trainOnBound: the loop', () => {
       step: () => { calls.push('step'); gradsAtStep.push(w.grad!.item()); },
     };
     const reported: { step: number; bits: number }[] = [];
-    const losses = trainOnBound(model, null, optimizer, data, { steps: 3, batchSize: 4, generator: new Generator(6), onStep: (info) => { calls.push('onStep'); reported.push(info); } });
+    const losses = await trainOnBound(model, null, optimizer, data, { steps: 3, batchSize: 4, generator: new Generator(6), onStep: (info) => { calls.push('onStep'); reported.push(info); } });
 
     const g = new Generator(6);
     const expectedBatches = Array.from({ length: 3 }, () => Array.from({ length: 4 }, () => 2 ** g.integer(0, 7)));

@@ -1,10 +1,13 @@
 /**
- * The gpu backend's engine: one gpu.js `GPU` in WebGPU mode, a cache of compiled kernels, and the
- * device buffers that tensors own.
+ * The gpu backend's engine: one gpu.js `GPU` (in WebGPU mode, or in WebGL2 mode in a browser without
+ * WebGPU), a bounded cache of compiled kernels, and the device buffers that tensors own. What differs
+ * between the two modes is only how values reach the device and come back (`DeviceIo`: WebGPU buffers
+ * here, WebGL2 textures in webgl2.ts) and that the hand-written WGSL kernels need WebGPU.
  *
  * The op API is synchronous and gpu.js's WebGPU kernels are not (a call returns a Promise of its
- * pipeline buffer, since the first call of a kernel compiles it asynchronously). So a tensor's
- * storage is a `GpuBuffer`: a promise of a gpu.js `WebGPUBufferResult` plus an owner count. An op
+ * pipeline buffer, since the first call of a kernel compiles it asynchronously; a WebGL2 kernel
+ * returns its texture at once). So a tensor's storage is a `GpuBuffer`: a promise of a gpu.js
+ * pipeline result (`WebGPUBufferResult` or WebGL2 texture) plus an owner count. An op
  * chains its kernel call on its inputs' promises and returns at once; the device runs the kernels in
  * the order their inputs become ready, which respects every data dependency, and data reaches
  * JavaScript only through `await t.data()`. A buffer's device memory is freed when its last owner
@@ -47,33 +50,97 @@ interface GPUDevice {
 /** WebGPU's flag values (GPUBufferUsage, GPUMapMode), fixed by the specification. */
 const MAP_READ = 0x1, COPY_SRC = 0x4, COPY_DST = 0x8, UNIFORM = 0x40, STORAGE = 0x80, COMPUTE_STAGE = 0x4;
 
-/** gpu.js's pipeline handle (`WebGPUBufferResult`): a device buffer of float32 values. */
+/** gpu.js's pipeline handle (`WebGPUBufferResult`, or a WebGL2 texture): float32 values on the device. */
 export interface DeviceResult {
-  readonly buffer: GPUBuffer;
   delete(): void;
+}
+/** A WebGPU pipeline handle: a device buffer of float32 values. */
+export interface WebGpuResult extends DeviceResult {
+  readonly buffer: GPUBuffer;
 }
 /** What gpu.js's `WebGPUContext.acquire()` resolves to: the one device every kernel shares. */
 export interface DeviceContext {
   readonly device: GPUDevice;
 }
-type DeviceResultClass = new (settings: { buffer: GPUBuffer; output: number[]; context: DeviceContext; kernel: null }) => DeviceResult;
-/** A compiled gpu.js kernel: called with device results and scalars, it resolves to its output. */
-type CompiledKernel = (...args: unknown[]) => Promise<DeviceResult>;
+type DeviceResultClass = new (settings: { buffer: GPUBuffer; output: number[]; context: DeviceContext; kernel: null }) => WebGpuResult;
+/** A compiled gpu.js kernel: called with device results and scalars, it returns (WebGL2) or resolves to (WebGPU) its output. */
+export interface CompiledKernel {
+  (...args: unknown[]): Promise<DeviceResult> | DeviceResult;
+  /** The gpu.js kernel behind the shortcut; `destroy()` frees its program and buffers. */
+  readonly kernel?: { destroy(): void };
+}
 /** `this` inside a gpu.js kernel function, as far as our kernels use it. */
 export interface KernelThis<C = Record<string, number>> {
   readonly thread: { readonly x: number };
   readonly constants: C;
 }
-/** The gpu.js surface the engine uses (the `GPU` class of gpu.js 2.24, in `webgpu` mode). */
+/** The gpu.js surface the engine uses (the `GPU` class of gpu.js 2.24, in `webgpu` or `webgl2` mode). */
 export interface GpuJs {
   createKernel(fn: (...args: never[]) => number, settings: object): CompiledKernel;
   destroy(): unknown;
 }
-/** What the engine needs from gpu.js: a `GPU` in webgpu mode, its device, and its buffer handle class. */
+/** What the WebGPU engine needs from gpu.js: a `GPU` in webgpu mode, its device, and its buffer handle class. */
 export interface GpuJsParts {
   readonly gpu: GpuJs;
   readonly context: DeviceContext;
   readonly DeviceResult: DeviceResultClass;
+}
+
+/** Which gpu.js mode runs the kernels. */
+export type GpuEngineKind = 'webgpu' | 'webgl2';
+
+/** How values reach the device and come back: the one part of the engine that differs between modes. */
+export interface DeviceIo {
+  readonly kind: GpuEngineKind;
+  /** A new device result holding `values` (at least one element), ordered before later kernels. */
+  upload(values: Float32Array): DeviceResult;
+  /** The first `length` values of `result`. */
+  read(result: DeviceResult, length: number): Promise<Float32Array>;
+  /** Settings merged into every `createKernel` (WebGL2 asks for float32 textures). */
+  readonly kernelSettings: Readonly<Record<string, unknown>>;
+  /** Free a result no tensor holds any more (default: gpu.js's `delete()`). */
+  free?(result: DeviceResult): void;
+}
+
+/** Uploads and readback through WebGPU buffers (staging copy, `mapAsync`). */
+export function webGpuIo(parts: GpuJsParts): DeviceIo {
+  const { device } = parts.context;
+  return {
+    kind: 'webgpu',
+    kernelSettings: {},
+    upload(values) {
+      const buffer = device.createBuffer({ size: Math.max(4, values.byteLength), usage: STORAGE | COPY_SRC | COPY_DST });
+      if (values.length > 0) device.queue.writeBuffer(buffer, 0, values);
+      return new parts.DeviceResult({ buffer, output: [Math.max(1, values.length)], context: parts.context, kernel: null });
+    },
+    async read(result, length) {
+      const bytes = 4 * length;
+      const staging = device.createBuffer({ size: bytes, usage: MAP_READ | COPY_DST });
+      const encoder = device.createCommandEncoder();
+      encoder.copyBufferToBuffer((result as WebGpuResult).buffer, 0, staging, 0, bytes);
+      device.queue.submit([encoder.finish()]);
+      await staging.mapAsync(MAP_READ, 0, bytes);
+      const values = new Float32Array(staging.getMappedRange(0, bytes).slice(0));
+      staging.unmap();
+      staging.destroy();
+      return values;
+    },
+  };
+}
+
+/**
+ * How many compiled kernels the engine keeps (least recently used evicted first). Shapes are
+ * compile-time constants, so a loop over ever-new shapes would otherwise grow the cache, and the
+ * device's programs and buffers with it, without bound. A model's step reuses a fixed set of shapes,
+ * so only work that keeps changing shapes recompiles once the cache is full.
+ */
+export const KERNEL_CACHE_SIZE = 1024;
+
+/** A cache entry: the kernel and how many launches queued on it have yet to call it. */
+interface CachedKernel {
+  readonly kernel: CompiledKernel;
+  pending: number;
+  evicted: boolean;
 }
 
 /** The most elements one gpu tensor may hold: gpu.js kernels index in float32, exact below 2²⁴. */
@@ -102,32 +169,47 @@ export interface KernelSpec {
 }
 
 export class GpuEngine {
-  private readonly kernels = new Map<string, CompiledKernel>();
+  private readonly kernels = new Map<string, CachedKernel>();
   private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
   private failure: Error | null = null;
   /** Live device buffers and their bytes (what `gpuMemory()` reports). */
   liveBuffers = 0;
   liveBytes = 0;
+  /** Kernels compiled so far, evicted ones included (the cache's misses). */
+  kernelsCompiled = 0;
 
-  private readonly gpu: GpuJs;
-  private readonly device: GPUDevice;
   private readonly empty: GpuBuffer;
+  /** The WebGPU device for the hand-written WGSL kernels; null on WebGL2. */
+  private readonly parts: GpuJsParts | null;
 
-  constructor(private readonly parts: GpuJsParts, readonly adapterName: string) {
-    this.gpu = parts.gpu;
-    this.device = parts.context.device;
+  /**
+   * @param io how values reach the device (`webGpuIo(parts)`, or WebGL2's)
+   * @param parts the WebGPU pieces, for `launchWgsl`; null where the kernels run on WebGL2
+   * @param cacheSize compiled kernels kept (KERNEL_CACHE_SIZE)
+   */
+  constructor(private readonly gpu: GpuJs, private readonly io: DeviceIo, readonly adapterName: string, parts: GpuJsParts | null, private readonly cacheSize = KERNEL_CACHE_SIZE) {
+    if (!(Number.isInteger(cacheSize) && cacheSize >= 1)) throw new RangeError(`GpuEngine: cacheSize must be a positive integer, got ${cacheSize}`);
+    this.parts = parts;
     // Stands in for empty inputs: WebGPU cannot bind a zero-sized buffer, and no kernel reads it.
     this.empty = this.upload(new Float32Array(1));
   }
 
+  /** Which gpu.js mode runs the kernels. */
+  get kind(): GpuEngineKind { return this.io.kind; }
+  /** Whether the hand-written WGSL kernels can run (WebGPU only). */
+  get wgsl(): boolean { return this.parts !== null; }
+
   /** A new device buffer holding `values` (written in queue order, before later kernels run). */
   upload(values: Float32Array): GpuBuffer {
     if (values.length > MAX_ELEMENTS) throw new Error(`gpu upload: ${values.length} elements exceed the gpu backend's limit of 2^24 per tensor (gpu.js indexes in float32)`);
-    const { device } = this;
-    const buffer = device.createBuffer({ size: Math.max(4, values.byteLength), usage: STORAGE | COPY_SRC | COPY_DST });
-    if (values.length > 0) device.queue.writeBuffer(buffer, 0, values);
-    const result = new this.parts.DeviceResult({ buffer, output: [Math.max(1, values.length)], context: this.parts.context, kernel: null });
-    return new GpuBuffer(this, Promise.resolve(result), values.length);
+    if (values.length === 0) return new GpuBuffer(this, this.empty.ready, 0);
+    return new GpuBuffer(this, Promise.resolve(this.io.upload(values)), values.length);
+  }
+
+  /** Free a device result that no buffer owns any more. */
+  free(result: DeviceResult): void {
+    if (this.io.free !== undefined) this.io.free(result);
+    else result.delete();
   }
 
   /** The values of `b`, once every kernel it depends on has run. */
@@ -136,16 +218,7 @@ export class GpuEngine {
     try {
       const result = await b.ready;
       if (b.length === 0) return new Float32Array(0);
-      const bytes = 4 * b.length, { device } = this;
-      const staging = device.createBuffer({ size: bytes, usage: MAP_READ | COPY_DST });
-      const encoder = device.createCommandEncoder();
-      encoder.copyBufferToBuffer(result.buffer, 0, staging, 0, bytes);
-      device.queue.submit([encoder.finish()]);
-      await staging.mapAsync(MAP_READ, 0, bytes);
-      const values = new Float32Array(staging.getMappedRange(0, bytes).slice(0));
-      staging.unmap();
-      staging.destroy();
-      return values;
+      return await this.io.read(result, b.length);
     } finally {
       b.release();
     }
@@ -161,9 +234,18 @@ export class GpuEngine {
       throw new Error(`gpu ${spec.name}: ${length} output elements exceed the gpu backend's limit of 2^24 per tensor (gpu.js indexes in float32)`);
     }
     if (length === 0) return new GpuBuffer(this, this.empty.ready, 0);
-    const kernel = this.compiled(spec, length);
+    const entry = this.compiled(spec, length);
     const bound = this.hold(inputs);
-    const ready = Promise.all(bound.map((b) => b.ready)).then((args) => kernel(...args, ...scalars));
+    entry.pending++;
+    const ready = Promise.all(bound.map((b) => b.ready)).then((args) => {
+      const result = entry.kernel(...args, ...scalars);
+      // An evicted kernel is destroyed once its last queued launch has its result (never on the hot path).
+      if (--entry.pending === 0 && entry.evicted) {
+        const destroy = () => entry.kernel.kernel?.destroy();
+        Promise.resolve(result).then(destroy, destroy);
+      }
+      return result;
+    });
     return this.output(spec.name, bound, ready, length);
   }
 
@@ -190,14 +272,16 @@ export class GpuEngine {
    */
   launchWgsl(spec: WgslSpec, length: number, inputs: readonly GpuBuffer[], params: Uint32Array, workgroups: readonly [number, number, number]): GpuBuffer {
     this.throwIfFailed(spec.name);
+    if (this.parts === null) throw new Error(`gpu ${spec.name}: hand-written WGSL kernels need WebGPU, and this engine runs on ${this.kind}`);
     if (!(length <= MAX_ELEMENTS)) {
       throw new Error(`gpu ${spec.name}: ${length} output elements exceed the gpu backend's limit of 2^24 per tensor`);
     }
     if (length === 0) return new GpuBuffer(this, this.empty.ready, 0);
+    const parts = this.parts, { device } = parts.context;
     let pipeline = this.pipelines.get(spec.name);
     if (pipeline === undefined) {
       // The layout is spelled out, so a shader need not use every binding.
-      const { device } = this, types = ['uniform', ...inputs.map(() => 'read-only-storage' as const), 'storage'] as const;
+      const types = ['uniform', ...inputs.map(() => 'read-only-storage' as const), 'storage'] as const;
       const group = device.createBindGroupLayout({ entries: types.map((type, binding) => ({ binding, visibility: COMPUTE_STAGE, buffer: { type } })) });
       const layout = device.createPipelineLayout({ bindGroupLayouts: [group] });
       pipeline = device.createComputePipelineAsync({ layout, compute: { module: device.createShaderModule({ code: spec.code }), entryPoint: 'main' } });
@@ -205,11 +289,10 @@ export class GpuEngine {
     }
     const bound = this.hold(inputs);
     const ready = Promise.all([pipeline, ...bound.map((b) => b.ready)]).then(([compiled, ...args]) => {
-      const { device } = this;
       const output = device.createBuffer({ size: 4 * length, usage: STORAGE | COPY_SRC });
       const uniforms = device.createBuffer({ size: Math.max(16, params.byteLength), usage: UNIFORM | COPY_DST });
       device.queue.writeBuffer(uniforms, 0, params);
-      const buffers = [uniforms, ...(args as DeviceResult[]).map((r) => r.buffer), output];
+      const buffers = [uniforms, ...(args as WebGpuResult[]).map((r) => r.buffer), output];
       const bindGroup = device.createBindGroup({ layout: compiled.getBindGroupLayout(0), entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })) });
       const encoder = device.createCommandEncoder();
       const pass = encoder.beginComputePass();
@@ -219,7 +302,7 @@ export class GpuEngine {
       pass.end();
       device.queue.submit([encoder.finish()]);
       uniforms.destroy(); // freed once the submitted work is done
-      return new this.parts.DeviceResult({ buffer: output, output: [length], context: this.parts.context, kernel: null });
+      return new parts.DeviceResult({ buffer: output, output: [length], context: parts.context, kernel: null });
     });
     return this.output(spec.name, bound, ready, length);
   }
@@ -229,22 +312,37 @@ export class GpuEngine {
     if (this.failure !== null) throw new Error(`gpu ${op}: an earlier kernel failed, so device results are unreliable: ${this.failure.message}`);
   }
 
-  private compiled(spec: KernelSpec, length: number): CompiledKernel {
+  /** The kernel for `spec` over `length` outputs, from the LRU cache or compiled now (evicting the least recently used). */
+  private compiled(spec: KernelSpec, length: number): CachedKernel {
     const key = `${spec.name}|${length}|${Object.entries(spec.constants).map(([k, v]) => `${k}=${v}`).join(',')}`;
-    let kernel = this.kernels.get(key);
-    if (kernel === undefined) {
-      kernel = this.gpu.createKernel(spec.fn, {
+    let entry = this.kernels.get(key);
+    if (entry !== undefined) {
+      this.kernels.delete(key); // re-inserted below: a Map iterates in insertion order, oldest first
+    } else {
+      const kernel = this.gpu.createKernel(spec.fn, {
+        ...this.io.kernelSettings,
         output: [length],
         constants: spec.constants,
         pipeline: true,
         immutable: true, // each call gets its own output buffer: results are tensors' storage
       });
-      this.kernels.set(key, kernel);
+      entry = { kernel, pending: 0, evicted: false };
+      this.kernelsCompiled++;
+      while (this.kernels.size >= this.cacheSize) this.evict(this.kernels.keys().next().value!);
     }
-    return kernel;
+    this.kernels.set(key, entry);
+    return entry;
   }
 
-  /** The number of distinct compiled kernels (each shape and constant set compiles once). */
+  /** Drop a kernel from the cache; its program is destroyed once no queued launch still needs it. */
+  private evict(key: string): void {
+    const entry = this.kernels.get(key)!;
+    this.kernels.delete(key);
+    entry.evicted = true;
+    if (entry.pending === 0) entry.kernel.kernel?.destroy();
+  }
+
+  /** The number of compiled kernels held (each shape and constant set compiles once; at most the cache size). */
   get compiledKernels(): number { return this.kernels.size; }
 
   destroy(): void {
@@ -277,7 +375,7 @@ export class GpuBuffer {
     if (--this.owners > 0) return;
     this.engine.liveBuffers--;
     this.engine.liveBytes -= 4 * this.length;
-    if (this.length > 0) this.ready.then((r) => r.delete(), () => {});
+    if (this.length > 0) this.ready.then((r) => this.engine.free(r), () => {});
   }
 }
 

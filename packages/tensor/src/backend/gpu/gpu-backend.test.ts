@@ -42,6 +42,15 @@ describe('gpu backend', () => {
     assert.throws(() => T.zeros([2 ** 24 + 1]).to('gpu'), /16777217 elements exceed the gpu backend's limit of 2\^24/);
   });
 
+  it('initGpu names a bad option; in Node, WebGL2 is refused with the reason (no canvas)', async () => {
+    await assert.rejects(() => T.initGpu({ engine: 'webgl' as 'webgl2' }), /initGpu: engine must be 'webgpu' or 'webgl2', got webgl/);
+    await assert.rejects(() => T.initGpu({ kernelCacheSize: 0 }), /initGpu: kernelCacheSize must be a positive integer, got 0/);
+    await T.shutdownGpu();
+    await assert.rejects(() => T.initGpu({ engine: 'webgl2' }), /initGpu: no WebGL2 here \(no canvas/);
+    assert.equal(T.availableBackends().includes('gpu'), false);
+    assert.equal((await T.initGpu()).engine, 'webgpu'); // by default: WebGPU, where an adapter starts
+  });
+
   it('setBackend names the missing step before initGpu', async () => {
     await T.shutdownGpu();
     assert.throws(() => T.setBackend('gpu'), /await initGpu\(\)/);

@@ -1,6 +1,7 @@
 /**
  * The `gpu` backend: every kernel of the contract as a gpu.js kernel function, run by gpu.js's
- * WebGPU mode (Dawn through the `webgpu` package in Node, `navigator.gpu` in a browser).
+ * WebGPU mode (Dawn through the `webgpu` package in Node, `navigator.gpu` in a browser) or, in a
+ * browser without a WebGPU adapter, by its WebGL2 mode (webgl2.ts).
  *
  *   await initGpu();      // finds an adapter, registers 'gpu'
  *   setBackend('gpu');
@@ -11,7 +12,8 @@
  */
 import type { Kernels } from '../kernels.ts';
 import { registerBackend, unregisterBackend } from '../registry.ts';
-import { fromDevice, GpuBuffer, GpuEngine, type GpuJsParts } from './engine.ts';
+import { fromDevice, GpuBuffer, GpuEngine, KERNEL_CACHE_SIZE, webGpuIo, type GpuEngineKind, type GpuJs, type GpuJsParts } from './engine.ts';
+import { startWebGl2, type WebGl2GpuClass } from './webgl2.ts';
 import { elementwiseKernels } from './elementwise.ts';
 import { kernelHelpers } from './indexing.ts';
 import { layoutKernels } from './layout.ts';
@@ -26,9 +28,23 @@ import { binaryOp, refuseFloat64, sigmoidOf, unaryOp } from './elementwise.ts';
 
 /** What `initGpu` found: the engine gpu.js runs on and the adapter behind it. */
 export interface GpuInfo {
-  readonly engine: 'webgpu';
-  /** The adapter as WebGPU describes it, e.g. `llvmpipe: Mesa 25.0.7 … (LLVM 15.0.6) 0.0.1, llvmpipe-llvm-15-0-6-256-bits-, mesa, software` for Mesa's software rasteriser. */
+  readonly engine: GpuEngineKind;
+  /**
+   * The adapter as WebGPU describes it, e.g. `llvmpipe: Mesa 25.0.7 … (LLVM 15.0.6) 0.0.1, llvmpipe-llvm-15-0-6-256-bits-, mesa, software`
+   * for Mesa's software rasteriser; on WebGL2, the context's renderer (`ANGLE (Google, Vulkan 1.3.0 (SwiftShader Device …))`).
+   */
   readonly adapter: string;
+}
+
+/** Options of `initGpu`. */
+export interface InitGpuOptions {
+  /**
+   * Which gpu.js mode to start: `'webgpu'` only, `'webgl2'` only (browsers; e.g. to test the fallback
+   * where WebGPU exists), or, by default, WebGPU where an adapter starts and WebGL2 otherwise.
+   */
+  readonly engine?: GpuEngineKind;
+  /** Compiled kernels kept, least recently used evicted first (default `KERNEL_CACHE_SIZE`, 1024). */
+  readonly kernelCacheSize?: number;
 }
 
 let engine: GpuEngine | null = null;
@@ -43,10 +59,11 @@ export interface GpuKernelOptions {
 }
 
 /** The `Kernels` of the gpu backend over one engine. */
-export function gpuKernels(e: GpuEngine, { tiled = true }: GpuKernelOptions = {}): Kernels<GpuBuffer> {
+export function gpuKernels(e: GpuEngine, { tiled = e.wgsl }: GpuKernelOptions = {}): Kernels<GpuBuffer> {
+  if (tiled && !e.wgsl) throw new Error(`gpuKernels: tiled kernels are hand-written WGSL and need WebGPU; this engine runs on ${e.kind}`);
   return {
     name: 'gpu',
-    device: `webgpu: ${e.adapterName}`,
+    device: `${e.kind}: ${e.adapterName}`,
     synchronous: false,
     garbageCollected: false,
     upload(data) {
@@ -72,31 +89,66 @@ export function gpuKernels(e: GpuEngine, { tiled = true }: GpuKernelOptions = {}
   };
 }
 
-/**
- * Start the gpu backend: acquire a WebGPU adapter and device through gpu.js and register `'gpu'`
- * for `setBackend`. Resolves with what runs the kernels; rejects, saying why, where no adapter starts.
- * Calling it again returns the running engine's info.
- */
-export async function initGpu(): Promise<GpuInfo> {
-  if (engine !== null) return { engine: 'webgpu', adapter: engine.adapterName };
-  const gpujs = await import('gpu.js') as unknown as {
-    GPU: { new (settings: { mode: 'webgpu' }): GpuJsParts['gpu'] & { addFunction(fn: unknown): unknown }; isWebGPUAvailable(): Promise<boolean> };
-    WebGPUContext: { acquire(): Promise<GpuJsParts['context'] & { adapter: { info?: Record<string, string> } }>; destroy(): Promise<void> };
-    WebGPUBufferResult: GpuJsParts['DeviceResult'];
-  };
+type GpuJsModule = {
+  GPU: (new (settings: { mode: 'webgpu' }) => GpuJs) & WebGl2GpuClass;
+  WebGPUContext: { acquire(): Promise<GpuJsParts['context'] & { adapter: { info?: Record<string, string> } }>; destroy(): Promise<void> };
+  WebGPUBufferResult: GpuJsParts['DeviceResult'];
+};
+
+/** The helper functions every kernel may call, registered with a new `GPU`. */
+function addHelpers(gpu: GpuJs): void {
+  for (const helper of [...kernelHelpers, coordOf, sigmoidOf, unaryOp, binaryOp, channelOf]) (gpu as GpuJs & { addFunction(fn: unknown): unknown }).addFunction(helper);
+}
+
+/** WebGPU through gpu.js: rejects, saying why, where there is no `navigator.gpu` or no adapter. */
+async function startWebGpu(gpujs: GpuJsModule, cacheSize: number): Promise<{ engine: GpuEngine; stop: () => Promise<void> }> {
   if (typeof navigator === 'undefined' || !('gpu' in navigator)) {
     throw new Error('initGpu: no WebGPU here (navigator.gpu is missing); in Node call installNodeWebGPU() from @diffusion-ts/tensor/webgpu-node first');
   }
   const context = await gpujs.WebGPUContext.acquire();
   const gpu = new gpujs.GPU({ mode: 'webgpu' });
-  for (const helper of [...kernelHelpers, coordOf, sigmoidOf, unaryOp, binaryOp, channelOf]) gpu.addFunction(helper);
+  addHelpers(gpu);
   const info = context.adapter.info ?? {};
   // Dawn's description may name only the driver ('NVIDIA: 550.…'); the device names the card.
   const adapter = [...new Set([info.description, info.device, info.vendor, info.architecture])].filter((s) => s).join(', ') || 'unknown adapter';
-  engine = new GpuEngine({ gpu, context, DeviceResult: gpujs.WebGPUBufferResult }, adapter);
+  const parts: GpuJsParts = { gpu, context, DeviceResult: gpujs.WebGPUBufferResult };
+  return { engine: new GpuEngine(gpu, webGpuIo(parts), adapter, parts, cacheSize), stop: async () => { gpu.destroy(); await gpujs.WebGPUContext.destroy(); } };
+}
+
+/** WebGL2 through gpu.js (browsers): throws, saying why, where no float32-capable context starts. */
+function startWebGl2Engine(gpujs: GpuJsModule, cacheSize: number): { engine: GpuEngine; stop: () => Promise<void> } {
+  const { gpu, io, adapter } = startWebGl2(gpujs.GPU);
+  addHelpers(gpu);
+  return { engine: new GpuEngine(gpu, io, adapter, null, cacheSize), stop: async () => { gpu.destroy(); } };
+}
+
+/**
+ * Start the gpu backend and register `'gpu'` for `setBackend`: WebGPU where an adapter starts, else
+ * (in a browser) WebGL2; `{ engine }` asks for one of them only. Resolves with what runs the kernels;
+ * rejects, saying why each failed, where neither starts. Calling it again returns the running engine's info.
+ */
+export async function initGpu({ engine: want, kernelCacheSize = KERNEL_CACHE_SIZE }: InitGpuOptions = {}): Promise<GpuInfo> {
+  if (want !== undefined && want !== 'webgpu' && want !== 'webgl2') throw new RangeError(`initGpu: engine must be 'webgpu' or 'webgl2', got ${String(want)}`);
+  if (!(Number.isInteger(kernelCacheSize) && kernelCacheSize >= 1)) throw new RangeError(`initGpu: kernelCacheSize must be a positive integer, got ${kernelCacheSize}`);
+  if (engine !== null) return { engine: engine.kind, adapter: engine.adapterName };
+  const gpujs = await import('gpu.js') as unknown as GpuJsModule;
+  let started: { engine: GpuEngine; stop: () => Promise<void> };
+  if (want === 'webgl2') started = startWebGl2Engine(gpujs, kernelCacheSize);
+  else if (want === 'webgpu') started = await startWebGpu(gpujs, kernelCacheSize);
+  else {
+    const webgpu = await startWebGpu(gpujs, kernelCacheSize).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+    if (webgpu instanceof Error) {
+      try {
+        started = startWebGl2Engine(gpujs, kernelCacheSize);
+      } catch (error) {
+        throw new Error(`${webgpu.message}; and no WebGL2: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    } else started = webgpu;
+  }
+  engine = started.engine;
   registerBackend(gpuKernels(engine) as Kernels);
-  shutdown = async () => { gpu.destroy(); await gpujs.WebGPUContext.destroy(); };
-  return { engine: 'webgpu', adapter };
+  shutdown = started.stop;
+  return { engine: engine.kind, adapter: engine.adapterName };
 }
 
 let shutdown: (() => Promise<void>) | null = null;
