@@ -1,6 +1,7 @@
 // The packages as a user gets them: `npm pack` the three libraries, install the tarballs into a new
-// project with no network, then run a plain-node script, type-check a TypeScript consumer against
-// the shipped .d.ts files, and bundle the libraries for a browser with esbuild.
+// project (their third-party dependencies resolved by npm as for any user), then run a plain-node
+// script, type-check a TypeScript consumer against the shipped .d.ts files, and bundle the
+// libraries for a browser with esbuild.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -39,8 +40,10 @@ describe('the packed libraries, installed into a fresh project', () => {
     execFileSync('mkdir', [app]);
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module', dependencies }, null, 2));
     for (const f of ['train-and-sample.mjs', 'consumer.ts', 'browser.mjs', 'tsconfig.json']) copyFileSync(join(root, 'test', 'consumer', f), join(app, f));
-    // The libraries depend only on each other, so this needs no registry at all.
-    npm(['install', '--offline', '--no-audit', '--no-fund'], app);
+    // As a user installs them: npm resolves gpu.js and webgpu (the gpu backend's) and their own
+    // dependencies against the registry's metadata, which npm ci does not cache (it reads the
+    // lock), and takes every tarball it already holds from the cache.
+    npm(['install', '--prefer-offline', '--no-audit', '--no-fund'], app);
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
