@@ -89,3 +89,9 @@ export * from './sohl-dickstein/index.ts';
 export { GaussianMixture, circleMixture, gmm2d8, gmm1d2, type RandomSource, type GaussianMixtureParams } from './gmm/gaussian-mixture.ts';
 export { gmmDenoiser, gmmClassifierGradient } from './gmm/denoiser.ts';
 export { momentsOf, slicedWasserstein, gaussianMmd, type SlicedWassersteinOptions, type GaussianMmdOptions } from './metrics/distances.ts';
+
+// ---- Video: conditioning on known frames (Ho et al. 2022, Sec. 3.1) ------------------------------
+// Replacement and reconstruction guidance (Eq. 7; its σ-space form in video/reconstruction-guidance.ts) as
+// denoiser wrappers for the σ-space samplers and as `predict` for the discrete ones; autoregressive
+// extension and temporal super-resolution on top.
+export * from './video/index.ts';
