@@ -95,3 +95,6 @@ export { momentsOf, slicedWasserstein, gaussianMmd, type SlicedWassersteinOption
 // denoiser wrappers for the σ-space samplers and as `predict` for the discrete ones; autoregressive
 // extension and temporal super-resolution on top.
 export * from './video/index.ts';
+// Video metrics: Fréchet distance of frame features (Heusel et al. 2017's formula) and temporal coherence.
+export { frechetDistance, featureMoments, symmetricEigen } from './metrics/frechet.ts';
+export { frameFrechet, temporalCoherence, pixelStatistics, type ClipBatch, type FrameFeatures, type TemporalCoherence } from './metrics/video.ts';
