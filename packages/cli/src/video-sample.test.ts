@@ -69,6 +69,15 @@ describe('diffusion-ts sample --condition (video runs)', () => {
     assert.equal(readFileSync(at('clip.gif')).subarray(0, 6).toString(), 'GIF89a');
   });
 
+  it('eval --video prints the table: every row, finite numbers', async () => {
+    const r = await run('eval', '--ckpt', at('video'), '--video', '--n', '3', '--sampler', 'euler', '--steps', '1', '--frames-known', '4');
+    assert.equal(r.code, 0, r.err);
+    for (const name of ['data against data (floor)', 'video model, unconditional', 'replacement', 'reconstruction guidance, w_r = 2', 'every frame independent']) assert.ok(r.out.includes(name), name);
+    const rows = r.out.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| |'));
+    assert.equal(rows.length, 5);
+    for (const row of rows) assert.ok(!row.includes('NaN'), row);
+  });
+
   it('sample --help names both methods', async () => {
     const r = await run('sample', '--help');
     assert.match(r.out, /--method/);

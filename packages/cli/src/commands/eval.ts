@@ -15,16 +15,23 @@ import { encodePng, linePlot } from '../render/index.ts';
 import { MAX_SEED, sizeProblem } from '../run/config.ts';
 import { checkOutputFile } from '../run/output-paths.ts';
 import { resolveCheckpoint } from '../run/run-folder.ts';
-import { generate, sweepableSamplers } from '../run/samplers.ts';
+import { checkSampleOptions, generate, samplerNames, stepsFor, sweepableSamplers } from '../run/samplers.ts';
+import { videoRows, videoTable, type VideoEvalOptions } from '../run/video-eval.ts';
+import { DEFAULT_GUIDANCE_WEIGHT } from '../run/video-sampling.ts';
 import { loadSession, type Session } from '../run/session.ts';
 import { backendNames, chooseBackend, releaseBackend } from './backend.ts';
 
 export const evalCommand = defineCommand({
-  summary: 'evaluate a trained run: bits/dim on held-out data (--nll) or error against NFE per sampler (--sweep)',
+  summary: 'evaluate a trained run: bits/dim on held-out data (--nll), error against NFE per sampler (--sweep), video quality and temporal coherence (--video)',
   options: {
     ckpt: { type: 'string', placeholder: 'run-dir', description: 'the run folder written by train, or its checkpoint.safetensors (required)' },
     nll: { type: 'boolean', description: 'the variational bound in bits/dim on held-out data, with its terms (ddpm and iddpm runs on image data)' },
     sweep: { type: 'boolean', description: 'sliced Wasserstein distance to held-out data against NFE for every sampler: a table and a PNG plot in the run folder' },
+    video: { type: 'boolean', description: 'video runs: per-frame quality (Fréchet distance of frame pixel statistics to held-out clips) and temporal coherence (warping error, centroid acceleration, mass and size variation) for data against data, the model unconditional, continuing held-out clips by replacement and by reconstruction guidance, and every frame sampled independently (a table on stdout; try --n 16)' },
+    sampler: { type: 'enum', choices: samplerNames, description: 'with --video: the sampler (default heun)' },
+    steps: { type: 'number', integer: true, min: 1, max: 100_000, description: 'with --video: sampling steps (default the sampler\'s)' },
+    'frames-known': { type: 'number', integer: true, min: 1, max: 4096, description: 'with --video: frames known in the conditional rows (default half the run\'s frames)' },
+    'guidance-weight': { type: 'number', min: 0, max: 1e6, description: `with --video: w_r of reconstruction guidance (default ${DEFAULT_GUIDANCE_WEIGHT})` },
     n: { type: 'number', integer: true, min: 2, max: 100_000, default: 500, description: 'held-out examples (--nll) or samples per setting (--sweep)' },
     seed: { type: 'number', integer: true, min: 0, max: MAX_SEED, default: 0, description: 'seed of the held-out draw and the noise' },
     backend: { type: 'enum', choices: backendNames, default: 'js', description: 'tensor backend' },
@@ -33,7 +40,9 @@ export const evalCommand = defineCommand({
 
 export async function runEval(v: OptionValues<typeof evalCommand.options>, io: Io = processIo): Promise<void> {
   if (v.ckpt === undefined) throw new UsageError('eval: --ckpt <run-dir> is required');
-  if (!v.nll && !v.sweep) throw new UsageError('eval: choose --nll, --sweep, or both');
+  if (!v.nll && !v.sweep && !v.video) throw new UsageError('eval: choose --nll, --sweep or --video (one or more)');
+  const videoOnly = (['sampler', 'steps', 'frames-known', 'guidance-weight'] as const).filter((k) => v[k] !== undefined);
+  if (!v.video && videoOnly.length > 0) throw new UsageError(`eval: ${videoOnly.map((k) => `--${k}`).join(', ')} only apply${videoOnly.length === 1 ? 's' : ''} with --video`);
   await chooseBackend(v.backend, io);
   try {
     const { checkpoint, dir } = resolveCheckpoint(v.ckpt);
@@ -44,6 +53,7 @@ export async function runEval(v: OptionValues<typeof evalCommand.options>, io: I
     const tooMany = sizeProblem('--n', v.n, session.config.data);
     if (tooMany !== undefined) throw new UsageError(`eval: ${tooMany}`);
     if (v.nll) checkNll(session);
+    const videoOptions = v.video ? videoEvalOptions(session, v) : undefined;
     if (v.nll) io.out.write(await nll(session, v.n, v.seed));
     if (v.sweep) {
       const { table, plot } = await sweep(session, v.n, v.seed, io);
@@ -51,9 +61,27 @@ export async function runEval(v: OptionValues<typeof evalCommand.options>, io: I
       await writeFileAtomic(files.plot, plot);
       io.out.write(`${table}\nwrote ${files.table} and ${files.plot}\n`);
     }
+    if (videoOptions !== undefined) {
+      const bar = createProgress({ total: 5, label: 'video rows', stream: io.err });
+      const rows = await videoRows(session, { ...videoOptions, onRow: () => bar.increment() });
+      bar.stop();
+      io.out.write(`${v.n} clips per row, ${videoOptions.sampler} ${videoOptions.steps} steps, seed ${v.seed}\n\n${videoTable(rows)}`);
+    }
   } finally {
     await releaseBackend(v.backend);
   }
+}
+
+/** The video evaluation's settings for this run, or a UsageError naming the flag that does not fit. */
+function videoEvalOptions(session: Session, v: OptionValues<typeof evalCommand.options>): Omit<VideoEvalOptions, 'onRow'> {
+  if (session.kind !== 'video') throw new UsageError(`eval: --video needs a video run; this run's data, ${session.config.data}, is ${session.kind} data`);
+  const sampler = v.sampler ?? 'heun';
+  const steps = stepsFor(sampler, session, v.steps);
+  checkSampleOptions(session, { sampler, steps, n: v.n, seed: v.seed });
+  const F = session.data.shape[2]!;
+  const framesKnown = v['frames-known'] ?? Math.floor(F / 2);
+  if (framesKnown >= F) throw new UsageError(`eval: --frames-known ${framesKnown} must be in [1, ${F - 1}]: the run's clips have ${F} frames`);
+  return { n: v.n, seed: v.seed, sampler, steps, framesKnown, guidanceWeight: v['guidance-weight'] ?? DEFAULT_GUIDANCE_WEIGHT };
 }
 
 /** Throw a UsageError unless the run has a bound in bits/dim: a discrete model of 8-bit data. */
