@@ -42,7 +42,7 @@ export async function runEval(v: OptionValues<typeof evalCommand.options>, io: I
   if (v.ckpt === undefined) throw new UsageError('eval: --ckpt <run-dir> is required');
   if (!v.nll && !v.sweep && !v.video) throw new UsageError('eval: choose --nll, --sweep or --video (one or more)');
   const videoOnly = (['sampler', 'steps', 'frames-known', 'guidance-weight'] as const).filter((k) => v[k] !== undefined);
-  if (!v.video && videoOnly.length > 0) throw new UsageError(`eval: ${videoOnly.map((k) => `--${k}`).join(', ')} only apply${videoOnly.length === 1 ? 's' : ''} with --video`);
+  if (!v.video && videoOnly.length > 0) throw new UsageError(`eval: ${videoOnly.map((k) => `--${k}`).join(', ')} only ${videoOnly.length === 1 ? 'applies' : 'apply'} with --video`);
   await chooseBackend(v.backend, io);
   try {
     const { checkpoint, dir } = resolveCheckpoint(v.ckpt);
