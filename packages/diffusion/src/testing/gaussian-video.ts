@@ -131,6 +131,92 @@ export class GaussianVideo {
   }
 }
 
+/** D̃(x; σ) = G x + h, an affine denoiser, as the two conditioning methods are on this Gaussian. */
+export type AffineDenoiser = (sigma: number) => { G: Matrix; h: Float64Array };
+
+/** A = Σ(Σ + σ² I)⁻¹ and c = (I − A)μ, so that D(x; σ) = A x + c. */
+function affineOf(v: GaussianVideo, sigma: number): { A: Matrix; c: Float64Array } {
+  const A = shrink(v.cov, v.n, sigma), n = v.n;
+  const c = Float64Array.from({ length: n }, (_, i) => v.mean[i]! - Array.from({ length: n }, (_, j) => A[i * n + j]! * v.mean[j]!).reduce((x, y) => x + y, 0));
+  return { A, c };
+}
+
+/**
+ * The two methods on this Gaussian, as affine denoisers (known frames a, xᵃ given):
+ * - reconstruction guidance: D̃ᵇ = Dᵇ + w A_abᵀ (xᵃ − Dᵃ(x)), D̃ᵃ = xᵃ (−(w/2)∇_{xᵇ}‖xᵃ − A_a x − c_a‖² = w A_abᵀ(xᵃ − Dᵃ));
+ * - replacement, in the limit of many steps: D̃ᵇ = A_bb xᵇ + A_ba xᵃ + c_b (the fresh noise σn of zᵃ enters
+ *   each step as Δσ·A_ba n, whose variance Σ Δσ² vanishes as the steps grow), D̃ᵃ = xᵃ.
+ */
+export function methodDenoiser(v: GaussianVideo, knownFrames: readonly number[], xa: ArrayLike<number>, method: { kind: 'replacement' } | { kind: 'guidance'; weight: number }): AffineDenoiser {
+  const n = v.n, a = v.indices(knownFrames), b = Array.from({ length: n }, (_, i) => i).filter((i) => !a.includes(i));
+  return (sigma) => {
+    const { A, c } = affineOf(v, sigma), G = new Float64Array(n * n), h = new Float64Array(n);
+    a.forEach((ai, k) => { h[ai] = xa[k]!; });
+    for (const bi of b) {
+      if (method.kind === 'guidance') {
+        const w = method.weight;
+        for (let j = 0; j < n; j++) G[bi * n + j] = A[bi * n + j]! - w * a.reduce((acc, ai) => acc + A[ai * n + bi]! * A[ai * n + j]!, 0);
+        h[bi] = c[bi]! + w * a.reduce((acc, ai, k) => acc + A[ai * n + bi]! * (xa[k]! - c[ai]!), 0);
+      } else {
+        for (const bj of b) G[bi * n + bj] = A[bi * n + bj]!;
+        h[bi] = c[bi]! + a.reduce((acc, ai, k) => acc + A[bi * n + ai]! * xa[k]!, 0);
+      }
+    }
+    return { G, h };
+  };
+}
+
+/**
+ * The exact output moments of the probability-flow ODE dx/dσ = (x − D̃(x; σ))/σ for an affine D̃, from
+ * x(σ_max) ~ N(0, σ_max² I) (the samplers' start): in s = ln σ, dm/ds = (I − G)m − h and
+ * dP/ds = (I − G)P + P(I − G)ᵀ, integrated with classical RK4 (`steps` steps) down to σ_min, then the
+ * samplers' last step to σ = 0, x₀ = D̃(x(σ_min)). Independent of the samplers: plain float64 algebra.
+ */
+export function odeLimit(Dt: AffineDenoiser, n: number, sigmaMax: number, sigmaMin: number, steps = 2000): { mean: Float64Array; cov: Matrix } {
+  const deriv = (s: number, m: Float64Array, P: Matrix): [Float64Array, Matrix] => {
+    const { G, h } = Dt(Math.exp(s));
+    const K = Float64Array.from(G, (g, k) => (k % (n + 1) === 0 ? 1 : 0) - g); // I − G
+    const dm = Float64Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => K[i * n + j]! * m[j]!).reduce((x, y) => x + y, 0) - h[i]!);
+    const KP = matmul(K, P, n), dP = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) dP[i * n + j] = KP[i * n + j]! + KP[j * n + i]!;
+    return [dm, dP];
+  };
+  const axpy = (x: Float64Array, d: Float64Array, k: number) => x.map((v, i) => v + k * d[i]!);
+  let m = new Float64Array(n), P = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) P[i * n + i] = sigmaMax * sigmaMax;
+  const s0 = Math.log(sigmaMax), ds = (Math.log(sigmaMin) - s0) / steps;
+  for (let k = 0; k < steps; k++) {
+    const s = s0 + k * ds;
+    const [m1, P1] = deriv(s, m, P);
+    const [m2, P2] = deriv(s + ds / 2, axpy(m, m1, ds / 2), axpy(P, P1, ds / 2));
+    const [m3, P3] = deriv(s + ds / 2, axpy(m, m2, ds / 2), axpy(P, P2, ds / 2));
+    const [m4, P4] = deriv(s + ds, axpy(m, m3, ds), axpy(P, P3, ds));
+    m = m.map((v, i) => v + (ds / 6) * (m1[i]! + 2 * m2[i]! + 2 * m3[i]! + m4[i]!));
+    P = P.map((v, i) => v + (ds / 6) * (P1[i]! + 2 * P2[i]! + 2 * P3[i]! + P4[i]!));
+  }
+  const { G, h } = Dt(sigmaMin);
+  const Gt = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) Gt[j * n + i] = G[i * n + j]!;
+  return {
+    mean: Float64Array.from({ length: n }, (_, i) => h[i]! + Array.from({ length: n }, (_, j) => G[i * n + j]! * m[j]!).reduce((x, y) => x + y, 0)),
+    cov: matmul(matmul(G, P, n), Gt, n),
+  };
+}
+
+/** The moments of the unknown pixels of a full-clip Gaussian (mean [n], cov [n × n]), as `conditional` gives the target's. */
+export function unknownPart(full: { mean: Float64Array; cov: Matrix }, n: number, unknown: readonly number[]): { unknown: number[]; mean: Float64Array; cov: Matrix } {
+  return { unknown: [...unknown], mean: Float64Array.from(unknown, (i) => full.mean[i]!), cov: block(full.cov, n, unknown, unknown) };
+}
+
+/** The distance of exact moments from the target, in `posteriorError`'s units (no sampling error). */
+export function momentError(got: { mean: Float64Array; cov: Matrix }, target: { mean: Float64Array; cov: Matrix }): { mean: number; cov: number } {
+  const nb = target.mean.length;
+  const mean = Math.sqrt(got.mean.reduce((acc, v, i) => acc + (v - target.mean[i]!) ** 2 / target.cov[i * nb + i]!, 0) / nb);
+  let num = 0, den = 0;
+  for (let k = 0; k < nb * nb; k++) { num += (got.cov[k]! - target.cov[k]!) ** 2; den += target.cov[k]! ** 2; }
+  return { mean, cov: Math.sqrt(num / den) };
+}
+
 /**
  * How far samples of the unknown pixels ([N, n] rows) are from N(mean, cov): the RMS over pixels of the
  * mean's error in posterior standard deviations, and ‖Ĉ − C‖_F / ‖C‖_F for the covariance.
