@@ -161,6 +161,19 @@ describe('shapes and seeds', () => {
       const batch = draw([0, 1, 2], method), alone = draw([1], method);
       assert.deepEqual(Array.from(batch.slice(video.n, 2 * video.n)), Array.from(alone), method);
     }
+    // The discrete path: DDPM ancestral with both predictions.
+    const d = new GaussianDiffusion(linearBetas(30), { modelMeanType: 'x0', modelVarType: 'fixedSmall' });
+    const model = video.x0Model(d);
+    const ddpm = (ks: number[], method: 'replacement' | 'guidance') => {
+      const gens = ks.map((k) => new Generator(300 + k));
+      const c = frameCondition(cat(ks.map((k) => clip.narrow(0, k, 1)), 0), known);
+      const predict = method === 'replacement' ? replacementPrediction(d, model, c, ks.map((k) => new Generator(400 + k))) : reconstructionGuidedPrediction(d, model, c, 3);
+      return sampleDdpm(d, model, randnFrom(gens, c.known.shape, 'float64'), { noise: gens, predict }).dataSync();
+    };
+    for (const method of ['replacement', 'guidance'] as const) {
+      const batch = ddpm([0, 1, 2], method), alone = ddpm([2], method);
+      assert.deepEqual(Array.from(batch.slice(2 * video.n, 3 * video.n)), Array.from(alone), `ddpm ${method}`);
+    }
   });
 
   it('bad input: frame indices, shapes and weights are refused with the offending values', () => {
