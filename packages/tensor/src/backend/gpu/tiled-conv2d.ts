@@ -15,7 +15,7 @@
  */
 import { MAX_ELEMENTS, type GpuBuffer, type GpuEngine } from './engine.ts';
 import type { ConvConstants } from './conv2d.ts';
-import { DEPTH, runTiled, tiledKernel, TILE } from './tiled-gemm.ts';
+import { DEPTH, runTiled, tiledKernel, TILE_M, TILE_N } from './tiled-gemm.ts';
 
 /** The params block: `convConstants`' fields in this order, then the groups and the k per split. */
 const fields = ['N', 'C', 'H', 'W', 'O', 'kH', 'kW', 'oH', 'oW', 'cg', 'og', 'sH', 'sW', 'pH', 'pW', 'dH', 'dW'] as const satisfies readonly (keyof ConvConstants)[];
@@ -147,7 +147,7 @@ export function tiledConv2dInputGrad(engine: GpuEngine, dy: GpuBuffer, w: GpuBuf
  */
 export function tiledConv2dWeightGradSplits(engine: GpuEngine, x: GpuBuffer, dy: GpuBuffer, k: ConvConstants, length: number): { partial: GpuBuffer; splits: number } | null {
   const groups = k.O / k.og, K = k.N * k.oH * k.oW;
-  const tiles = Math.ceil(k.og / TILE) * Math.ceil((k.cg * k.kH * k.kW) / TILE) * groups;
+  const tiles = Math.ceil(k.og / TILE_M) * Math.ceil((k.cg * k.kH * k.kW) / TILE_N) * groups;
   const wanted = Math.max(1, Math.min(Math.ceil(256 / tiles), Math.floor(K / 256)));
   const most = Math.max(1, Math.floor(MAX_ELEMENTS / length)); // the partials are one tensor
   const kPerSplit = Math.max(DEPTH, Math.ceil(K / Math.min(wanted, most) / DEPTH) * DEPTH), splits = Math.max(1, Math.ceil(K / kPerSplit));
