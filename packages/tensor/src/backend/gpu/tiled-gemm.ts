@@ -37,8 +37,12 @@ const MAX_GROUPS = 65535;
  *                 steps of 4 from a multiple of 4 and kRange's bounds must be multiples of 4
  *   'vec4-outer'  four values consecutive in i (A[i…i+3, k]) or j (B[k, j…j+3]); M (or N) must be a
  *                 multiple of 4
+ *   'factored'    B only: B[k, j] = loadBF(rowInfo(k), colInfo(j)), where each thread computes
+ *                 colInfo(j) -> vec4<i32> for its 4 columns once, before the k loop, and rowInfo(k)
+ *                 -> vec4<i32> once per k of a slab. For gathers whose index arithmetic (divisions)
+ *                 would otherwise be redone for every element: the im2col matrix of a convolution.
  */
-export type PanelLoad = 'scalar' | 'vec4-k' | 'vec4-outer';
+export type PanelLoad = 'scalar' | 'vec4-k' | 'vec4-outer' | 'factored';
 
 /** How each operand's panel is read (default: both 'scalar'). */
 export interface PanelLoads {
@@ -56,11 +60,14 @@ export interface PanelLoads {
  *   loadB(k, j) -> f32     B[k, j], called only for j < N and kStart ≤ k < kStop   ('scalar' B)
  *   aAlongK(), bAlongK()   see PanelLoad ('scalar' operands)
  *   loadA4, loadB4         see PanelLoad (vec4 operands), called only where all four are inside
+ *   colInfo, rowInfo, loadBF   see PanelLoad ('factored' B); loadBF is called only for j < N and
+ *                          kStart ≤ k < kStop, colInfo also for the columns past N of an edge tile
  *   store(i, j, v)         C[i, j] = v, called for i < M, j < N
  *   rowsOfC(), colsOfC()   M and N
  * The name must differ between kernels (it keys the engine's pipeline cache).
  */
 export function tiledKernel(name: string, body: string, { a = 'scalar', b = 'scalar' }: PanelLoads = {}): WgslSpec {
+  if (a === 'factored') throw new Error(`tiledKernel ${name}: only B's panel can be 'factored'`);
   return {
     name,
     code: /* wgsl */ `
@@ -84,6 +91,9 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_id) l
   let j0 = group.x * TILE_N;
   // acc[${COLS / 4}·r + q] holds C[i0 + ${ROWS}·ty + r, j0 + ${COLS}·tx + 4q + (0…3)].
   var acc: array<vec4<f32>, ${(ROWS * COLS) / 4}>;
+${b === 'factored' ? `  // The thread's columns of B's panel, t + ${THREADS}q, and what colInfo says of each.
+  var colsB: array<vec4<i32>, ${TILE_N / THREADS}>;
+${range(TILE_N / THREADS).map((q) => `  colsB[${q}] = colInfo(j0 + t + ${THREADS * q}u);`).join('\n')}` : ''}
   for (var k0 = kStart; k0 < kStop; k0 += DEPTH) {
     // Outside A, B or [kStart, kStop), the panels hold zeros.
 ${loadPanel('A', a)}
@@ -145,6 +155,17 @@ ${range(4).map((c) => `      panel${X}[(k + ${c}u) * ${row}u + o / 4u][o % 4u] =
       var v = vec4<f32>(0.0);
       if (${inside('o', 'k')}) { v = ${read(`${base} + o`, 'k0 + k', `load${X}4`)}; }
       panel${X}[k * ${row}u + o / 4u] = v;
+    }`;
+    case 'factored': return `
+    for (var k = 0u; k < DEPTH; k++) {
+      let inK = k0 + k < kStop;
+      var rk = vec4<i32>(0);
+      if (inK) { rk = rowInfo(k0 + k); }
+${range(TILE_N / THREADS).map((q) => `      {
+        var v = 0.0;
+        if (inK && j0 + t + ${THREADS * q}u < N) { v = loadBF(rk, colsB[${q}]); }
+        panelB[k * ${row}u + (t + ${THREADS * q}u) / 4u][(t + ${THREADS * q}u) % 4u] = v;
+      }`).join('\n')}
     }`;
     default: throw new Error(`tiledKernel: unknown panel load ${String(load satisfies never)}`);
   }

@@ -63,4 +63,12 @@ describe('gpu matmul and conv2d: the gpu.js kernels and the tiled WGSL ones agre
       await agree([x, w], (u, v) => T.conv2d(u!, v!, null, { stride, padding, dilation: 1 + (seed % 2), groups }));
     }), { numRuns: 6 });
   });
+
+  it('conv2d and both gradients across several tiles (more than 32 output channels, 128 columns)', async () => {
+    await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 30, max: 40 }), fc.integer({ min: 9, max: 13 }), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 0, max: 1000 }), async (c, o, size, stride, seed) => {
+      const g = new T.Generator(seed);
+      const x = T.randn([2, c, size, size + 1], { generator: g }), w = T.randn([o, c, 3, 3], { generator: g });
+      await agree([x, w], (u, v) => T.conv2d(u!, v!, null, { stride, padding: 1 }));
+    }), { numRuns: 4 });
+  });
 });
