@@ -139,6 +139,7 @@ export class Code {
   f32Lt(): this { return this.op(0x5d); }
   f32Abs(): this { return this.op(0x8b); }
   f32Add(): this { return this.op(0x92); }
+  f32Sub(): this { return this.op(0x93); }
   f32Mul(): this { return this.op(0x94); }
   f32Div(): this { return this.op(0x95); }
   f32Max(): this { return this.op(0x97); }

@@ -1,0 +1,107 @@
+/**
+ * Stride-1 3×3 convolution by Winograd's F(2×2, 3×3) (Lavin & Gray 2016, Section 4.1; kernels in
+ * winograd-kernel.ts): per chunk of images, transform the input tiles (V), run the 16 products
+ * M[ξ] = U[ξ] · V[ξ] on the engine's GEMM, and transform M back into output tiles. Per 2×2 output
+ * tile and channel pair it does 16 multiplies where im2col + GEMM does 4·9 = 36 (2.25× fewer), in
+ * exchange for two memory-bound transforms; it wins when both channel counts are large enough for
+ * the GEMM to dominate.
+ *
+ * The input gradient of a stride-1 3×3 convolution with padding p is itself one: dx = conv(dy, w′,
+ * padding 2 − p) with w′[c][o] = w[o][c] rotated 180°, so the same path runs it with the filter
+ * transform reading w transposed and flipped.
+ *
+ * Scratch (U, V, M and one padded plane per thread) lives in the engine heap for the call and is
+ * released at its end; V and M are bounded by processing the batch in chunks of images
+ * (`chunkBytes`, default 4 MiB, about what im2col's two column matrices take at 64 channels, 32²).
+ */
+
+import type { Engine } from './engine.ts';
+import type { GemmProblem } from './sgemm.ts';
+import { runGemms, splitRange } from './sgemm.ts';
+import { inputPlaneBytes, outputPlaneBytes, winoFilter, winoInput, winoOutput } from './winograd-kernel.ts';
+
+/** A stride-1, dilation-1, 3×3 correlation of x [N, Cin, H, W] into y [N, Cout, oH, oW] with padding (pH, pW). */
+export interface WinogradShape {
+  readonly N: number;
+  readonly Cin: number;
+  readonly H: number;
+  readonly W: number;
+  readonly Cout: number;
+  readonly oH: number;
+  readonly oW: number;
+  readonly pH: number;
+  readonly pW: number;
+}
+
+/** Bytes of V and M together per chunk, at most (unless one image needs more). */
+const CHUNK_BYTES = 4 << 20;
+
+/**
+ * Whether F(2×2, 3×3) beats im2col + GEMM: measured on the bench U-Net's shapes (bench/README.md),
+ * the transforms cost about as much as a GEMM with 8–16 channels, so both counts must exceed that.
+ */
+export const winogradWins = (Cin: number, Cout: number): boolean => Cin >= 16 && Cout >= 16;
+
+/**
+ * y = the correlation of x with the 3×3 filters at w. `filter` says how w is laid out: `forward`,
+ * w[o][c] at (o·Cin + c)·9 (conv2d's weight); `adjoint`, w[c][o] at (c·Cout + o)·9 rotated 180°
+ * (the input gradient, reading conv2d's weight [Cin_of_forward = Cout here, …]).
+ */
+export function winogradConv(engine: Engine, x: number, w: number, y: number, s: WinogradShape, filter: 'forward' | 'adjoint', { chunkBytes = CHUNK_BYTES } = {}): void {
+  const T = engine.threads;
+  const tilesH = Math.ceil(s.oH / 2), tilesWp = 4 * Math.ceil(s.oW / 8);
+  const tiles = tilesH * tilesWp;
+  const perImage = 4 * 16 * (s.Cin + s.Cout) * tiles;
+  const chunk = Math.max(1, Math.min(s.N, Math.floor(chunkBytes / perImage)));
+  const heap = engine.heap;
+  const uXi = 4 * s.Cout * s.Cin;
+  const u = heap.alloc(16 * uXi);
+  const v = heap.alloc(perImage * chunk * s.Cin / (s.Cin + s.Cout));
+  const m = heap.alloc(perImage * chunk * s.Cout / (s.Cin + s.Cout));
+  const planes = Array.from({ length: T }, () => heap.alloc(Math.max(inputPlaneBytes(tilesH, tilesWp), outputPlaneBytes(tilesH, tilesWp))));
+  try {
+    // U[ξ][o][c]: rows o, columns c, filter (o, c) at w + (o·Cin + c)·36, or at w + (c·Cout + o)·36 flipped.
+    const [rowStride, colStride] = filter === 'forward' ? [36 * s.Cin, 36] : [36, 36 * s.Cout];
+    for (const [o0, o1] of splitRange(s.Cout, T, 1)) {
+      engine.addTask((_t, push) => push(winoFilter, {
+        w: w + o0 * rowStride, rows: o1 - o0, cols: s.Cin, rowStride, colStride, flip: filter === 'forward' ? 0 : 1, u: u + 4 * o0 * s.Cin, xiStride: uXi,
+      }));
+    }
+    engine.runTasks();
+    for (let n0 = 0; n0 < s.N; n0 += chunk) {
+      const nb = Math.min(chunk, s.N - n0), cols = nb * tiles;
+      const vXi = 4 * s.Cin * cols, mXi = 4 * s.Cout * cols;
+      // V[ξ][c][image·tiles + t]: a task per image and channel range.
+      const inParts = Math.max(1, Math.ceil((2 * T) / nb));
+      for (let i = 0; i < nb; i++) {
+        for (const [c0, c1] of splitRange(s.Cin, inParts, 1)) {
+          engine.addTask((t, push) => push(winoInput, {
+            x: x + 4 * ((n0 + i) * s.Cin + c0) * s.H * s.W, count: c1 - c0, H: s.H, W: s.W, pH: s.pH, pW: s.pW, tilesH, tilesWp,
+            pad: planes[t]!, v: v + 4 * (c0 * cols + i * tiles), rowStride: 4 * cols, xiStride: vXi,
+          }));
+        }
+      }
+      engine.runTasks();
+      // M[ξ] = U[ξ] · V[ξ]: 16 independent products.
+      const problems: GemmProblem[] = Array.from({ length: 16 }, (_, xi) => ({
+        m: s.Cout, n: cols, k: s.Cin,
+        a: u + xi * uXi, rsA: s.Cin, csA: 1,
+        b: v + xi * vXi, rsB: cols, csB: 1,
+        c: m + xi * mXi, ldc: cols, accumulate: false,
+      }));
+      runGemms(engine, problems);
+      // Y: a task per image and output-channel range.
+      for (let i = 0; i < nb; i++) {
+        for (const [o0, o1] of splitRange(s.Cout, inParts, 1)) {
+          engine.addTask((t, push) => push(winoOutput, {
+            m: m + 4 * (o0 * cols + i * tiles), count: o1 - o0, rowStride: 4 * cols, xiStride: mXi, tilesH, tilesWp,
+            pad: planes[t]!, y: y + 4 * ((n0 + i) * s.Cout + o0) * s.oH * s.oW, oH: s.oH, oW: s.oW,
+          }));
+        }
+      }
+      engine.runTasks();
+    }
+  } finally {
+    for (const p of [u, v, m, ...planes]) heap.release(p);
+  }
+}
