@@ -9,10 +9,14 @@
  * 4×4 transformed tile), which the engine's GEMM runs; these kernels are the three transforms.
  *
  * Layouts (f32; all strides in bytes):
- *   U[ξ][row][col] = (G g Gᵀ)[ξ] for the filter at w + row·rowStride + col·colStride (9 taps, row-major,
- *                    or rotated 180° with `flip`, for the input gradient);
- *   V[ξ][c][t]     = (Bᵀ d B)[ξ] of tile t = th·tilesWp + tw of channel c (tilesWp a multiple of 4);
- *   M[ξ][o][t]     = Σ_c U[ξ][o][c] · V[ξ][c][t], which the output transform turns into Y.
+ *   U[ξ]: the Cout × Cin matrix (G g Gᵀ)[ξ], written straight into the GEMM's packed A layout (panels
+ *         of MR rows, k-major: row o, column c at ((o / MR)·Cin + c)·MR + o % MR), for the filter at
+ *         w + o·rowStride + c·colStride (9 taps, row-major, or rotated 180° with `flip`);
+ *   V[ξ]: the Cin × cols matrix of (Bᵀ d B)[ξ], column = image·tiles + th·tilesWp + tw (tilesWp a
+ *         multiple of 4), written straight into the packed B layout (panels of NR columns, k-major:
+ *         row c, column t at ((t / NR)·Cin + c)·NR + t % NR);
+ *   M[ξ][o][t] = Σ_c U[ξ][o][c] · V[ξ][c][t], row-major, from the GEMM's macro-kernel on those panels,
+ *         so the GEMM packs nothing; the output transform turns M into Y.
  * Both tile transforms work on four horizontally adjacent tiles at once, one per f32x4 lane, through a
  * zero-padded copy of the channel plane (so no tile needs a bounds test, and odd sizes need no
  * special case): tiles past the image's right edge are computed and then never copied out.
@@ -21,6 +25,7 @@
 import { kernel, type EmitContext } from './commands.ts';
 import { Code, f32, i32, v128 } from './emit/code.ts';
 import type { ModuleBuilder } from './emit/module.ts';
+import type { GemmShape } from './gemm-kernel.ts';
 
 export interface WinogradFunctions {
   readonly filter: number;
@@ -28,23 +33,30 @@ export interface WinogradFunctions {
   readonly output: number;
 }
 
-export function addWinogradFunctions(mod: ModuleBuilder): WinogradFunctions {
+export function addWinogradFunctions(mod: ModuleBuilder, { mr, nr }: GemmShape): WinogradFunctions {
   return {
-    filter: mod.declare('wino_filter', filterTransform()),
-    input: mod.declare('wino_input', inputTransform()),
+    filter: mod.declare('wino_filter', filterTransform(mr)),
+    input: mod.declare('wino_input', inputTransform(nr)),
     output: mod.declare('wino_output', outputTransform()),
   };
 }
 
-const winogradFunctions = (ctx: EmitContext): WinogradFunctions => ctx.once('winograd', () => addWinogradFunctions(ctx.mod));
+const winogradFunctions = (ctx: EmitContext): WinogradFunctions => ctx.once('winograd', () => addWinogradFunctions(ctx.mod, ctx.shape));
 
-/** wino_filter: U[ξ][i][j] = G g Gᵀ for i < rows, j < cols, g at w + i·rowStride + j·colStride (rotated 180° if flip). */
+/**
+ * wino_filter: U[ξ] rows [0, rows) (from the first row of an MR panel at u), all `cols` columns, the
+ * filter of (i, j) at w + i·rowStride + j·colStride (rotated 180° if flip).
+ */
 export const winoFilter = kernel({
   name: 'wino_filter', params: ['w', 'rows', 'cols', 'rowStride', 'colStride', 'flip', 'u', 'xiStride'], emit: (ctx) => winogradFunctions(ctx).filter,
 });
-/** wino_input: V for `count` channel planes of H×W at x, placed at zero padding (pH, pW) in the plane scratch `pad`. */
+/**
+ * wino_input: V rows for `count` channel planes of H×W at x (placed at zero padding (pH, pW) in the
+ * plane scratch `pad`), as columns col0 + t of NR-column panels of `panelBytes` (V[ξ] at v + ξ·xiStride;
+ * v already points at this task's first channel row).
+ */
 export const winoInput = kernel({
-  name: 'wino_input', params: ['x', 'count', 'H', 'W', 'pH', 'pW', 'tilesH', 'tilesWp', 'pad', 'v', 'rowStride', 'xiStride'],
+  name: 'wino_input', params: ['x', 'count', 'H', 'W', 'pH', 'pW', 'tilesH', 'tilesWp', 'pad', 'v', 'col0', 'panelBytes', 'xiStride'],
   emit: (ctx) => winogradFunctions(ctx).input,
 });
 /** wino_output: Y planes (oH×oW, at y) of `count` channels from M, through the plane scratch `pad`. */
@@ -58,7 +70,26 @@ export const inputPlaneBytes = (tilesH: number, tilesWp: number): number => 4 * 
 /** Bytes of the output plane that wino_output needs: 2·tilesH rows of 2·tilesWp. */
 export const outputPlaneBytes = (tilesH: number, tilesWp: number): number => 4 * (2 * tilesH) * (2 * tilesWp);
 
-function filterTransform(): Code {
+/**
+ * Copy `n` floats from src to dst (byte addresses in locals, both advanced), four at a time and then
+ * one at a time: rows are short (8–64 floats), where memory.copy's call costs more than the copy.
+ */
+function copyRow(c: Code, dst: number, src: number, n: number): void {
+  c.while(() => c.localGet(n).i32Const(4).i32GeS(), () => {
+    c.localGet(dst).localGet(src).v128Load().v128Store();
+    c.localGet(src).i32Const(16).i32Add().localSet(src);
+    c.localGet(dst).i32Const(16).i32Add().localSet(dst);
+    c.localGet(n).i32Const(4).i32Sub().localSet(n);
+  });
+  c.while(() => c.localGet(n).i32Const(0).i32GtS(), () => {
+    c.localGet(dst).localGet(src).f32Load().f32Store();
+    c.localGet(src).i32Const(4).i32Add().localSet(src);
+    c.localGet(dst).i32Const(4).i32Add().localSet(dst);
+    c.localGet(n).i32Const(1).i32Sub().localSet(n);
+  });
+}
+
+function filterTransform(mr: number): Code {
   const c = new Code([i32, i32, i32, i32, i32, i32, i32, i32]);
   const [w, rows, cols, rowStride, colStride, flip, u, xiStride] = [0, 1, 2, 3, 4, 5, 6, 7];
   const i = c.local(i32), j = c.local(i32), src = c.local(i32), dst = c.local(i32);
@@ -100,7 +131,9 @@ function filterTransform(): Code {
     c.i32Const(0).localSet(j);
     c.while(() => c.localGet(j).localGet(cols).i32LtS(), () => {
       c.localGet(w).localGet(i).localGet(rowStride).i32Mul().i32Add().localGet(j).localGet(colStride).i32Mul().i32Add().localSet(src);
-      c.localGet(u).localGet(i).localGet(cols).i32Mul().localGet(j).i32Add().i32Const(4).i32Mul().i32Add().localSet(dst);
+      // dst = u + ((i / MR)·cols + j)·MR + i % MR floats
+      c.localGet(u).localGet(i).i32Const(mr).i32DivU().localGet(cols).i32Mul().localGet(j).i32Add().i32Const(mr).i32Mul();
+      c.localGet(i).i32Const(mr).i32RemU().i32Add().i32Const(4).i32Mul().i32Add().localSet(dst);
       c.localGet(flip).if(() => body(true), () => body(false));
       c.localGet(j).i32Const(1).i32Add().localSet(j);
     });
@@ -109,9 +142,10 @@ function filterTransform(): Code {
   return c;
 }
 
-function inputTransform(): Code {
-  const c = new Code(Array.from({ length: 12 }, () => i32));
-  const [x, count, H, W, pH, pW, tilesH, tilesWp, pad, v, rowStride, xiStride] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+function inputTransform(nr: number): Code {
+  const c = new Code(Array.from({ length: 13 }, () => i32));
+  const [x, count, H, W, pH, pW, tilesH, tilesWp, pad, v, col0, panelBytes, xiStride] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+  const col = c.local(i32), cs = c.local(i32), cd = c.local(i32), cn = c.local(i32);
   const ch = c.local(i32), r = c.local(i32), th = c.local(i32), tw = c.local(i32), wpBytes = c.local(i32);
   const p = c.local(i32), dstRow = c.local(i32), dst = c.local(i32);
   const a = c.local(v128), b = c.local(v128), e = c.local(v128), a2 = c.local(v128), b2 = c.local(v128);
@@ -124,12 +158,13 @@ function inputTransform(): Code {
     // Copy the plane in at (pH, pW).
     c.i32Const(0).localSet(r);
     c.while(() => c.localGet(r).localGet(H).i32LtS(), () => {
-      c.localGet(pad).localGet(r).localGet(pH).i32Add().localGet(wpBytes).i32Mul().i32Add().localGet(pW).i32Const(4).i32Mul().i32Add();
-      c.localGet(x).localGet(r).localGet(W).i32Mul().i32Const(4).i32Mul().i32Add();
-      c.localGet(W).i32Const(4).i32Mul().memoryCopy();
+      c.localGet(pad).localGet(r).localGet(pH).i32Add().localGet(wpBytes).i32Mul().i32Add().localGet(pW).i32Const(4).i32Mul().i32Add().localSet(cd);
+      c.localGet(x).localGet(r).localGet(W).i32Mul().i32Const(4).i32Mul().i32Add().localSet(cs);
+      c.localGet(W).localSet(cn);
+      copyRow(c, cd, cs, cn);
       c.localGet(r).i32Const(1).i32Add().localSet(r);
     });
-    c.localGet(v).localGet(ch).localGet(rowStride).i32Mul().i32Add().localSet(dstRow);
+    c.localGet(v).localGet(ch).i32Const(4 * nr).i32Mul().i32Add().localSet(dstRow); // row ch of every panel
     c.i32Const(0).localSet(th);
     c.while(() => c.localGet(th).localGet(tilesH).i32LtS(), () => {
       c.i32Const(0).localSet(tw);
@@ -149,7 +184,10 @@ function inputTransform(): Code {
           c.localGet(a2).localGet(b2).shuffle32([1, 3, 5, 7]).localSet(d[row]![3]!);
           if (row < 3) c.localGet(p).localGet(wpBytes).i32Add().localSet(p);
         }
-        c.localGet(dstRow).localGet(th).localGet(tilesWp).i32Mul().localGet(tw).i32Add().i32Const(4).i32Mul().i32Add().localSet(dst);
+        // Column col = col0 + th·tilesWp + tw: panel col / NR, lane col % NR (four lanes in one panel: 4 | NR, 4 | col).
+        c.localGet(col0).localGet(th).localGet(tilesWp).i32Mul().i32Add().localGet(tw).i32Add().localSet(col);
+        c.localGet(dstRow).localGet(col).i32Const(nr).i32DivU().localGet(panelBytes).i32Mul().i32Add();
+        c.localGet(col).i32Const(nr).i32RemU().i32Const(4).i32Mul().i32Add().localSet(dst);
         // Bᵀ·d (rows d₀−d₂, d₁+d₂, d₂−d₁, d₁−d₃), then ·B along each row; store V[ξ = 4·i + k].
         const combine = (x0: number, x1: number, x2: number, x3: number, k: number): void => {
           switch (k) {
@@ -185,7 +223,7 @@ function outputTransform(): Code {
   const c = new Code(Array.from({ length: 10 }, () => i32));
   const [m, count, rowStride, xiStride, tilesH, tilesWp, pad, y, oH, oW] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
   const ch = c.local(i32), r = c.local(i32), th = c.local(i32), tw = c.local(i32), wpBytes = c.local(i32);
-  const src = c.local(i32), dst = c.local(i32), srcRow = c.local(i32);
+  const src = c.local(i32), dst = c.local(i32), srcRow = c.local(i32), cn = c.local(i32);
   const mv = Array.from({ length: 16 }, () => c.local(v128));
   const s = Array.from({ length: 4 }, () => c.local(v128));
   const y0 = c.local(v128), y1 = c.local(v128);
@@ -226,9 +264,10 @@ function outputTransform(): Code {
     // Copy the oH×oW corner out.
     c.i32Const(0).localSet(r);
     c.while(() => c.localGet(r).localGet(oH).i32LtS(), () => {
-      c.localGet(y).localGet(r).localGet(oW).i32Mul().i32Const(4).i32Mul().i32Add();
-      c.localGet(pad).localGet(r).localGet(wpBytes).i32Mul().i32Add();
-      c.localGet(oW).i32Const(4).i32Mul().memoryCopy();
+      c.localGet(y).localGet(r).localGet(oW).i32Mul().i32Const(4).i32Mul().i32Add().localSet(dst);
+      c.localGet(pad).localGet(r).localGet(wpBytes).i32Mul().i32Add().localSet(src);
+      c.localGet(oW).localSet(cn);
+      copyRow(c, dst, src, cn);
       c.localGet(r).i32Const(1).i32Add().localSet(r);
     });
     c.localGet(y).localGet(oH).localGet(oW).i32Mul().i32Const(4).i32Mul().i32Add().localSet(y);

@@ -1,7 +1,8 @@
 /**
  * Stride-1 3×3 convolution by Winograd's F(2×2, 3×3) (Lavin & Gray 2016, Section 4.1; kernels in
  * winograd-kernel.ts): per chunk of images, transform the input tiles (V), run the 16 products
- * M[ξ] = U[ξ] · V[ξ] on the engine's GEMM, and transform M back into output tiles. Per 2×2 output
+ * M[ξ] = U[ξ] · V[ξ] on the engine's GEMM macro-kernel (the transforms write U and V in its packed
+ * panel layouts, so nothing is packed), and transform M back into output tiles. Per 2×2 output
  * tile and channel pair it does 16 multiplies where im2col + GEMM does 4·9 = 36 (2.25× fewer), in
  * exchange for two memory-bound transforms; it wins when both channel counts are large enough for
  * the GEMM to dominate.
@@ -16,8 +17,8 @@
  */
 
 import type { Engine } from './engine.ts';
-import type { GemmProblem } from './sgemm.ts';
-import { runGemms, splitRange } from './sgemm.ts';
+import { gemmMacro } from './gemm-kernel.ts';
+import { splitRange } from './sgemm.ts';
 import { inputPlaneBytes, outputPlaneBytes, winoFilter, winoInput, winoOutput } from './winograd-kernel.ts';
 
 /** A stride-1, dilation-1, 3×3 correlation of x [N, Cin, H, W] into y [N, Cout, oH, oW] with padding (pH, pW). */
@@ -31,6 +32,16 @@ export interface WinogradShape {
   readonly oW: number;
   readonly pH: number;
   readonly pW: number;
+}
+
+/**
+ * The byte distance between the 16 matrices of U, V or M, rounded up to 64 and then one 64-byte line
+ * more than a multiple of 4 KiB away from aliasing: a transform touches all 16 at once, and 16
+ * streams a power of two apart fall into one cache set (measured: the input transform ran 5× slower at [8,64,32,32]).
+ */
+function skew(bytes: number): number {
+  const b = Math.ceil(bytes / 64) * 64;
+  return b % 4096 === 0 ? b + 64 : b;
 }
 
 /** Bytes of V and M together per chunk, at most (unless one image needs more). */
@@ -48,51 +59,55 @@ export const winogradWins = (Cin: number, Cout: number): boolean => Cin >= 16 &&
  * (the input gradient, reading conv2d's weight [Cin_of_forward = Cout here, …]).
  */
 export function winogradConv(engine: Engine, x: number, w: number, y: number, s: WinogradShape, filter: 'forward' | 'adjoint', { chunkBytes = CHUNK_BYTES } = {}): void {
-  const T = engine.threads;
+  const T = engine.threads, { mr, nr } = engine.shape;
   const tilesH = Math.ceil(s.oH / 2), tilesWp = 4 * Math.ceil(s.oW / 8);
   const tiles = tilesH * tilesWp;
   const perImage = 4 * 16 * (s.Cin + s.Cout) * tiles;
   const chunk = Math.max(1, Math.min(s.N, Math.floor(chunkBytes / perImage)));
+  const colsMax = Math.ceil((chunk * tiles) / nr) * nr;
   const heap = engine.heap;
-  const uXi = 4 * s.Cout * s.Cin;
+  const uXi = skew(4 * Math.ceil(s.Cout / mr) * mr * s.Cin);
   const u = heap.alloc(16 * uXi);
-  const v = heap.alloc(perImage * chunk * s.Cin / (s.Cin + s.Cout));
-  const m = heap.alloc(perImage * chunk * s.Cout / (s.Cin + s.Cout));
+  const v = heap.alloc(16 * skew(4 * s.Cin * colsMax));
+  const m = heap.alloc(16 * skew(4 * s.Cout * chunk * tiles));
   const planes = Array.from({ length: T }, () => heap.alloc(Math.max(inputPlaneBytes(tilesH, tilesWp), outputPlaneBytes(tilesH, tilesWp))));
   try {
-    // U[ξ][o][c]: rows o, columns c, filter (o, c) at w + (o·Cin + c)·36, or at w + (c·Cout + o)·36 flipped.
+    // U[ξ] in packed-A panels; filter (o, c) at w + (o·Cin + c)·36, or at w + (c·Cout + o)·36 rotated.
     const [rowStride, colStride] = filter === 'forward' ? [36 * s.Cin, 36] : [36, 36 * s.Cout];
-    for (const [o0, o1] of splitRange(s.Cout, T, 1)) {
+    for (const [o0, o1] of splitRange(s.Cout, T, mr)) {
       engine.addTask((_t, push) => push(winoFilter, {
         w: w + o0 * rowStride, rows: o1 - o0, cols: s.Cin, rowStride, colStride, flip: filter === 'forward' ? 0 : 1, u: u + 4 * o0 * s.Cin, xiStride: uXi,
       }));
     }
     engine.runTasks();
     for (let n0 = 0; n0 < s.N; n0 += chunk) {
-      const nb = Math.min(chunk, s.N - n0), cols = nb * tiles;
-      const vXi = 4 * s.Cin * cols, mXi = 4 * s.Cout * cols;
-      // V[ξ][c][image·tiles + t]: a task per image and channel range.
-      const inParts = Math.max(1, Math.ceil((2 * T) / nb));
+      const nb = Math.min(chunk, s.N - n0), cols = nb * tiles, colsPadded = Math.ceil(cols / nr) * nr;
+      const vXi = skew(4 * s.Cin * colsPadded), mXi = skew(4 * s.Cout * cols);
+      // V[ξ] in packed-B panels, column image·tiles + t: a task per image and channel range.
+      const parts = Math.max(1, Math.ceil((2 * T) / nb));
       for (let i = 0; i < nb; i++) {
-        for (const [c0, c1] of splitRange(s.Cin, inParts, 1)) {
+        for (const [c0, c1] of splitRange(s.Cin, parts, 1)) {
           engine.addTask((t, push) => push(winoInput, {
             x: x + 4 * ((n0 + i) * s.Cin + c0) * s.H * s.W, count: c1 - c0, H: s.H, W: s.W, pH: s.pH, pW: s.pW, tilesH, tilesWp,
-            pad: planes[t]!, v: v + 4 * (c0 * cols + i * tiles), rowStride: 4 * cols, xiStride: vXi,
+            pad: planes[t]!, v: v + 4 * c0 * nr, col0: i * tiles, panelBytes: 4 * s.Cin * nr, xiStride: vXi,
           }));
         }
       }
       engine.runTasks();
-      // M[ξ] = U[ξ] · V[ξ]: 16 independent products.
-      const problems: GemmProblem[] = Array.from({ length: 16 }, (_, xi) => ({
-        m: s.Cout, n: cols, k: s.Cin,
-        a: u + xi * uXi, rsA: s.Cin, csA: 1,
-        b: v + xi * vXi, rsB: cols, csB: 1,
-        c: m + xi * mXi, ldc: cols, accumulate: false,
-      }));
-      runGemms(engine, problems);
+      // M[ξ] = U[ξ] · V[ξ]: the macro-kernel straight on the panels, a task per ξ and column range.
+      const colParts = Math.max(1, Math.min(Math.ceil(cols / (4 * nr)), Math.ceil((4 * T) / 16)));
+      for (let xi = 0; xi < 16; xi++) {
+        for (const [c0, c1] of splitRange(cols, colParts, nr)) {
+          engine.addTask((t, push) => push(gemmMacro, {
+            mc: s.Cout, nc: c1 - c0, kc: s.Cin, ap: u + xi * uXi, bp: v + xi * vXi + 4 * c0 * s.Cin, c: m + xi * mXi + 4 * c0, ldc: 4 * cols, accumulate: 0,
+            scratch: engine.scratch[t]!.tile,
+          }));
+        }
+      }
+      engine.runTasks();
       // Y: a task per image and output-channel range.
       for (let i = 0; i < nb; i++) {
-        for (const [o0, o1] of splitRange(s.Cout, inParts, 1)) {
+        for (const [o0, o1] of splitRange(s.Cout, parts, 1)) {
           engine.addTask((t, push) => push(winoOutput, {
             m: m + 4 * (o0 * cols + i * tiles), count: o1 - o0, rowStride: 4 * cols, xiStride: mXi, tilesH, tilesWp,
             pad: planes[t]!, y: y + 4 * ((n0 + i) * s.Cout + o0) * s.oH * s.oW, oH: s.oH, oW: s.oW,

@@ -132,7 +132,9 @@ export class Code {
   i32Add(): this { return this.op(0x6a); }
   i32Sub(): this { return this.op(0x6b); }
   i32Mul(): this { return this.op(0x6c); }
+  i32DivU(): this { return this.op(0x6e); }
   i32RemS(): this { return this.op(0x6f); }
+  i32RemU(): this { return this.op(0x70); }
   i32And(): this { return this.op(0x71); }
   i32Shl(): this { return this.op(0x74); }
   f64Const(v: number): this { return this.op(0x44, ...f64Bytes(v)); }
