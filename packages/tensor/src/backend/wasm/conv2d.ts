@@ -115,7 +115,7 @@ const winogradFits = (s: ConvShape): boolean =>
 
 /** y = conv2d(x, w): byte addresses of f32 buffers in the engine's heap. */
 export function conv2dForward(engine: Engine, x: number, w: number, y: number, s: ConvShape): void {
-  if (winogradFits(s) && winogradWins(s.C, s.O)) {
+  if (winogradFits(s) && winogradWins(s.C)) {
     winogradConv(engine, x, w, y, { N: s.N, Cin: s.C, H: s.H, W: s.W, Cout: s.O, oH: s.oH, oW: s.oW, pH: s.p.padding[0], pW: s.p.padding[1] }, 'forward');
     return;
   }
@@ -135,7 +135,7 @@ export function conv2dForward(engine: Engine, x: number, w: number, y: number, s
 
 /** dx = ∂L/∂x of conv2d given dy (dx is overwritten). */
 export function conv2dInputGrad(engine: Engine, dy: number, w: number, dx: number, s: ConvShape): void {
-  if (winogradFits(s) && s.p.padding.every((v) => v <= 2) && winogradWins(s.O, s.C)) {
+  if (winogradFits(s) && s.p.padding.every((v) => v <= 2) && winogradWins(s.O)) {
     // dx = dy ⋆ (w transposed and rotated 180°) with padding 2 − p: a stride-1 3×3 correlation again.
     winogradConv(engine, dy, w, dx, { N: s.N, Cin: s.O, H: s.oH, W: s.oW, Cout: s.C, oH: s.H, oW: s.W, pH: 2 - s.p.padding[0], pW: 2 - s.p.padding[1] }, 'adjoint');
     return;
