@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { conv2dForward, conv2dInputGrad } from './conv2d.ts';
 import { Engine } from './engine.ts';
-import { winogradConv } from './winograd.ts';
+import { winogradConv, winogradWeightGrad } from './winograd.ts';
 import type { WinogradShape } from './winograd.ts';
 
 /** The default engine, one thread, and a 3×12 micro-tile (U and V are written in the GEMM's panel layouts, whose widths these set). */
@@ -24,6 +24,31 @@ const engines = [new Engine({ threads: 2 }), new Engine({ threads: 1 }), new Eng
 function winogradBound(Cin: number, X: number, Wm: number): number {
   const u = 2 ** -24, n = Cin + 10;
   return ((n * u) / (1 - n * u)) * 81 * Cin * X * Wm;
+}
+
+/**
+ * The weight gradient's bound, by the same analysis over its adjoint form dw = Gᵀ [Σ_t Ă ⊙ V] G for
+ * |x| ≤ X, |dy| ≤ D and T = N·tiles tiles: |Ă| ≤ 4D (each entry a ±sum of at most 4 dy, 2 adds),
+ * |V| ≤ 4X, the GEMM sums T products, and the columns of G have absolute sums 2, 1, 2, so Gᵀ · G
+ * weights at most 2·2 = 4 entries-worth (4 adds):  |d̂w − dw| ≤ γ_{T+10} · 4 · T · 16 · X · D.
+ */
+function weightGradBound(tiles: number, X: number, D: number): number {
+  const u = 2 ** -24, n = tiles + 10;
+  return ((n * u) / (1 - n * u)) * 64 * tiles * X * D;
+}
+
+/** dw[o][c][ki][kj] = Σ_n,i,j dy[n][o][i][j] · x[n][c][i − pH + ki][j − pW + kj] in float64. */
+function referenceWeightGrad(s: WinogradShape, x: Float32Array, dy: Float32Array): Float64Array {
+  const dw = new Float64Array(s.Cout * s.Cin * 9);
+  for (let n = 0; n < s.N; n++) for (let o = 0; o < s.Cout; o++) for (let i = 0; i < s.oH; i++) for (let j = 0; j < s.oW; j++) {
+    const g = dy[((n * s.Cout + o) * s.oH + i) * s.oW + j]!;
+    for (let c = 0; c < s.Cin; c++) for (let ki = 0; ki < 3; ki++) for (let kj = 0; kj < 3; kj++) {
+      const r = i - s.pH + ki, q = j - s.pW + kj;
+      if (r < 0 || r >= s.H || q < 0 || q >= s.W) continue;
+      dw[((o * s.Cin + c) * 3 + ki) * 3 + kj]! += g * x[((n * s.Cin + c) * s.H + r) * s.W + q]!;
+    }
+  }
+  return dw;
 }
 
 function random(n: number, seed: number, scale: number): Float32Array {
@@ -85,6 +110,17 @@ describe('conv2d 3×3 by Winograd F(2×2, 3×3)', () => {
         const got = onHeap(engines[e]!, [x, w], s.N * s.Cout * s.oH * s.oW, ([xp, wp], out) => winogradConv(engines[e]!, xp!, wp!, out, s, filter, oneImageChunks ? { chunkBytes: 1 } : {}));
         assertWithin(got, reference(s, x, w, filter), winogradBound(s.Cin, X, Wm), `${filter} ${JSON.stringify(s)}`);
       }), { seed: 11, numRuns: 120 });
+  });
+
+  it('weight gradient: matches the direct sum within its error bound (odd sizes, any padding, batch, one-image chunks, magnitudes)', () => {
+    fc.assert(fc.property(shapes, fc.integer({ min: -3, max: 3 }), fc.integer({ min: 0, max: 2 }), fc.boolean(), fc.integer(),
+      (s, decade, e, oneImageChunks, seed) => {
+        const X = 0.5 * 10 ** decade, D = 5 * 10 ** -decade;
+        const x = random(s.N * s.Cin * s.H * s.W, seed, 2 * X), dy = random(s.N * s.Cout * s.oH * s.oW, seed + 1, 2 * D);
+        const got = onHeap(engines[e]!, [x, dy], s.Cout * s.Cin * 9, ([xp, dyp], out) => winogradWeightGrad(engines[e]!, xp!, dyp!, out, s, oneImageChunks ? { chunkBytes: 1 } : {}));
+        const tiles = s.N * Math.ceil(s.oH / 2) * 4 * Math.ceil(s.oW / 8);
+        assertWithin(got, referenceWeightGrad(s, x, dy), weightGradBound(tiles, X, D), `weight grad ${JSON.stringify(s)}`);
+      }), { seed: 12, numRuns: 120 });
   });
 
   it('is what conv2d and its input gradient run for wide layers (odd sizes, batch 3)', () => {

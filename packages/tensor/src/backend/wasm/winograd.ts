@@ -19,7 +19,9 @@
 import type { Engine } from './engine.ts';
 import { gemmMacro } from './gemm-kernel.ts';
 import { splitRange } from './sgemm.ts';
-import { inputPlaneBytes, outputPlaneBytes, winoFilter, winoInput, winoOutput } from './winograd-kernel.ts';
+import { inputPlaneBytes, outputPlaneBytes, winoFilter, winoFilterGrad, winoGradient, winoInput, winoOutput } from './winograd-kernel.ts';
+import type { GemmProblem } from './sgemm.ts';
+import { runGemms } from './sgemm.ts';
 
 /** A stride-1, dilation-1, 3×3 correlation of x [N, Cin, H, W] into y [N, Cout, oH, oW] with padding (pH, pW). */
 export interface WinogradShape {
@@ -90,7 +92,7 @@ export function winogradConv(engine: Engine, x: number, w: number, y: number, s:
         for (const [c0, c1] of splitRange(s.Cin, parts, 1)) {
           engine.addTask((t, push) => push(winoInput, {
             x: x + 4 * ((n0 + i) * s.Cin + c0) * s.H * s.W, count: c1 - c0, H: s.H, W: s.W, pH: s.pH, pW: s.pW, tilesH, tilesWp,
-            pad: planes[t]!, v: v + 4 * c0 * nr, col0: i * tiles, panelBytes: 4 * s.Cin * nr, xiStride: vXi,
+            pad: planes[t]!, v: v + 4 * c0 * nr, col0: i * tiles, panel: nr, panelBytes: 4 * s.Cin * nr, xiStride: vXi,
           }));
         }
       }
@@ -119,5 +121,62 @@ export function winogradConv(engine: Engine, x: number, w: number, y: number, s:
     }
   } finally {
     for (const p of [u, v, m, ...planes]) heap.release(p);
+  }
+}
+
+/**
+ * dw = ∂L/∂w of the stride-1 3×3 correlation y = x ⋆ w (shape `s`, dw [Cout, Cin, 3, 3] overwritten),
+ * by the adjoint of F(2×2, 3×3): dw = Gᵀ [ Σ_tiles (A dy Aᵀ) ⊙ (Bᵀ d B) ] G. Per chunk of images the
+ * two tile transforms (Ă and V, row-major, columns = tiles) and 16 products S[ξ] += Ă[ξ] · V[ξ]ᵀ
+ * (Cout × Cin, summed over tiles: the GEMM's long k); then one filter transform of S.
+ */
+export function winogradWeightGrad(engine: Engine, x: number, dy: number, dw: number, s: WinogradShape, { chunkBytes = CHUNK_BYTES } = {}): void {
+  const T = engine.threads;
+  const tilesH = Math.ceil(s.oH / 2), tilesWp = 4 * Math.ceil(s.oW / 8);
+  const tiles = tilesH * tilesWp;
+  const perImage = 4 * 16 * (s.Cin + s.Cout) * tiles;
+  const chunk = Math.max(1, Math.min(s.N, Math.floor(chunkBytes / perImage)));
+  const heap = engine.heap;
+  const sXi = skew(4 * s.Cout * s.Cin);
+  const S = heap.alloc(16 * sXi);
+  const v = heap.alloc(16 * skew(4 * s.Cin * chunk * tiles));
+  const a = heap.alloc(16 * skew(4 * s.Cout * chunk * tiles));
+  const planes = Array.from({ length: T }, () => heap.alloc(inputPlaneBytes(tilesH, tilesWp)));
+  try {
+    for (let n0 = 0; n0 < s.N; n0 += chunk) {
+      const nb = Math.min(chunk, s.N - n0), cols = nb * tiles;
+      const vXi = skew(4 * s.Cin * cols), aXi = skew(4 * s.Cout * cols);
+      const parts = Math.max(1, Math.ceil((2 * T) / nb));
+      for (let i = 0; i < nb; i++) {
+        // V[ξ][c][image·tiles + t] row-major (one panel as wide as the matrix), and Ă[ξ][o][image·tiles + t].
+        for (const [c0, c1] of splitRange(s.Cin, parts, 1)) {
+          engine.addTask((t, push) => push(winoInput, {
+            x: x + 4 * ((n0 + i) * s.Cin + c0) * s.H * s.W, count: c1 - c0, H: s.H, W: s.W, pH: s.pH, pW: s.pW, tilesH, tilesWp,
+            pad: planes[t]!, v: v + 4 * (c0 * cols + i * tiles), col0: 0, panel: cols, panelBytes: 0, xiStride: vXi,
+          }));
+        }
+        for (const [o0, o1] of splitRange(s.Cout, parts, 1)) {
+          engine.addTask((t, push) => push(winoGradient, {
+            dy: dy + 4 * ((n0 + i) * s.Cout + o0) * s.oH * s.oW, count: o1 - o0, oH: s.oH, oW: s.oW, tilesH, tilesWp,
+            pad: planes[t]!, a: a + 4 * (o0 * cols + i * tiles), rowStride: 4 * cols, xiStride: aXi,
+          }));
+        }
+      }
+      engine.runTasks();
+      // S[ξ] (+)= Ă[ξ] · V[ξ]ᵀ: B[t, c] = V[ξ][c][t].
+      const problems: GemmProblem[] = Array.from({ length: 16 }, (_, xi) => ({
+        m: s.Cout, n: s.Cin, k: cols,
+        a: a + xi * aXi, rsA: cols, csA: 1,
+        b: v + xi * vXi, rsB: 1, csB: cols,
+        c: S + xi * sXi, ldc: s.Cin, accumulate: n0 > 0,
+      }));
+      runGemms(engine, problems);
+    }
+    for (const [o0, o1] of splitRange(s.Cout, T, 1)) {
+      engine.addTask((_t, push) => push(winoFilterGrad, { s: S + 4 * o0 * s.Cin, rows: o1 - o0, cols: s.Cin, xiStride: sXi, dw: dw + 36 * o0 * s.Cin }));
+    }
+    engine.runTasks();
+  } finally {
+    for (const p of [S, v, a, ...planes]) heap.release(p);
   }
 }
