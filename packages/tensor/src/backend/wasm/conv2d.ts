@@ -18,7 +18,7 @@ import { gemmParallel, queueGemm } from './sgemm.ts';
 import type { GemmProblem } from './sgemm.ts';
 import type { Push } from './commands.ts';
 import { convCol2im, convIm2col } from './conv-kernel.ts';
-import { winogradConv, winogradWins } from './winograd.ts';
+import { winogradConv, winogradWeightGrad, winogradWeightGradWins, winogradWins } from './winograd.ts';
 
 /** Sizes of one conv2d: x [N, C, H, W], w [O, C/groups, kH, kW], y [N, O, oH, oW]. */
 export interface ConvShape {
@@ -158,6 +158,10 @@ export function conv2dInputGrad(engine: Engine, dy: number, w: number, dx: numbe
 
 /** dw = ∂L/∂w of conv2d given x and dy (dw is overwritten). */
 export function conv2dWeightGrad(engine: Engine, x: number, dy: number, dw: number, s: ConvShape): void {
+  if (winogradFits(s) && winogradWeightGradWins(s.C)) {
+    winogradWeightGrad(engine, x, dy, dw, { N: s.N, Cin: s.C, H: s.H, W: s.W, Cout: s.O, oH: s.oH, oW: s.oW, pH: s.p.padding[0], pW: s.p.padding[1] });
+    return;
+  }
   const pl = plan(engine, s);
   const { cg, og, K, P } = pl, HW = s.H * s.W;
   const dwLength = s.O * K;
