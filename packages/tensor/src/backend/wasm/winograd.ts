@@ -16,6 +16,7 @@
  * (`chunkBytes`, default 2 MiB: with it the engine heap after two bench U-Net training steps is 20.8 MiB, the same as with im2col alone).
  */
 
+import type { Push } from './commands.ts';
 import type { Engine } from './engine.ts';
 import { gemmMacro } from './gemm-kernel.ts';
 import { splitRange } from './sgemm.ts';
@@ -72,13 +73,19 @@ export function winogradConv(engine: Engine, x: number, w: number, y: number, s:
   const tilesH = Math.ceil(s.oH / 2), tilesWp = 4 * Math.ceil(s.oW / 8);
   const tiles = tilesH * tilesWp;
   const perImage = 4 * 16 * (s.Cin + s.Cout) * tiles;
-  const chunk = Math.max(1, Math.min(s.N, Math.floor(chunkBytes / perImage)));
-  const colsMax = Math.ceil((chunk * tiles) / nr) * nr;
+  const fit = Math.max(1, Math.floor(chunkBytes / perImage));
+  // With at least as many images as threads, a task runs a group of images start to end (transform,
+  // 16 products, inverse) on its own scratch: one barrier per call, which matters when another
+  // process may hold a core. Otherwise chunks of images go through three barriers each, so that
+  // every stage is split across the threads.
+  const grouped = T > 1 && s.N >= T;
+  const chunk = grouped ? Math.min(Math.ceil(s.N / T), Math.ceil(256 / tiles), fit) : Math.min(s.N, fit);
+  const scratchCount = grouped ? T : 1;
   const heap = engine.heap;
   const uXi = skew(4 * Math.ceil(s.Cout / mr) * mr * s.Cin);
   const u = heap.alloc(16 * uXi);
-  const v = heap.alloc(16 * skew(4 * s.Cin * colsMax));
-  const m = heap.alloc(16 * skew(4 * s.Cout * chunk * tiles));
+  const vs = Array.from({ length: scratchCount }, () => heap.alloc(16 * skew(4 * s.Cin * Math.ceil((chunk * tiles) / nr) * nr)));
+  const ms = Array.from({ length: scratchCount }, () => heap.alloc(16 * skew(4 * s.Cout * chunk * tiles)));
   const planes = Array.from({ length: T }, () => heap.alloc(Math.max(inputPlaneBytes(tilesH, tilesWp), outputPlaneBytes(tilesH, tilesWp))));
   try {
     // U[ξ] in packed-A panels; filter (o, c) at w + (o·Cin + c)·36, or at w + (c·Cout + o)·36 rotated.
@@ -92,41 +99,41 @@ export function winogradConv(engine: Engine, x: number, w: number, y: number, s:
     for (let n0 = 0; n0 < s.N; n0 += chunk) {
       const nb = Math.min(chunk, s.N - n0), cols = nb * tiles, colsPadded = Math.ceil(cols / nr) * nr;
       const vXi = skew(4 * s.Cin * colsPadded), mXi = skew(4 * s.Cout * cols);
-      // V[ξ] in packed-B panels, column image·tiles + t: a task per image and channel range.
+      /** V[ξ] rows [c0, c1) of image i, in packed-B panels (column image·tiles + t). */
+      const input = (push: Push, t: number, v: number, i: number, c0: number, c1: number): void => push(winoInput, {
+        x: x + 4 * ((n0 + i) * s.Cin + c0) * s.H * s.W, count: c1 - c0, H: s.H, W: s.W, pH: s.pH, pW: s.pW, tilesH, tilesWp,
+        pad: planes[t]!, v: v + 4 * c0 * nr, col0: i * tiles, panel: nr, panelBytes: 4 * s.Cin * nr, xiStride: vXi,
+      });
+      /** M[ξ][·][c0, c1) = U[ξ] · V[ξ]: the macro-kernel straight on the panels. */
+      const product = (push: Push, t: number, v: number, m: number, xi: number, c0: number, c1: number): void => push(gemmMacro, {
+        mc: s.Cout, nc: c1 - c0, kc: s.Cin, ap: u + xi * uXi, bp: v + xi * vXi + 4 * c0 * s.Cin, c: m + xi * mXi + 4 * c0, ldc: 4 * cols, accumulate: 0,
+        scratch: engine.scratch[t]!.tile,
+      });
+      /** Y of image i, channels [o0, o1). */
+      const output = (push: Push, t: number, m: number, i: number, o0: number, o1: number): void => push(winoOutput, {
+        m: m + 4 * (o0 * cols + i * tiles), count: o1 - o0, rowStride: 4 * cols, xiStride: mXi, tilesH, tilesWp,
+        pad: planes[t]!, y: y + 4 * ((n0 + i) * s.Cout + o0) * s.oH * s.oW, oH: s.oH, oW: s.oW,
+      });
+      if (grouped) {
+        engine.addTask((t, push) => {
+          for (let i = 0; i < nb; i++) input(push, t, vs[t]!, i, 0, s.Cin);
+          for (let xi = 0; xi < 16; xi++) product(push, t, vs[t]!, ms[t]!, xi, 0, cols);
+          for (let i = 0; i < nb; i++) output(push, t, ms[t]!, i, 0, s.Cout);
+        });
+        continue;
+      }
       const parts = Math.max(1, Math.ceil((2 * T) / nb));
-      for (let i = 0; i < nb; i++) {
-        for (const [c0, c1] of splitRange(s.Cin, parts, 1)) {
-          engine.addTask((t, push) => push(winoInput, {
-            x: x + 4 * ((n0 + i) * s.Cin + c0) * s.H * s.W, count: c1 - c0, H: s.H, W: s.W, pH: s.pH, pW: s.pW, tilesH, tilesWp,
-            pad: planes[t]!, v: v + 4 * c0 * nr, col0: i * tiles, panel: nr, panelBytes: 4 * s.Cin * nr, xiStride: vXi,
-          }));
-        }
-      }
+      for (let i = 0; i < nb; i++) for (const [c0, c1] of splitRange(s.Cin, parts, 1)) engine.addTask((t, push) => input(push, t, vs[0]!, i, c0, c1));
       engine.runTasks();
-      // M[ξ] = U[ξ] · V[ξ]: the macro-kernel straight on the panels, a task per ξ and column range.
       const colParts = Math.max(1, Math.min(Math.ceil(cols / (4 * nr)), Math.ceil((4 * T) / 16)));
-      for (let xi = 0; xi < 16; xi++) {
-        for (const [c0, c1] of splitRange(cols, colParts, nr)) {
-          engine.addTask((t, push) => push(gemmMacro, {
-            mc: s.Cout, nc: c1 - c0, kc: s.Cin, ap: u + xi * uXi, bp: v + xi * vXi + 4 * c0 * s.Cin, c: m + xi * mXi + 4 * c0, ldc: 4 * cols, accumulate: 0,
-            scratch: engine.scratch[t]!.tile,
-          }));
-        }
-      }
+      for (let xi = 0; xi < 16; xi++) for (const [c0, c1] of splitRange(cols, colParts, nr)) engine.addTask((t, push) => product(push, t, vs[0]!, ms[0]!, xi, c0, c1));
       engine.runTasks();
-      // Y: a task per image and output-channel range.
-      for (let i = 0; i < nb; i++) {
-        for (const [o0, o1] of splitRange(s.Cout, parts, 1)) {
-          engine.addTask((t, push) => push(winoOutput, {
-            m: m + 4 * (o0 * cols + i * tiles), count: o1 - o0, rowStride: 4 * cols, xiStride: mXi, tilesH, tilesWp,
-            pad: planes[t]!, y: y + 4 * ((n0 + i) * s.Cout + o0) * s.oH * s.oW, oH: s.oH, oW: s.oW,
-          }));
-        }
-      }
+      for (let i = 0; i < nb; i++) for (const [o0, o1] of splitRange(s.Cout, parts, 1)) engine.addTask((t, push) => output(push, t, ms[0]!, i, o0, o1));
       engine.runTasks();
     }
+    engine.runTasks();
   } finally {
-    for (const p of [u, v, m, ...planes]) heap.release(p);
+    for (const p of [u, ...vs, ...ms, ...planes]) heap.release(p);
   }
 }
 
