@@ -22,7 +22,7 @@ import { gemmMacro } from './gemm-kernel.ts';
 import { splitRange } from './sgemm.ts';
 import { inputPlaneBytes, outputPlaneBytes, winoFilter, winoFilterGrad, winoGradient, winoInput, winoOutput } from './winograd-kernel.ts';
 import type { GemmProblem } from './sgemm.ts';
-import { runGemms } from './sgemm.ts';
+import { queueGemm, runGemms } from './sgemm.ts';
 
 /** A stride-1, dilation-1, 3×3 correlation of x [N, Cin, H, W] into y [N, Cout, oH, oW] with padding (pH, pW). */
 export interface WinogradShape {
@@ -148,48 +148,70 @@ export function winogradWeightGrad(engine: Engine, x: number, dy: number, dw: nu
   const tilesH = Math.ceil(s.oH / 2), tilesWp = 4 * Math.ceil(s.oW / 8);
   const tiles = tilesH * tilesWp;
   const perImage = 4 * 16 * (s.Cin + s.Cout) * tiles;
-  const chunk = Math.max(1, Math.min(s.N, Math.floor(chunkBytes / perImage)));
+  const fit = Math.max(1, Math.floor(chunkBytes / perImage));
+  // As in winogradConv: whole groups of images per task (each thread summing into its own S,
+  // added together at the end) when there are enough images, else chunks split stage by stage.
+  const grouped = T > 1 && s.N >= T;
+  const chunk = grouped ? Math.min(Math.ceil(s.N / T), Math.ceil(256 / tiles), fit) : Math.min(s.N, fit);
+  const scratchCount = grouped ? T : 1;
   const heap = engine.heap;
   const sXi = skew(4 * s.Cout * s.Cin);
-  const S = heap.alloc(16 * sXi);
-  const v = heap.alloc(16 * skew(4 * s.Cin * chunk * tiles));
-  const a = heap.alloc(16 * skew(4 * s.Cout * chunk * tiles));
+  const Ss = Array.from({ length: scratchCount }, () => heap.alloc(16 * sXi));
+  const vs = Array.from({ length: scratchCount }, () => heap.alloc(16 * skew(4 * s.Cin * chunk * tiles)));
+  const as = Array.from({ length: scratchCount }, () => heap.alloc(16 * skew(4 * s.Cout * chunk * tiles)));
   const planes = Array.from({ length: T }, () => heap.alloc(inputPlaneBytes(tilesH, tilesWp)));
   try {
+    for (const S of Ss) heap.f32.fill(0, S >> 2, (S >> 2) + (16 * sXi) / 4);
     for (let n0 = 0; n0 < s.N; n0 += chunk) {
       const nb = Math.min(chunk, s.N - n0), cols = nb * tiles;
       const vXi = skew(4 * s.Cin * cols), aXi = skew(4 * s.Cout * cols);
-      const parts = Math.max(1, Math.ceil((2 * T) / nb));
-      for (let i = 0; i < nb; i++) {
-        // V[ξ][c][image·tiles + t] row-major (one panel as wide as the matrix), and Ă[ξ][o][image·tiles + t].
-        for (const [c0, c1] of splitRange(s.Cin, parts, 1)) {
-          engine.addTask((t, push) => push(winoInput, {
-            x: x + 4 * ((n0 + i) * s.Cin + c0) * s.H * s.W, count: c1 - c0, H: s.H, W: s.W, pH: s.pH, pW: s.pW, tilesH, tilesWp,
-            pad: planes[t]!, v: v + 4 * (c0 * cols + i * tiles), col0: 0, panel: cols, panelBytes: 0, xiStride: vXi,
-          }));
-        }
-        for (const [o0, o1] of splitRange(s.Cout, parts, 1)) {
-          engine.addTask((t, push) => push(winoGradient, {
-            dy: dy + 4 * ((n0 + i) * s.Cout + o0) * s.oH * s.oW, count: o1 - o0, oH: s.oH, oW: s.oW, tilesH, tilesWp,
-            pad: planes[t]!, a: a + 4 * (o0 * cols + i * tiles), rowStride: 4 * cols, xiStride: aXi,
-          }));
-        }
-      }
-      engine.runTasks();
-      // S[ξ] (+)= Ă[ξ] · V[ξ]ᵀ: B[t, c] = V[ξ][c][t].
-      const problems: GemmProblem[] = Array.from({ length: 16 }, (_, xi) => ({
+      /** V[ξ][c][image·tiles + t] rows [c0, c1) of image i, row-major (one panel as wide as the matrix). */
+      const input = (push: Push, t: number, v: number, i: number, c0: number, c1: number): void => push(winoInput, {
+        x: x + 4 * ((n0 + i) * s.Cin + c0) * s.H * s.W, count: c1 - c0, H: s.H, W: s.W, pH: s.pH, pW: s.pW, tilesH, tilesWp,
+        pad: planes[t]!, v: v + 4 * (c0 * cols + i * tiles), col0: 0, panel: cols, panelBytes: 0, xiStride: vXi,
+      });
+      /** Ă[ξ][o][image·tiles + t] rows [o0, o1) of image i. */
+      const gradient = (push: Push, t: number, a: number, i: number, o0: number, o1: number): void => push(winoGradient, {
+        dy: dy + 4 * ((n0 + i) * s.Cout + o0) * s.oH * s.oW, count: o1 - o0, oH: s.oH, oW: s.oW, tilesH, tilesWp,
+        pad: planes[t]!, a: a + 4 * (o0 * cols + i * tiles), rowStride: 4 * cols, xiStride: aXi,
+      });
+      /** S[ξ] += Ă[ξ] · V[ξ]ᵀ: B[t, c] = V[ξ][c][t]. */
+      const product = (a: number, v: number, S: number, xi: number): GemmProblem => ({
         m: s.Cout, n: s.Cin, k: cols,
         a: a + xi * aXi, rsA: cols, csA: 1,
         b: v + xi * vXi, rsB: 1, csB: cols,
-        c: S + xi * sXi, ldc: s.Cin, accumulate: n0 > 0,
-      }));
-      runGemms(engine, problems);
+        c: S + xi * sXi, ldc: s.Cin, accumulate: true,
+      });
+      if (grouped) {
+        engine.addTask((t, push) => {
+          for (let i = 0; i < nb; i++) {
+            input(push, t, vs[t]!, i, 0, s.Cin);
+            gradient(push, t, as[t]!, i, 0, s.Cout);
+          }
+          for (let xi = 0; xi < 16; xi++) {
+            const p = product(as[t]!, vs[t]!, Ss[t]!, xi);
+            queueGemm(engine, t, push, p, 0, p.m, 0, p.n);
+          }
+        });
+        continue;
+      }
+      const parts = Math.max(1, Math.ceil((2 * T) / nb));
+      for (let i = 0; i < nb; i++) {
+        for (const [c0, c1] of splitRange(s.Cin, parts, 1)) engine.addTask((t, push) => input(push, t, vs[0]!, i, c0, c1));
+        for (const [o0, o1] of splitRange(s.Cout, parts, 1)) engine.addTask((t, push) => gradient(push, t, as[0]!, i, o0, o1));
+      }
+      engine.runTasks();
+      runGemms(engine, Array.from({ length: 16 }, (_, xi) => product(as[0]!, vs[0]!, Ss[0]!, xi)));
     }
+    engine.runTasks();
+    // Each thread's S into the first (the transform is linear, so summing before it is exact in real arithmetic).
+    const f32 = heap.f32, S0 = Ss[0]! >> 2, length = (16 * sXi) / 4;
+    for (const S of Ss.slice(1)) for (let i = 0, src = S >> 2; i < length; i++) f32[S0 + i]! += f32[src + i]!;
     for (const [o0, o1] of splitRange(s.Cout, T, 1)) {
-      engine.addTask((_t, push) => push(winoFilterGrad, { s: S + 4 * o0 * s.Cin, rows: o1 - o0, cols: s.Cin, xiStride: sXi, dw: dw + 36 * o0 * s.Cin }));
+      engine.addTask((_t, push) => push(winoFilterGrad, { s: Ss[0]! + 4 * o0 * s.Cin, rows: o1 - o0, cols: s.Cin, xiStride: sXi, dw: dw + 36 * o0 * s.Cin }));
     }
     engine.runTasks();
   } finally {
-    for (const p of [S, v, a, ...planes]) heap.release(p);
+    for (const p of [...Ss, ...vs, ...as, ...planes]) heap.release(p);
   }
 }
