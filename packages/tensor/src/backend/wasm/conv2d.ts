@@ -9,6 +9,9 @@
  * Each (image, group) item is a task that the next free thread takes, with that thread's own column
  * matrix (and, for the weight gradient, its own partial dW, summed at the end). With fewer items
  * than threads, items run one after another and each GEMM is split across the threads instead.
+ *
+ * Stride-1 3×3 convolutions with one group take Winograd's F(2×2, 3×3) instead (winograd.ts) for
+ * all three, where it measured faster (`winogradWins`, `winogradWeightGradWins`).
  */
 
 import type { Conv2dParams } from '../kernels.ts';

@@ -299,7 +299,9 @@ function outputTransform(): Code {
  * The weight gradient's tile transform. y = Aᵀ [U ⊙ V] A is linear in the filter g, and its adjoint
  * gives ∂L/∂g = Gᵀ [ (A dy Aᵀ) ⊙ (Bᵀ d B) ] G summed over tiles: this kernel makes A dy Aᵀ (4×4 from
  * each 2×2 tile of dy), the input transform makes Bᵀ d B, the GEMM sums their products over tiles,
- * and wino_filter_grad applies Gᵀ · G. With A = (Aᵀ)ᵀ: rows of A·dy are dy₀, dy₀ + dy₁, dy₀ − dy₁, −dy₁.
+ * and wino_filter_grad applies Gᵀ · G. This is Lavin & Gray's F(3×3, 2×2) for the weight gradient
+ * (Section 4.2), whose matrices are those of F(2×2, 3×3) transposed: dy plays the 2×2 filter.
+ * With A = (Aᵀ)ᵀ: rows of A·dy are dy₀, dy₀ + dy₁, dy₀ − dy₁, −dy₁.
  */
 function gradientTransform(): Code {
   const c = new Code(Array.from({ length: 10 }, () => i32));

@@ -139,7 +139,8 @@ export function winogradConv(engine: Engine, x: number, w: number, y: number, s:
 
 /**
  * dw = ∂L/∂w of the stride-1 3×3 correlation y = x ⋆ w (shape `s`, dw [Cout, Cin, 3, 3] overwritten),
- * by the adjoint of F(2×2, 3×3): dw = Gᵀ [ Σ_tiles (A dy Aᵀ) ⊙ (Bᵀ d B) ] G. Per chunk of images the
+ * by the adjoint of F(2×2, 3×3), i.e. Lavin & Gray's F(3×3, 2×2) (Section 4.2) with dy as the 2×2
+ * filter: dw = Gᵀ [ Σ_tiles (A dy Aᵀ) ⊙ (Bᵀ d B) ] G. Per chunk of images the
  * two tile transforms (Ă and V, row-major, columns = tiles) and 16 products S[ξ] += Ă[ξ] · V[ξ]ᵀ
  * (Cout × Cin, summed over tiles: the GEMM's long k); then one filter transform of S.
  */
