@@ -59,7 +59,8 @@ export const winogradWins = (Cin: number): boolean => Cin >= 8;
 
 /**
  * The same for the weight gradient (measured likewise): 1.5–1.9× at every bench U-Net shape with
- * Cin ≥ 32 (Cout = 3 included), 0.94× at 8 → 8 channels on 16², 0.46× at Cin = 3.
+ * Cin ≥ 32 (Cout = 3 included), 0.94× at 8 → 8 channels on 16², 0.46× at Cin = 3; the cut is put
+ * between the measured 8 and 32.
  */
 export const winogradWeightGradWins = (Cin: number): boolean => Cin >= 16;
 
