@@ -114,7 +114,7 @@ export interface UNetSides {
 }
 
 /**
- * One training step, or one denoiser evaluation at batch 16, of the bench U-Net in both libraries.
+ * One training step, or one denoiser evaluation (batch 16 unless told), of the bench U-Net in both libraries.
  * On an asynchronous backend (gpu; TF.js webgpu) a call ends with an awaited read of the loss or the
  * output, and the peer uses TF.js's own conv2d gradient kernels, which webgpu has and wasm lacks.
  */
@@ -150,5 +150,6 @@ export function unetCase(kind: 'train' | 'sample', { backend = 'wasm', peer: wit
 }
 
 export function networkCases(): BenchCase[] {
-  return [groupNormCase(false), groupNormCase(true), attentionCase(false), attentionCase(true), unetCase('train'), unetCase('sample')];
+  // Sampling at batch 16 (a grid of samples) and at batch 1 (what an interactive page runs).
+  return [groupNormCase(false), groupNormCase(true), attentionCase(false), attentionCase(true), unetCase('train'), unetCase('sample'), unetCase('sample', { sampleBatch: 1 })];
 }

@@ -5,6 +5,8 @@
  *   npm run bench -- --quick   1 round, ~0.5 s per side, U-Net cases 1 warm-up + 2 samples, no U-Net
  *                              gradient check, RSS after 1 step (about a minute and a half)
  *   npm run bench -- --only U-Net   just the cases whose name contains the text (no RSS, nothing written)
+ *   npm run bench -- --soak    only the soak case: RSS after 100 and after 2,000 training steps in a
+ *                              child process (over half an hour here); writes results/soak.json
  *   npm run bench -- --backend gpu  the gpu benchmark instead (bench/gpu-run.ts): our gpu backend beside
  *                              TF.js's WebGPU backend and our wasm engine; takes --quick, --only, --tiny
  *
@@ -24,6 +26,8 @@ import { convCases } from './conv-cases.ts';
 import { coreCases } from './core-cases.ts';
 import { networkCases } from './network-cases.ts';
 import { peakRss } from './rss.ts';
+import { unetFlops } from './flops.ts';
+import { soak } from './soak.ts';
 import { summarise, time } from './measure.ts';
 import type { Summary } from './measure.ts';
 import { initPeer, peerDescription } from './peer.ts';
@@ -51,6 +55,8 @@ if (backend !== 'wasm') {
   console.error(`bench: --backend ${backend}: the benchmarks are 'wasm' (the default: ours against TF.js wasm) and 'gpu'`);
   process.exit(1);
 }
+
+if (process.argv.includes('--soak')) process.exit(await runSoak());
 
 await initPeer();
 const machine = {
@@ -114,6 +120,23 @@ if (mm && ceiling) {
   console.log(`\nmatmul 1024 reaches ${share.toFixed(0)}% of the ${ceiling.case} (${fmt(ceiling.ours.median)} GFLOP/s, same run)`);
 }
 
+// Useful GFLOP/s of the training step: its FLOPs counted from the network (bench/flops.ts: the
+// GEMM-shaped kernel calls of one step) times the steps per second, for both sides (the same network),
+// and ours as a share of the two-thread SIMD ceiling of this run.
+const stepCase = summaries.find((s) => s.case.startsWith('U-Net training step'));
+if (stepCase) {
+  const flops = unetFlops().step.total();
+  const g = (steps: number): number => (steps * flops) / 1e9;
+  const peerG = stepCase.peer ? g(stepCase.peer.median) : null;
+  rows.push({ case: `U-Net training step, useful GFLOP/s (${(flops / 1e9).toFixed(2)} GFLOP/step, counted)`, ours: round(g(stepCase.ours.median)), peer: peerG === null ? null : round(peerG), unit: 'GFLOP/s', ratio: peerG === null ? null : round(g(stepCase.ours.median) / peerG) });
+  console.log(`U-Net training step: ${(flops / 1e9).toFixed(2)} GFLOP/step counted from the network; ours ${fmt(g(stepCase.ours.median))} GFLOP/s${peerG === null ? '' : `, peer ${fmt(peerG)}`}`);
+  if (ceiling) {
+    const share = (100 * g(stepCase.ours.median)) / ceiling.ours.median;
+    rows.push({ case: `U-Net training step share of the ${ceiling.case.replace('SIMD ceiling, ', '')} SIMD ceiling`, ours: round(share), peer: null, unit: '%', ratio: null });
+    console.log(`U-Net training step reaches ${share.toFixed(0)}% of the ${ceiling.case} (same run)`);
+  }
+}
+
 if (only !== null) process.exit(0); // a partial run neither measures memory nor overwrites the results
 
 // Peak RSS of the training step, each library in its own process (lower is better: ratio = peer / ours).
@@ -144,10 +167,27 @@ function writeReadmeTable(file: string): void {
     '| case | ours (median [q1–q3]) | TensorFlow.js wasm | unit | ratio | cores got (ours / peer) |',
     '|---|---|---|---|---|---|',
     ...summaries.map((s) => `| ${s.case} | ${spread(s.ours)} | ${s.peer ? spread(s.peer) : '—'} | ${s.unit} | ${s.peer ? (s.ours.median / s.peer.median).toFixed(2) + '×' : '—'} | ${s.oursCores.toFixed(2)} / ${s.peerCores === null ? '—' : s.peerCores.toFixed(2)} |`),
+    ...rows.filter((r) => r.case.includes('useful GFLOP/s')).map((r) => `| ${r.case} | ${r.ours} | ${r.peer ?? '—'} | GFLOP/s | ${r.ratio === null ? '—' : r.ratio + '×'} | — |`),
     ...rows.filter((r) => r.unit === '%').map((r) => `| ${r.case} | ${r.ours}% | — | % | — | — |`),
     ...rows.filter((r) => r.unit === 'MiB').map((r) => `| ${r.case} | ${r.ours} | ${r.peer} | MiB (lower is better) | ${r.ratio}× | — |`),
   ];
   writeFileSync(file, `${text.slice(0, i + start.length)}\n${lines.join('\n')}\n${text.slice(j)}`);
+}
+
+/** `--soak`: RSS of the training step after 100 and after 2,000 steps in its own process (results/soak.json). */
+async function runSoak(): Promise<number> {
+  const stepsAt = process.argv.indexOf('--steps'), steps = stepsAt >= 0 ? Number(process.argv[stepsAt + 1]) : 2000;
+  const loadAverageAtStart = os.loadavg().map((l) => Number(l.toFixed(2)));
+  console.log(`soak: ${steps} U-Net training steps (wasm, batch 8) in a child process; load average at start ${loadAverageAtStart.join(' ')}`);
+  const at = [1, 100, 500, 1000, 2000].filter((s) => s < steps).concat(steps);
+  const points = await soak(steps, at, (p) => console.log(`  step ${String(p.step).padStart(5)}: RSS ${p.rssMiB} MiB (peak ${p.maxRssMiB}), V8 heap ${p.heapMiB} MiB, ${p.seconds} s`));
+  const first = points.find((p) => p.step === 100) ?? points[0]!, last = points[points.length - 1]!;
+  const growth = (100 * (last.rssMiB - first.rssMiB)) / first.rssMiB;
+  console.log(`soak: RSS after ${last.step} steps is ${growth >= 0 ? '+' : ''}${growth.toFixed(1)}% of RSS after ${first.step} (target: within 10%)`);
+  const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'soak.json'), JSON.stringify({ command: `npm run bench -- --soak${steps === 2000 ? '' : ` --steps ${steps}`}`, date: new Date().toISOString(), loadAverageAtStart, loadAverageAtEnd: os.loadavg(), points, growthPercent: Number(growth.toFixed(2)) }, null, 2) + '\n');
+  return 0;
 }
 
 function round(v: number): number {

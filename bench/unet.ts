@@ -7,7 +7,7 @@
  * CLI's trainer runs it (on gpu that releases the graph and the gradients; elsewhere it does nothing).
  */
 import { Generator, getBackend, mean, noGrad, randn, setBackend, square, sub, tensor, tidy } from '@diffusion-ts/tensor';
-import type { BackendName, Tensor } from '@diffusion-ts/tensor';
+import type { BackendName, Kernels, Tensor } from '@diffusion-ts/tensor';
 import { Adam, UNet } from '@diffusion-ts/nn';
 
 export const unetConfig = {
@@ -40,8 +40,8 @@ export interface OurUNet {
   dispose(): void;
 }
 
-/** Build the model and fixed inputs on `backend` (the previous backend is restored afterwards). */
-export function ourUNet(backend: BackendName, { batch = 8, sampleBatch = 16, seed = 0 } = {}): OurUNet {
+/** Build the model and fixed inputs on `backend`, a name or a Kernels object (the previous backend is restored afterwards). */
+export function ourUNet(backend: BackendName | Kernels, { batch = 8, sampleBatch = 16, seed = 0 } = {}): OurUNet {
   /** Run `fn` with `backend` current, so tensors made from nothing inside the model land there too. */
   const on = <R>(fn: () => R): R => {
     const previous = getBackend();
