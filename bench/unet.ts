@@ -4,7 +4,8 @@
  * down and 3 up with skip concatenation, GroupNorm 8 groups + SiLU, attention at 16×16 and in the
  * middle, sinusoidal time embedding of 32 into a 128-wide MLP): 1,624,323 parameters, checked.
  * One training step is forward, MSE loss, backward and Adam (lr 2e-4), in a `tidy` scope as the
- * CLI's trainer runs it (on gpu that releases the graph and the gradients; elsewhere it does nothing).
+ * CLI's trainer runs it (a recycling scope: it releases the graph and the gradients, on gpu to the
+ * device, on wasm to the engine's pool of buffers). A denoiser evaluation runs as the CLI's sampler does.
  */
 import { Generator, getBackend, mean, noGrad, randn, setBackend, square, sub, tensor, tidy } from '@diffusion-ts/tensor';
 import type { BackendName, Kernels, Tensor } from '@diffusion-ts/tensor';
@@ -67,8 +68,8 @@ export function ourUNet(backend: BackendName | Kernels, { batch = 8, sampleBatch
       l.backward();
       opt.step();
       return l.detach();
-    }));
-    const output = (): Tensor => on(() => tidy(() => noGrad(() => model.forward(xs, ts))));
+    }, { recycle: true }));
+    const output = (): Tensor => on(() => tidy(() => noGrad(() => model.forward(xs, ts)), { recycle: true }));
     return {
       model, parameters, optimizer: opt, loss,
       trainStep: () => step().item(),

@@ -4,6 +4,7 @@
  */
 import type { Tensor } from './tensor-core.ts';
 import { withGradMode } from './autograd.ts';
+import { closeScope, openScope, tidy } from './tidy.ts';
 import { fmt, OpError, shapesEqual } from './shape.ts';
 import { sumToShape } from './ops/reduce.ts';
 import { add } from './ops/arithmetic.ts';
@@ -43,23 +44,85 @@ export function backward(root: Tensor, gradient?: Tensor, { createGraph = false 
   if (gradient !== undefined && !shapesEqual(gradient.shape, root.shape)) {
     throw new OpError('backward', `gradient shape ${fmt(gradient.shape)} does not match the output shape ${fmt(root.shape)}`);
   }
-  withGradMode(createGraph, () => {
-    const grads = new Map<Tensor, Tensor>([[root, gradient ?? onesLike(root)]]);
+  if (createGraph) withGradMode(true, () => walk(root, gradient));
+  else withGradMode(false, () => walkReleasing(root, gradient));
+}
+
+/** The walk that records itself (createGraph): every gradient stays, as the new graph needs them. */
+function walk(root: Tensor, gradient: Tensor | undefined): void {
+  const grads = new Map<Tensor, Tensor>([[root, gradient ?? onesLike(root)]]);
+  for (const t of reverseTopological(root)) {
+    const dy = grads.get(t);
+    if (dy === undefined) continue;
+    grads.delete(t);
+    if (t.node === null || t.retainsGrad) t.grad = t.grad === null ? dy : add(t.grad, dy);
+    if (t.node === null) continue;
+    const { inputs, needsGrad, backward: fn, op } = t.node;
+    const inputGrads = fn(dy, needsGrad);
+    inputs.forEach((input, i) => {
+      const g = inputGrads[i];
+      if (!needsGrad[i] || g == null) return;
+      const reduced = shapesEqual(g.shape, input.shape) ? g : sumToShape(g, input.shape, op);
+      const previous = grads.get(input);
+      grads.set(input, previous === undefined ? reduced : add(previous, reduced));
+    });
+  }
+}
+
+/**
+ * The same walk, disposing each gradient of an intermediate as soon as it is consumed (on gpu
+ * that frees device memory during the pass; on wasm the buffer goes to the engine's pool for the
+ * next gradient of its size), and each node's own temporaries when its backward returns. Disposed:
+ * only tensors this walk made (recorded by a scope around it) that are no longer waiting in the
+ * map and were not stored in a `.grad`; the caller's `gradient` is never one of them. What is left
+ * joins the caller's tidy scope, as before.
+ */
+function walkReleasing(root: Tensor, gradient: Tensor | undefined): void {
+  const made = openScope(true); // every tensor this walk makes, as it makes them
+  try {
+    const grads = new Map<Tensor, Tensor>();
+    const waiting = new Map<Tensor, number>(); // how many entries of `grads` hold each tensor
+    const hold = (input: Tensor, g: Tensor): void => {
+      grads.set(input, g);
+      waiting.set(g, (waiting.get(g) ?? 0) + 1);
+    };
+    const unhold = (g: Tensor): void => {
+      const n = waiting.get(g)! - 1;
+      if (n === 0) waiting.delete(g);
+      else waiting.set(g, n);
+    };
+    const stored = new Set<Tensor>(); // tensors now in some `.grad`
+    hold(root, gradient ?? onesLike(root));
     for (const t of reverseTopological(root)) {
       const dy = grads.get(t);
       if (dy === undefined) continue;
       grads.delete(t);
-      if (t.node === null || t.retainsGrad) t.grad = t.grad === null ? dy : add(t.grad, dy);
+      unhold(dy);
+      if (t.node === null || t.retainsGrad) {
+        t.grad = t.grad === null ? dy : add(t.grad, dy);
+        stored.add(t.grad);
+      }
       if (t.node === null) continue;
       const { inputs, needsGrad, backward: fn, op } = t.node;
-      const inputGrads = fn(dy, needsGrad);
+      // The node's temporaries (inside fn) are disposed when it returns, except its results.
+      const inputGrads = tidy(() => fn(dy, needsGrad), { recycle: true });
+      const done: Tensor[] = [dy];
       inputs.forEach((input, i) => {
         const g = inputGrads[i];
         if (!needsGrad[i] || g == null) return;
         const reduced = shapesEqual(g.shape, input.shape) ? g : sumToShape(g, input.shape, op);
+        if (reduced !== g) done.push(g);
         const previous = grads.get(input);
-        grads.set(input, previous === undefined ? reduced : add(previous, reduced));
+        if (previous === undefined) hold(input, reduced);
+        else {
+          unhold(previous);
+          done.push(previous, reduced);
+          hold(input, add(previous, reduced));
+        }
       });
+      for (const x of done) if (!waiting.has(x) && !stored.has(x) && made.has(x)) x.dispose();
     }
-  });
+  } finally {
+    closeScope();
+  }
 }

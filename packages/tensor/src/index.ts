@@ -17,7 +17,7 @@ export * from './composite/index.ts';
 export { noGrad, enableGrad, isGradEnabled, detectAnomaly } from './autograd.ts';
 export type { BackwardOptions } from './backward.ts';
 export { Generator, manualSeed, defaultGenerator, philox4x32, type GeneratorState } from './random.ts';
-export { tidy, keep } from './tidy.ts';
+export { tidy, keep, isRecycling, type TidyOptions } from './tidy.ts';
 export { initGpu, shutdownGpu, gpuMemory, type GpuInfo, type InitGpuOptions } from './backend/gpu/index.ts';
 export { setBackend, getBackend, registerBackend, availableBackends } from './backend/registry.ts';
 export { startWasmEngine, wasmMaxThreads } from './backend/wasm/index.ts';

@@ -41,10 +41,9 @@ export class Tensor implements View {
     readonly backend: Kernels,
   ) {
     this.owned = backend.garbageCollected ? null : { backend, buf: storage };
-    if (this.owned !== null) {
-      finalizer.register(this, this.owned, this);
-      track(this);
-    }
+    if (this.owned !== null) finalizer.register(this, this.owned, this);
+    // Device tensors join the innermost tidy scope; garbage-collected ones only a recycling scope.
+    track(this);
   }
 
   /** The backend buffer (kernels read it). Throws once the tensor is disposed. */
@@ -65,8 +64,15 @@ export class Tensor implements View {
   /** True for tensors created by the user rather than by a recorded op. */
   get isLeaf(): boolean { return this.node === null; }
 
-  /** The values, as a fresh typed array. Works on every backend. */
-  async data(): Promise<TypedArray> { return (await this.backend.read(this)).slice(); }
+  /**
+   * The values, as a fresh typed array. Works on every backend. On a synchronous one the copy is
+   * taken now, before the promise settles, so disposing the tensor afterwards (whose buffer the wasm
+   * engine may then reuse) cannot change what the promise gives.
+   */
+  async data(): Promise<TypedArray> {
+    if (this.backend.synchronous) return this.backend.readSync(this).slice();
+    return (await this.backend.read(this)).slice();
+  }
   /** The values, as a fresh typed array; only on synchronous backends (use `await t.data()` elsewhere). */
   dataSync(): TypedArray { return this.readSync('dataSync').slice(); }
   /** The backend's values without a copy, or an error naming `op` where reads are asynchronous. */
@@ -106,6 +112,9 @@ export class Tensor implements View {
     return this.toString();
   }
 
+  /** Whether `dispose()` has run. */
+  get isDisposed(): boolean { return this.disposed; }
+
   /** Release backend memory now (GPU and wasm); the tensor cannot be used afterwards. */
   dispose(): void {
     if (this.disposed) return;
@@ -136,10 +145,10 @@ export class Tensor implements View {
     const moved = value.backend === this.backend ? value.storage : this.backend.upload(value.backend.readSync(value));
     // Copy so that `value` keeps its own storage.
     const next = moved === value.storage ? this.backend.strided(value, value.shape, stridesOf(value.shape), 0) : moved;
-    if (this.owned !== null) {
-      this.backend.dispose(this.storage);
-      this.owned.buf = next;
-    }
+    // The previous storage loses this owner (device memory is freed; a pooled wasm buffer returns
+    // to its pool once no other tensor shares it).
+    this.backend.dispose(this.storage);
+    if (this.owned !== null) this.owned.buf = next;
     this.storage = next;
     return this;
   }

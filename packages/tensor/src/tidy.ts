@@ -1,25 +1,64 @@
 /**
- * Scopes that release device memory (TF.js's `tidy`/`keep`). Tensors on backends whose memory is not
+ * Scopes that release memory (TF.js's `tidy`/`keep`). Tensors on backends whose memory is not
  * garbage-collected (gpu) are recorded by the innermost open scope when they are created; when the
  * scope's function returns, every recorded tensor is disposed except those it returns (a tensor, or
  * tensors inside arrays and plain objects) and those marked with `keep`. Returned tensors join the
- * enclosing scope. Tensors on `js` and `wasm` are ordinary JavaScript memory and are never recorded.
+ * enclosing scope.
+ *
+ * Tensors on `js` and `wasm` are ordinary JavaScript memory, recorded only by a recycling scope,
+ * `tidy(fn, { recycle: true })` (nested scopes inherit it): there they are disposed as a gpu
+ * tensor would be, so the wasm engine hands their buffers to the next outputs of the same size
+ * instead of asking the allocator for fresh memory (see backend/wasm/buffer-pool.ts). The library's
+ * loops are written for gpu, so they work in a recycling scope; the CLI's trainer and samplers open one.
  *
  * Finalizers do not run inside a synchronous loop, so the library's own loops (trainer steps,
  * samplers, EMA, optimizers) use this: a user who calls them never needs `tidy`.
  */
 import type { Tensor } from './tensor-core.ts';
 
-const scopes: Set<Tensor>[] = [];
-
-/** Called by the Tensor constructor for tensors whose backend memory must be released explicitly. */
-export function track(t: Tensor): void {
-  scopes[scopes.length - 1]?.add(t);
+interface Scope {
+  readonly tensors: Set<Tensor>;
+  /** Record garbage-collected tensors too (and dispose them). */
+  readonly recycle: boolean;
 }
 
-/** Run `fn`, then dispose every device tensor it created, except what it returns and what it `keep`s. */
-export function tidy<T>(fn: () => T): T {
-  const scope = new Set<Tensor>();
+const scopes: Scope[] = [];
+
+/** Called by the Tensor constructor: device tensors join the innermost scope, garbage-collected ones a recycling scope. */
+export function track(t: Tensor): void {
+  const scope = scopes[scopes.length - 1];
+  if (scope !== undefined && (scope.recycle || !t.backend.garbageCollected)) scope.tensors.add(t);
+}
+
+/** Whether the innermost open scope recycles (so `release` disposes garbage-collected tensors too). */
+export const isRecycling = (): boolean => scopes[scopes.length - 1]?.recycle ?? false;
+
+export interface TidyOptions {
+  /**
+   * Also dispose the `js`/`wasm` tensors made inside (not returned, not kept), so the wasm engine
+   * reuses their buffers. Default: the enclosing scope's setting, else false.
+   */
+  readonly recycle?: boolean;
+}
+
+/**
+ * Open a scope by hand (for `backward`, which disposes what it chooses and hands the rest on):
+ * returns the set of tensors it records, live. `closeScope` moves every one not disposed to the
+ * enclosing scope (by that scope's rule), as a tidy scope moves what it returns.
+ */
+export function openScope(recycle: boolean): ReadonlySet<Tensor> {
+  const scope: Scope = { tensors: new Set(), recycle };
+  scopes.push(scope);
+  return scope.tensors;
+}
+export function closeScope(): void {
+  const scope = scopes.pop()!;
+  for (const t of scope.tensors) if (!t.isDisposed) track(t);
+}
+
+/** Run `fn`, then dispose every device tensor it created (every tensor, with `recycle`), except what it returns and what it `keep`s. */
+export function tidy<T>(fn: () => T, { recycle = isRecycling() }: TidyOptions = {}): T {
+  const scope: Scope = { tensors: new Set(), recycle };
   scopes.push(scope);
   let result: T;
   try {
@@ -30,7 +69,7 @@ export function tidy<T>(fn: () => T): T {
   if (result instanceof Promise) throw new TypeError('tidy: the function returned a Promise; tidy scopes are synchronous (await outside them)');
   const returned = new Set<Tensor>();
   collect(result, returned, 0);
-  for (const t of scope) {
+  for (const t of scope.tensors) {
     if (returned.has(t)) track(t);
     else t.dispose();
   }
@@ -39,7 +78,7 @@ export function tidy<T>(fn: () => T): T {
 
 /** Exempt `t` from disposal by the scopes it was created in (optimizer state, EMA weights); returns it. */
 export function keep<T extends Tensor>(t: T): T {
-  for (const scope of scopes) scope.delete(t);
+  for (const scope of scopes) scope.tensors.delete(t);
   return t;
 }
 

@@ -212,12 +212,13 @@ export function sweepableSamplers(session: Session): SamplerName[] {
 /**
  * Draw `n` samples. Sample k uses its own generator seeded `seed + k` (EDM's per-sample seeds), so it
  * is the same whether drawn alone or among many, and the same seed always gives the same samples.
- * Runs in a `tidy` scope: on gpu only the returned samples stay on the device (dispose them when
- * read), and the tensors `onStep` receives are released after each step (read them in the callback).
+ * Runs in a recycling `tidy` scope: only the returned samples stay (on gpu, dispose them when read),
+ * and the tensors `onStep` receives are released after each step (read them in the callback), on
+ * wasm too, whose engine hands their buffers to the next step's outputs instead of fresh memory.
  */
 export function generate(session: Session, o: SampleOptions): Tensor {
   checkSampleOptions(session, o);
   const gens = o.generators ?? Array.from({ length: o.n }, (_, k) => new Generator(o.seed + k));
   if (gens.length !== o.n) throw new RangeError(`generate: ${gens.length} generators for ${o.n} samples`);
-  return tidy(() => samplerTable[o.sampler].run(session, gens, o));
+  return tidy(() => samplerTable[o.sampler].run(session, gens, o), { recycle: true });
 }

@@ -4,8 +4,9 @@
  * same random stream from the checkpoint, so its losses equal an uninterrupted run's. Each
  * checkpoint's loss rows reach the disk before the checkpoint does (see loss-log.ts).
  *
- * Each step runs in a `tidy` scope (the batch, the graph, the gradients: all released when it
- * returns; the optimizer and the EMA keep their own state), and the loss reaches JavaScript by
+ * Each step runs in a recycling `tidy` scope (the batch, the graph, the gradients: all released when
+ * it returns, on wasm into the engine's pool of buffers, which the next step's outputs reuse; the
+ * optimizer and the EMA keep their own state), and the loss reaches JavaScript by
  * `await loss.data()`, so the loop runs on every backend and gpu memory stays flat.
  */
 import { noGrad, tidy } from '@diffusion-ts/tensor';
@@ -95,7 +96,7 @@ export async function train({ session, paths, steps, resumeFrom, checkpointEvery
       optimizer.step();
       noGrad(() => ema.update(module));
       return loss.detach();
-    });
+    }, { recycle: true });
     step++;
     losses.push((await loss.data())[0]!);
     release(loss);

@@ -62,8 +62,9 @@ export interface Kernels<B = unknown> {
   readonly synchronous: boolean;
   /**
    * Buffers are ordinary garbage-collected JavaScript memory (typed arrays): tensors may share one
-   * (`reshape` does), `dispose` frees nothing, and no finalizer is needed. False for memory the
-   * backend must release itself (a GPU's).
+   * (`reshape` does, through `share`), no finalizer is needed, and `dispose` need free nothing (the
+   * wasm engine gives the buffer back to its pool of outputs once no owner is left). False for
+   * memory the backend must release itself (a GPU's).
    */
   readonly garbageCollected: boolean;
 

@@ -7,10 +7,14 @@
  * Same results as `js` (sums accumulate in float64, NaN handling as there).
  */
 
-import type { BinaryCode, ReduceCode, Shape, TypedArray, View } from '../kernels.ts';
+import type { BinaryCode, DType, ReduceCode, Shape, TypedArray, View } from '../kernels.ts';
 import { jsKernels } from '../js/index.ts';
-import { alloc, forEachOffset } from '../js/util.ts';
+import { alloc as allocFresh, forEachOffset } from '../js/util.ts';
+import { outputPool } from './buffer-pool.ts';
 import { broadcastStrides, sizeOf, stridesOf } from '../../shape.ts';
+
+/** An output buffer: float32 from the pool (stale contents: every kernel here writes all of it), else fresh. */
+const alloc = (dtype: DType, n: number): TypedArray => (dtype === 'float32' ? outputPool.take(n) : allocFresh(dtype, n));
 
 /**
  * Drop size-1 dims and merge dim k into k−1 wherever every stride list stays affine across the

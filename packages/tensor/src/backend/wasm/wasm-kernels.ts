@@ -31,13 +31,15 @@ import { nativeUnaryCodes, siluBackwardKernel, unaryKernels, type NativeUnaryCod
 import { softmaxKernel } from './softmax-kernel.ts';
 import { groupNormBackwardKernel, groupNormKernel } from './group-norm-kernel.ts';
 import type { GemmProblem } from './sgemm.ts';
+import { outputPool } from './buffer-pool.ts';
 
 /** A tensor's storage on this backend: a typed array, as on `js`. */
 export type WasmBuf = TypedArray;
 
 /**
  * Run `body` on heap copies of `inputs`, with an output block of `outLength` float32s, and return
- * the output as a new Float32Array. Every block is released before returning, also on error.
+ * the output in a Float32Array from the output pool (`buffer-pool.ts`), all of it overwritten.
+ * Every block is released before returning, also on error.
  */
 export function staged(inputs: readonly TypedArray[], outLength: number, body: (engine: Engine, ptrs: readonly number[], out: number) => void): Float32Array {
   const engine = getEngine(), heap = engine.heap;
@@ -51,7 +53,7 @@ export function staged(inputs: readonly TypedArray[], outLength: number, body: (
     body(engine, ptrs, out);
     // Not `heap.f32.slice(…)`: on a SharedArrayBuffer V8 copies a slice element by element (6.7 ms
     // for 2 MB here), while `set` from a subarray is a plain memcpy (0.24 ms, allocation included).
-    const result = new Float32Array(outLength);
+    const result = outputPool.take(outLength);
     result.set(heap.f32.subarray(out >> 2, (out >> 2) + outLength));
     return result;
   } finally {
@@ -177,6 +179,9 @@ export const wasmKernels: Kernels<WasmBuf> = {
   name: 'wasm',
   synchronous: true,
   garbageCollected: true,
+  // Outputs come from a bounded pool; `dispose` gives a buffer back once no tensor owns it.
+  dispose: (buf) => outputPool.release(buf),
+  share: (buf) => { outputPool.share(buf); return buf; },
 
   unary,
   siluBackward,

@@ -1,0 +1,92 @@
+/**
+ * A bounded pool of float32 output buffers, by exact length, for the wasm backend. Fresh memory is
+ * expensive here (a touched 2 MiB `new Float32Array` costs ~500 minor page faults when the allocator
+ * has just returned its pages: bench/README.md), and a training step or a sampler makes the same
+ * shapes over and over, so a disposed tensor's buffer is handed to the next kernel output of the
+ * same length instead of to the garbage collector.
+ *
+ * Never a buffer still referenced: only buffers this pool handed out are ever taken back, each
+ * with a count of the tensors that own it (1 when a kernel makes it, +1 per `share`, as `reshape`
+ * and `detach` do; −1 per `dispose`); it returns to the pool when the count reaches 0. A tensor that
+ * is dropped without `dispose()` keeps its count above 0, so its buffer goes to the garbage
+ * collector as before. Buffers the user handed in (`tensor(data)` copies them anyway) are never
+ * counted, so never pooled. A taken buffer holds stale values: kernels that take one overwrite all
+ * of it.
+ *
+ * Bounded: the pool holds at most `maxBytes` (default 64 MiB); a released buffer that does not fit is
+ * left to the garbage collector, so the pool can add at most that much to the process's memory.
+ */
+
+export class BufferPool {
+  private readonly free = new Map<number, Float32Array[]>();
+  private readonly owners = new WeakMap<Float32Array, number>();
+  private held = 0;
+  /** Counters for the benchmark and the tests: buffers taken from the pool, and made fresh. */
+  reused = 0;
+  made = 0;
+
+  constructor(private maxBytes = 64 * 2 ** 20) {}
+
+  /** Bytes of free buffers held now. */
+  get heldBytes(): number { return this.held; }
+
+  /** Set the bound (0 turns pooling off); buffers over it are dropped at once. */
+  setMaxBytes(maxBytes: number): void {
+    this.maxBytes = Math.max(0, maxBytes);
+    for (const [n, list] of this.free) {
+      while (this.held > this.maxBytes && list.length > 0) {
+        list.pop();
+        this.held -= 4 * n;
+      }
+      if (list.length === 0) this.free.delete(n);
+    }
+  }
+
+  /** A float32 buffer of length `n` with one owner; its contents are unspecified (the caller overwrites them). */
+  take(n: number): Float32Array {
+    const list = this.free.get(n);
+    let buf = list?.pop();
+    if (buf !== undefined) {
+      this.held -= 4 * n;
+      this.reused++;
+    } else {
+      buf = new Float32Array(n);
+      this.made++;
+    }
+    if (n > 0) this.owners.set(buf, 1);
+    return buf;
+  }
+
+  /** One more owner of `buf` (a tensor sharing its storage). Buffers the pool did not make are ignored. */
+  share(buf: unknown): void {
+    if (!(buf instanceof Float32Array)) return;
+    const count = this.owners.get(buf);
+    if (count !== undefined) this.owners.set(buf, count + 1);
+  }
+
+  /** One owner fewer; at none the buffer returns to the pool if it fits the bound. */
+  release(buf: unknown): void {
+    if (!(buf instanceof Float32Array)) return;
+    const count = this.owners.get(buf);
+    if (count === undefined) return;
+    if (count > 1) {
+      this.owners.set(buf, count - 1);
+      return;
+    }
+    this.owners.delete(buf);
+    const bytes = 4 * buf.length;
+    if (this.held + bytes > this.maxBytes) return;
+    const list = this.free.get(buf.length);
+    if (list) list.push(buf);
+    else this.free.set(buf.length, [buf]);
+    this.held += bytes;
+  }
+
+  /** The owner count of `buf` (0 for buffers the pool does not count), for tests. */
+  ownersOf(buf: unknown): number {
+    return buf instanceof Float32Array ? this.owners.get(buf) ?? 0 : 0;
+  }
+}
+
+/** The wasm backend's pool of kernel outputs. */
+export const outputPool = new BufferPool();
