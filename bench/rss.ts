@@ -1,7 +1,8 @@
 /**
  * Peak resident memory of the U-Net training step, one library per process so they share nothing:
- * `tsx bench/rss.ts ours|peer <steps>` builds the model, runs the steps and prints
- * {"side", "steps", "maxRssMiB"} (the process's peak RSS, model and runtime included).
+ * `tsx bench/rss.ts ours|peer <steps> [poolMiB]` builds the model, runs the steps and prints
+ * {"side", "steps", "maxRssMiB"} (the process's peak RSS, model and runtime included); `poolMiB`
+ * bounds the wasm engine's pool of output buffers (default 64; 0 turns it off), for measuring it.
  * `peakRss(side, steps)` runs that child from the benchmark.
  */
 import { execFileSync } from 'node:child_process';
@@ -22,6 +23,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const side = process.argv[2] as 'ours' | 'peer', steps = Number(process.argv[3] ?? 3);
   if (side === 'ours') {
     const { ourUNet } = await import('./unet.ts');
+    if (process.argv[4] !== undefined) {
+      const { outputPool } = await import('../packages/tensor/src/backend/wasm/buffer-pool.ts');
+      outputPool.setMaxBytes(Number(process.argv[4]) * 2 ** 20);
+    }
     const u = ourUNet('wasm');
     for (let i = 0; i < steps; i++) u.trainStep();
   } else {

@@ -16,7 +16,7 @@ const notDifferentiable: Record<string, string> = {
   noGrad: 'autograd control', enableGrad: 'autograd control', isGradEnabled: 'autograd control', detectAnomaly: 'autograd control',
   manualSeed: 'randomness', philox4x32: 'randomness', Generator: 'class', Tensor: 'class', OpError: 'class', broadcastShapes: 'shape arithmetic',
   adamStep: 'optimizer update', setBackend: 'backend control', getBackend: 'backend control', registerBackend: 'backend control', availableBackends: 'backend control', startWasmEngine: 'backend control', wasmMaxThreads: 'backend control',
-  initGpu: 'backend control', shutdownGpu: 'backend control', gpuMemory: 'backend control', tidy: 'memory scope', keep: 'memory scope',
+  initGpu: 'backend control', shutdownGpu: 'backend control', gpuMemory: 'backend control', tidy: 'memory scope', keep: 'memory scope', isRecycling: 'memory scope',
 };
 
 function testSources(dir: string): string {

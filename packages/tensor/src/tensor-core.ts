@@ -121,6 +121,9 @@ export class Tensor implements View {
     this.disposed = true;
     finalizer.unregister(this);
     this.backend.dispose(this.storage);
+    // Drop the reference, so a disposed tensor that something still holds (a tidy scope's record,
+    // a graph node) does not keep its buffer from the garbage collector or the pool's bound.
+    this.storage = null;
   }
 
   // ---- autodiff --------------------------------------------------------------------------
