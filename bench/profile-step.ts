@@ -1,10 +1,14 @@
 /**
- * `tsx bench/profile-step.ts [steps]`: where the bench U-Net's training step spends its time on
- * `wasm`, by kernel and phase (forward, backward, optimizer), timed around every kernel call, and
- * how many minor page faults (fresh memory) a step takes.
+ * `tsx bench/profile-step.ts [steps] [poolMiB]`: where the bench U-Net's training step spends its
+ * time on `wasm`, by kernel and phase (forward, backward, optimizer), timed around every kernel call,
+ * and how many minor page faults (fresh memory) a step takes. The step runs in a recycling `tidy`
+ * scope as the CLI's trainer runs it; `poolMiB` bounds the engine's pool of output buffers (default
+ * 64; 0 turns it off), and the run prints how many outputs the pool supplied.
  */
 import { wasmKernels } from '../packages/tensor/src/backend/wasm/wasm-kernels.ts';
+import { tidy } from '@diffusion-ts/tensor';
 import type { Tensor } from '@diffusion-ts/tensor';
+import { outputPool } from '../packages/tensor/src/backend/wasm/buffer-pool.ts';
 import { ourUNet } from './unet.ts';
 
 const K = wasmKernels as unknown as Record<string, unknown>;
@@ -33,21 +37,26 @@ const timed = (name: string, fn: () => void, record: boolean) => {
   if (record) phases.set(name, (phases.get(name) ?? 0) + performance.now() - t0);
   phase = '';
 };
+if (process.argv[3] !== undefined) outputPool.setMaxBytes(Number(process.argv[3]) * 2 ** 20);
 const step = (record: boolean) => {
-  u.optimizer.zeroGrad();
-  let loss: Tensor | null = null;
-  timed('fwd', () => { loss = u.loss(); }, record);
-  timed('bwd', () => loss!.backward(), record);
-  timed('opt', () => u.optimizer.step(), record);
-  loss!.item();
+  const l = tidy(() => {
+    u.optimizer.zeroGrad();
+    let loss: Tensor | null = null;
+    timed('fwd', () => { loss = u.loss(); }, record);
+    timed('bwd', () => loss!.backward(), record);
+    timed('opt', () => u.optimizer.step(), record);
+    return loss!.detach();
+  }, { recycle: true });
+  l.item();
 };
 step(false); step(false);
 const steps = Number(process.argv[2] ?? 4);
-const t0 = performance.now(), faults0 = process.resourceUsage().minorPageFault;
+const t0 = performance.now(), faults0 = process.resourceUsage().minorPageFault, reused0 = outputPool.reused, made0 = outputPool.made;
 for (let i = 0; i < steps; i++) step(true);
 const total = (performance.now() - t0) / steps, faults = (process.resourceUsage().minorPageFault - faults0) / steps;
 console.log(`step ${total.toFixed(1)} ms: ${[...phases].map(([k, v]) => `${k} ${(v / steps).toFixed(1)}`).join(', ')}; ${faults.toFixed(0)} minor page faults per step`);
 const rows = [...stats].sort((a, b) => b[1].ms - a[1].ms);
 const kern = rows.reduce((s, [, v]) => s + v.ms / steps, 0);
+console.log(`output pool (${(outputPool.maxBytes / 2 ** 20).toFixed(0)} MiB): ${((outputPool.reused - reused0) / steps).toFixed(0)} float32 outputs reused and ${((outputPool.made - made0) / steps).toFixed(0)} made fresh per step`);
 console.log(`in kernels ${kern.toFixed(1)} ms`);
 for (const [k, s] of rows.slice(0, 40)) console.log(`${k.padEnd(30)} ${(s.n / steps).toFixed(0).padStart(5)} calls ${(s.ms / steps).toFixed(1).padStart(7)} ms`);

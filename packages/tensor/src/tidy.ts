@@ -69,6 +69,11 @@ export function tidy<T>(fn: () => T, { recycle = isRecycling() }: TidyOptions = 
   if (result instanceof Promise) throw new TypeError('tidy: the function returned a Promise; tidy scopes are synchronous (await outside them)');
   const returned = new Set<Tensor>();
   collect(result, returned, 0);
+  if (recycle && !scopes.some((s) => s.recycle)) {
+    const backends = new Set<Tensor['backend']>();
+    for (const t of scope.tensors) backends.add(t.backend);
+    for (const b of backends) b.trimPool?.();
+  }
   for (const t of scope.tensors) {
     if (returned.has(t)) track(t);
     else t.dispose();

@@ -80,6 +80,13 @@ export interface Kernels<B = unknown> {
    * each owner is disposed once. Garbage-collected backends return `buf`; the gpu backend counts owners.
    */
   share(buf: B): B;
+  /**
+   * Optional: called when an outermost recycling `tidy` scope (a training step, a sampling run) ends,
+   * before it disposes what it made. The wasm engine empties its pool of buffers here: what the step
+   * released and did not reuse is left to the garbage collector, and the pool refills with the step's
+   * own outputs (activations first, in the order they were made), which the next step asks for again.
+   */
+  trimPool?(): void;
 
   fill(shape: Shape, dtype: DType, value: number): B;
   cast(x: View<B>, dtype: DType): B;

@@ -16,6 +16,8 @@
  * Bounded: the pool holds at most `maxBytes` (default 64 MiB); a released buffer that does not fit is
  * left to the garbage collector, so the pool can add at most that much to the process's memory.
  */
+import type { DType, TypedArray } from '../kernels.ts';
+import { alloc } from '../js/util.ts';
 
 export class BufferPool {
   private readonly free = new Map<number, Float32Array[]>();
@@ -25,16 +27,19 @@ export class BufferPool {
   reused = 0;
   made = 0;
 
-  constructor(private maxBytes = 64 * 2 ** 20) {}
+  constructor(private bound = 64 * 2 ** 20) {}
+
+  /** The bound on the bytes of free buffers held. */
+  get maxBytes(): number { return this.bound; }
 
   /** Bytes of free buffers held now. */
   get heldBytes(): number { return this.held; }
 
   /** Set the bound (0 turns pooling off); buffers over it are dropped at once. */
   setMaxBytes(maxBytes: number): void {
-    this.maxBytes = Math.max(0, maxBytes);
+    this.bound = Math.max(0, maxBytes);
     for (const [n, list] of this.free) {
-      while (this.held > this.maxBytes && list.length > 0) {
+      while (this.held > this.bound && list.length > 0) {
         list.pop();
         this.held -= 4 * n;
       }
@@ -57,6 +62,12 @@ export class BufferPool {
     return buf;
   }
 
+  /** Drop every free buffer (to the garbage collector). */
+  trim(): void {
+    this.free.clear();
+    this.held = 0;
+  }
+
   /** One more owner of `buf` (a tensor sharing its storage). Buffers the pool did not make are ignored. */
   share(buf: unknown): void {
     if (!(buf instanceof Float32Array)) return;
@@ -75,7 +86,7 @@ export class BufferPool {
     }
     this.owners.delete(buf);
     const bytes = 4 * buf.length;
-    if (this.held + bytes > this.maxBytes) return;
+    if (this.held + bytes > this.bound) return;
     const list = this.free.get(buf.length);
     if (list) list.push(buf);
     else this.free.set(buf.length, [buf]);
@@ -90,3 +101,6 @@ export class BufferPool {
 
 /** The wasm backend's pool of kernel outputs. */
 export const outputPool = new BufferPool();
+
+/** A kernel output: float32 from the pool (stale contents: the kernel must write all of it), else fresh. */
+export const allocOutput = (dtype: DType, n: number): TypedArray => (dtype === 'float32' ? outputPool.take(n) : alloc(dtype, n));

@@ -4,17 +4,15 @@
  * dims are first collapsed (size-1 dims dropped, neighbours that stay contiguous for every operand
  * merged), so a [B, C, H, W] ⊙ [1, C, 1, 1] product becomes [B, C, H·W] with rows of H·W, and the
  * odometer steps once per row while the row itself is one tight loop, a `fill` or a `set`.
- * Same results as `js` (sums accumulate in float64, NaN handling as there).
+ * Same results as `js` (sums accumulate in float64, NaN handling as there). Float32 outputs come
+ * from the engine's pool (`buffer-pool.ts`) and every kernel here writes all of its output.
  */
 
-import type { BinaryCode, DType, ReduceCode, Shape, TypedArray, View } from '../kernels.ts';
+import type { BinaryCode, ReduceCode, Shape, TypedArray, View } from '../kernels.ts';
 import { jsKernels } from '../js/index.ts';
-import { alloc as allocFresh, forEachOffset } from '../js/util.ts';
-import { outputPool } from './buffer-pool.ts';
+import { forEachOffset } from '../js/util.ts';
+import { allocOutput as alloc } from './buffer-pool.ts';
 import { broadcastStrides, sizeOf, stridesOf } from '../../shape.ts';
-
-/** An output buffer: float32 from the pool (stale contents: every kernel here writes all of it), else fresh. */
-const alloc = (dtype: DType, n: number): TypedArray => (dtype === 'float32' ? outputPool.take(n) : allocFresh(dtype, n));
 
 /**
  * Drop size-1 dims and merge dim k into k−1 wherever every stride list stays affine across the

@@ -31,7 +31,8 @@ import { nativeUnaryCodes, siluBackwardKernel, unaryKernels, type NativeUnaryCod
 import { softmaxKernel } from './softmax-kernel.ts';
 import { groupNormBackwardKernel, groupNormKernel } from './group-norm-kernel.ts';
 import type { GemmProblem } from './sgemm.ts';
-import { outputPool } from './buffer-pool.ts';
+import { allocOutput, outputPool } from './buffer-pool.ts';
+import { adamStep } from '../js/optim.ts';
 
 /** A tensor's storage on this backend: a typed array, as on `js`. */
 export type WasmBuf = TypedArray;
@@ -182,12 +183,14 @@ export const wasmKernels: Kernels<WasmBuf> = {
   // Outputs come from a bounded pool; `dispose` gives a buffer back once no tensor owns it.
   dispose: (buf) => outputPool.release(buf),
   share: (buf) => { outputPool.share(buf); return buf; },
+  trimPool: () => outputPool.trim(),
 
   unary,
   siluBackward,
   softmax,
   groupNorm,
   groupNormBackward,
+  adamStep: (param, grad, m, v, h) => adamStep(param, grad, m, v, h, allocOutput),
   binary: loops.binary,
   reduce: loops.reduce,
   strided: loops.strided,
