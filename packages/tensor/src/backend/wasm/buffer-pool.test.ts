@@ -132,6 +132,27 @@ describe('wasm output pool', () => {
     });
   });
 
+  it('backward disposes each consumed gradient, so the next gradient of its size reuses the buffer; the gradients it stores stay', () => {
+    onWasm(() => {
+      const x = randn([64, 64], { generator: new Generator(6) }).requiresGrad_();
+      let y = x;
+      for (let i = 0; i < 8; i++) y = exp(mul(y, 0.1));
+      const loss = mean(y);
+      outputPool.setMaxBytes(0); // empty, so only what backward itself releases can be reused
+      outputPool.setMaxBytes(DEFAULT_BYTES);
+      const reused = outputPool.reused;
+      loss.backward();
+      assert.ok(outputPool.reused - reused >= 8, `backward reused ${outputPool.reused - reused} buffers`);
+      const grad = [...x.grad!.dataSync()];
+      // Against the same graph differentiated with createGraph, which disposes nothing.
+      const x2 = x.detach().requiresGrad_();
+      let y2 = x2;
+      for (let i = 0; i < 8; i++) y2 = exp(mul(y2, 0.1));
+      mean(y2).backward(undefined, { createGraph: true });
+      assert.deepEqual(grad, [...x2.grad!.dataSync()]);
+    });
+  });
+
   it('training steps in a recycling scope give the same parameters and gradients, bit for bit, as without it', () => {
     const train = (recycle: boolean): number[][] => onWasm(() => {
       const g = new Generator(5);
