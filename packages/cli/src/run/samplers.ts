@@ -11,6 +11,7 @@ import {
 } from '@diffusion-ts/diffusion';
 import { UsageError } from '../args.ts';
 import { labelTensor } from './objectives.ts';
+import { isClassifier } from './config.ts';
 import type { Session } from './session.ts';
 
 export const samplerNames = ['ddpm', 'iddpm', 'ddim', 'euler', 'heun', 'edm', 'euler-a', 'dpm2m'] as const;
@@ -41,6 +42,7 @@ type SamplerFn = (session: Session, gens: Generator[], o: SampleOptions) => Tens
  * any sampling, so a mistake costs nothing.
  */
 export function checkSampleOptions(session: Session, o: SampleOptions): void {
+  if (isClassifier(session.config.model)) throw new UsageError(`--ckpt is a --model ${session.config.model} run, which classifies; sampling needs a diffusion model`);
   const d = session.objective.diffusion;
   if (samplerTable[o.sampler].family === 'discrete') {
     if (d === undefined) throw new UsageError(`--sampler ${o.sampler} needs a discrete-time model (objective ddpm or iddpm); this run was trained with ${session.objective.name}; use ${orList(namesOf('sigma'))}`);
