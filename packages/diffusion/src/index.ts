@@ -89,5 +89,5 @@ export * from './sohl-dickstein/index.ts';
 export { GaussianMixture, circleMixture, gmm2d8, gmm1d2, type RandomSource, type GaussianMixtureParams } from './gmm/gaussian-mixture.ts';
 export { gmmDenoiser, gmmClassifierGradient } from './gmm/denoiser.ts';
 export { momentsOf, slicedWasserstein, gaussianMmd, type SlicedWassersteinOptions, type GaussianMmdOptions } from './metrics/distances.ts';
-export { frechetDistance, RunningMoments, type GaussianMoments } from './metrics/frechet.ts';
+export { frechetDistance, RunningMoments, type MeanCovariance } from './metrics/frechet.ts';
 export { symmetricEigen, symmetricSqrt, type SymmetricEigen } from './metrics/symmetric-eigen.ts';

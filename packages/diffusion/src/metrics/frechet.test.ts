@@ -14,7 +14,7 @@ function randomOrthogonal(d: number, g: Generator): Float64Array {
     for (let j = 0; j < k; j++) {
       let dot = 0;
       for (let i = 0; i < d; i++) dot += v[i]! * q[i * d + j]!;
-      for (let i = 0; i < d; i++) v[i] -= dot * q[i * d + j]!;
+      for (let i = 0; i < d; i++) v[i] = v[i]! - dot * q[i * d + j]!;
     }
     const norm = Math.hypot(...v);
     for (let i = 0; i < d; i++) q[i * d + k] = v[i]! / norm;
@@ -24,7 +24,7 @@ function randomOrthogonal(d: number, g: Generator): Float64Array {
 
 const matmul = (a: ArrayLike<number>, b: ArrayLike<number>, d: number): Float64Array => {
   const out = new Float64Array(d * d);
-  for (let i = 0; i < d; i++) for (let k = 0; k < d; k++) for (let j = 0; j < d; j++) out[i * d + j] += a[i * d + k]! * b[k * d + j]!;
+  for (let i = 0; i < d; i++) for (let k = 0; k < d; k++) for (let j = 0; j < d; j++) out[i * d + j] = out[i * d + j]! + a[i * d + k]! * b[k * d + j]!;
   return out;
 };
 const transpose = (a: ArrayLike<number>, d: number): Float64Array => Float64Array.from({ length: d * d }, (_, i) => a[(i % d) * d + Math.floor(i / d)]!);

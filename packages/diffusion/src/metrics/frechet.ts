@@ -9,7 +9,7 @@
  */
 import { symmetricEigen, symmetricSqrt } from './symmetric-eigen.ts';
 
-export interface GaussianMoments {
+export interface MeanCovariance {
   mean: ArrayLike<number>;
   /** [d × d], row-major, symmetric PSD. */
   covariance: ArrayLike<number>;
@@ -19,7 +19,7 @@ export interface GaussianMoments {
  * d² = |μ₁ − μ₂|² + tr C₁ + tr C₂ − 2 tr (C₁^½ C₂ C₁^½)^½, the squared Fréchet (2-Wasserstein) distance
  * between N(μ₁, C₁) and N(μ₂, C₂). FID reports this squared value, and so does this function.
  */
-export function frechetDistance(a: GaussianMoments, b: GaussianMoments): number {
+export function frechetDistance(a: MeanCovariance, b: MeanCovariance): number {
   const d = a.mean.length;
   if (d === 0 || b.mean.length !== d) throw new RangeError(`frechetDistance: means of ${a.mean.length} and ${b.mean.length} dimensions (need the same positive d)`);
   for (const [name, m] of [['first', a], ['second', b]] as const) {
@@ -45,7 +45,7 @@ function multiply(a: ArrayLike<number>, b: ArrayLike<number>, d: number): Float6
     for (let k = 0; k < d; k++) {
       const aik = a[i * d + k]!;
       if (aik === 0) continue;
-      for (let j = 0; j < d; j++) out[i * d + j] += aik * b[k * d + j]!;
+      for (let j = 0; j < d; j++) out[i * d + j] = out[i * d + j]! + aik * b[k * d + j]!;
     }
   }
   return out;
@@ -80,8 +80,8 @@ export class RunningMoments {
     if (nB === 0) return this;
     for (let i = 0; i < points.length; i++) if (!Number.isFinite(points[i]!)) throw new RangeError(`RunningMoments.add: point ${Math.floor(i / d)} has ${points[i]} at coordinate ${i % d}`);
     const meanB = new Float64Array(d);
-    for (let i = 0; i < nB; i++) for (let j = 0; j < d; j++) meanB[j] += points[i * d + j]!;
-    for (let j = 0; j < d; j++) meanB[j] /= nB;
+    for (let i = 0; i < nB; i++) for (let j = 0; j < d; j++) meanB[j] = meanB[j]! + points[i * d + j]!;
+    for (let j = 0; j < d; j++) meanB[j] = meanB[j]! / nB;
     const centred = new Float64Array(nB * d);
     for (let i = 0; i < nB; i++) for (let j = 0; j < d; j++) centred[i * d + j] = points[i * d + j]! - meanB[j]!;
     const nA = this.count, n = nA + nB, w = (nA * nB) / n;
@@ -95,7 +95,7 @@ export class RunningMoments {
         this.comoment[q * d + p] = v;
       }
     }
-    for (let j = 0; j < d; j++) this.mean[j] += (delta[j]! * nB) / n;
+    for (let j = 0; j < d; j++) this.mean[j] = this.mean[j]! + (delta[j]! * nB) / n;
     this.count = n;
     return this;
   }
