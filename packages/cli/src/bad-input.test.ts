@@ -103,7 +103,7 @@ describe('diffusion-ts bad input table', () => {
     [['sample', '--ckpt', '@/unknown-data', '--out', '@/x.png'], 1, /cannot use checkpoint .*unknown-data.*: the run config is invalid: data is "nope": expected one of swiss-roll/],
     [['sample', '--ckpt', '@/duplicate.safetensors', '--out', '@/x.png'], 1, /duplicate\.safetensors.*repeats the tensor name "model\./],
     [['sample', '--ckpt', '@/deep.safetensors', '--out', '@/x.png'], 1, /deep\.safetensors.*shape must be an array of non-negative integers, got \[\[\[\[\.\.\.\]\]\]\]/],
-    [['eval', '--ckpt', '@/run2d'], 2, /choose --nll, --sweep, or both/],
+    [['eval', '--ckpt', '@/run2d'], 2, /choose --nll, --sweep, --fid or --accuracy/],
     [['eval', '--ckpt', '@/run2d', '--nll'], 2, /--nll needs a discrete-time model/],
     [['eval', '--ckpt', '@/ddpm', '--nll'], 2, /'swiss-roll' is continuous 2-D data/],
     [['eval', '--ckpt', '@/run2d', '--sweep', '--n', '1e9'], 2, /--n: '1e9' is out of range/],

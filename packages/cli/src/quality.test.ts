@@ -114,7 +114,7 @@ describe('bad input for the classifier and quality flags', () => {
     ['--classifier-scale alone', ['sample', '--ckpt', '@uncond', '--classifier-scale', '2', '--out', '@x.png'], 2, /sample: --classifier-scale 2 needs --classifier/],
     ['a negative classifier scale', ['sample', '--ckpt', '@uncond', '--classifier', '@noised', '--classifier-scale', '-1', '--out', '@x.png'], 2, /--classifier-scale/],
     ['--class beyond the classifier', ['sample', '--ckpt', '@uncond', '--sampler', 'ddim', '--steps', '5', '--classifier', '@noised', '--class', '10', '--out', '@x.png'], 2, /--class 10 is out of range: this classifier has classes 0\.\.9/],
-    ['--class on an unguided unconditional run', ['sample', '--ckpt', '@uncond', '--class', '1', '--out', '@x.png'], 2, /--class needs a class-conditional run \(train with --cond\) or a --classifier to guide/],
+    ['--class on an unguided unconditional run', ['sample', '--ckpt', '@uncond', '--class', '1', '--out', '@x.png'], 2, /--class and --guidance need a class-conditional run \(train with --cond\); --class also works with a --classifier guiding an unconditional run/],
     ['a diffusion run as judge', ['eval', '--ckpt', '@cond', '--fid', '--judge', '@uncond'], 2, /--judge .*uncond is a --model unet run; it must be a --model classifier run/],
     ['no judge there', ['eval', '--ckpt', '@cond', '--fid', '--judge', '@nowhere'], 2, /--judge .*nowhere: no classifier there/],
     ['accuracy of an unconditional run', ['eval', '--ckpt', '@uncond', '--accuracy', '--judge', '@judge'], 2, /--accuracy measures class-conditional samples: the run is unconditional/],

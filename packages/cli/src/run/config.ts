@@ -93,7 +93,7 @@ export function configProblems(c: Omit<RunConfig, 'numClasses' | 'version'>): st
   const problems: string[] = [];
   const { kind, numClasses } = exampleOf(c.data);
   if (!modelKinds[c.model].includes(kind)) {
-    const fitting = modelNames.filter((m) => modelKinds[m].includes(kind));
+    const fitting = modelNames.filter((m) => modelKinds[m].includes(kind) && !isClassifier(m)); // suggest a diffusion model
     problems.push(`--model ${c.model} is for ${modelKinds[c.model].join('/')} data; '${c.data}' is ${kind} data (use --model ${fitting.join(' or ')})`);
   }
   if (c.cond && numClasses === undefined) problems.push(`--cond needs labelled data; '${c.data}' has no labels`);

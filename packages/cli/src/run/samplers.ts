@@ -61,8 +61,9 @@ export function checkSampleOptions(session: Session, o: SampleOptions): void {
   const { cond } = session.config;
   const numClasses = o.classifier?.session.config.numClasses ?? session.config.numClasses;
   if (o.classifier !== undefined) checkClassifierGuidance(session, o.classifier.session, o.sampler);
-  if (!cond && (o.guidance ?? 1) !== 1) throw new UsageError('--guidance needs a class-conditional run (train with --cond)');
-  if (!cond && o.classifier === undefined && o.classLabel !== undefined) throw new UsageError('--class needs a class-conditional run (train with --cond) or a --classifier to guide');
+  if (!cond && ((o.guidance ?? 1) !== 1 || (o.classLabel !== undefined && o.classifier === undefined))) {
+    throw new UsageError('--class and --guidance need a class-conditional run (train with --cond); --class also works with a --classifier guiding an unconditional run');
+  }
   const k = o.classLabel ?? 0;
   if ((cond || o.classifier) && (!Number.isInteger(k) || k < 0 || k >= numClasses)) throw new UsageError(`--class ${k} is out of range: this ${cond ? 'run' : 'classifier'} has classes 0..${numClasses - 1}`);
 }
