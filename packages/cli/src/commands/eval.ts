@@ -22,11 +22,13 @@ import { isClassifier } from '../run/config.ts';
 import { labelTensor } from '../run/objectives.ts';
 import { heldOutAccuracy } from '../run/classify.ts';
 import { checkJudgeFits, classAccuracy, fid, generateSet, loadJudge, referenceSize, shippedClassifier } from '../run/quality.ts';
+import { videoRows, videoTable, type VideoEvalOptions } from '../run/video-eval.ts';
+import { DEFAULT_GUIDANCE_WEIGHT } from '../run/video-sampling.ts';
 import { loadSession, type Session } from '../run/session.ts';
 import { backendNames, chooseBackend, releaseBackend } from './backend.ts';
 
 export const evalCommand = defineCommand({
-  summary: 'evaluate a trained run: bits/dim on held-out data (--nll), error against NFE per sampler (--sweep), Fréchet distance (--fid) and class accuracy (--accuracy) of samples',
+  summary: 'evaluate a trained run: bits/dim on held-out data (--nll), error against NFE per sampler (--sweep), Fréchet distance (--fid) and class accuracy (--accuracy) of samples, video quality and temporal coherence (--video)',
   options: {
     ckpt: { type: 'string', placeholder: 'run-dir', description: 'the run folder written by train, or its checkpoint.safetensors (required)' },
     nll: { type: 'boolean', description: 'the variational bound in bits/dim on held-out data, with its terms (ddpm and iddpm runs on image data)' },
@@ -34,12 +36,15 @@ export const evalCommand = defineCommand({
     fid: { type: 'boolean', description: 'Fréchet distance of --n samples to the held-out data in the --judge classifier\'s features ("FID on MNIST"), with the floor (--n training examples) beside it' },
     accuracy: { type: 'boolean', description: 'how often the --judge classifies --n samples of a class-conditional (or --classifier guided) run as their requested class, per class; on a classifier run, its accuracy on held-out data' },
     judge: { type: 'string', placeholder: 'classifier', description: 'the clean-image classifier that measures --fid and --accuracy: a --model classifier run or its exported file (default: the shipped models/mnist-classifier, for mnist and mnist16)' },
-    sampler: { type: 'enum', choices: samplerNames, default: 'heun', description: `sampler of --fid and --accuracy: ${samplerHelp}` },
-    steps: { type: 'number', integer: true, min: 1, max: 100_000, description: `steps of --fid and --accuracy's sampler; ${stepsHelp}` },
     guidance: { type: 'number', default: 1, description: 'classifier-free guidance scale of --fid and --accuracy (a --cond run)' },
     classifier: { type: 'string', placeholder: 'run', description: 'a --model noised-classifier run (or file) that guides --fid and --accuracy\'s samples (ADM classifier guidance; discrete samplers)' },
     'classifier-scale': { type: 'number', min: 0, default: 1, description: 'the classifier guidance scale s (with --classifier)' },
-    n: { type: 'number', integer: true, min: 2, max: 100_000, default: 500, description: 'held-out examples (--nll, --accuracy of a classifier) or samples (--sweep: per setting; --fid, --accuracy)' },
+    video: { type: 'boolean', description: 'video runs: per-frame quality (Fréchet distance of frame pixel statistics to held-out clips) and temporal coherence (warping error, centroid acceleration, mass and size variation) for data against data, the model unconditional, continuing held-out clips by replacement and by reconstruction guidance, and every frame sampled independently (a table on stdout; try --n 16)' },
+    sampler: { type: 'enum', choices: samplerNames, description: `with --fid, --accuracy or --video: the sampler (default heun): ${samplerHelp}` },
+    steps: { type: 'number', integer: true, min: 1, max: 100_000, description: `with --fid, --accuracy or --video: sampling steps; ${stepsHelp}` },
+    'frames-known': { type: 'number', integer: true, min: 1, max: 4096, description: 'with --video: frames known in the conditional rows (default half the run\'s frames)' },
+    'guidance-weight': { type: 'number', min: 0, max: 1e6, description: `with --video: w_r of reconstruction guidance (default ${DEFAULT_GUIDANCE_WEIGHT})` },
+    n: { type: 'number', integer: true, min: 2, max: 100_000, default: 500, description: 'held-out examples (--nll, --accuracy of a classifier) or samples (--sweep and --video: per setting; --fid, --accuracy)' },
     seed: { type: 'number', integer: true, min: 0, max: MAX_SEED, default: 0, description: 'seed of the held-out draw and the noise' },
     backend: { type: 'enum', choices: backendNames, default: 'js', description: 'tensor backend' },
   },
@@ -47,8 +52,13 @@ export const evalCommand = defineCommand({
 
 export async function runEval(v: EvalValues, io: Io = processIo): Promise<void> {
   if (v.ckpt === undefined) throw new UsageError('eval: --ckpt <run-dir> is required');
-  if (!v.nll && !v.sweep && !v.fid && !v.accuracy) throw new UsageError('eval: choose --nll, --sweep, --fid or --accuracy (any of them together)');
+  if (!v.nll && !v.sweep && !v.video && !v.fid && !v.accuracy) throw new UsageError('eval: choose --nll, --sweep, --fid, --accuracy or --video (one or more)');
   if (v.classifier === undefined && v['classifier-scale'] !== 1) throw new UsageError(`eval: --classifier-scale ${v['classifier-scale']} needs --classifier <noised-classifier run>`);
+  const samples = v.video || v.fid || v.accuracy;
+  const videoOnly = (['frames-known', 'guidance-weight'] as const).filter((k) => v[k] !== undefined);
+  if (!v.video && videoOnly.length > 0) throw new UsageError(`eval: ${videoOnly.map((k) => `--${k}`).join(', ')} only ${videoOnly.length === 1 ? 'applies' : 'apply'} with --video`);
+  const samplerFlags = (['sampler', 'steps'] as const).filter((k) => v[k] !== undefined);
+  if (!samples && samplerFlags.length > 0) throw new UsageError(`eval: ${samplerFlags.map((k) => `--${k}`).join(', ')} only ${samplerFlags.length === 1 ? 'applies' : 'apply'} with --fid, --accuracy or --video`);
   await chooseBackend(v.backend, io);
   try {
     const { checkpoint, dir } = resolveCheckpoint(v.ckpt);
@@ -66,12 +76,19 @@ export async function runEval(v: EvalValues, io: Io = processIo): Promise<void> 
     }
     if (v.nll) checkNll(session);
     if (v.fid || v.accuracy) io.out.write(await quality(session, v, io));
+    const videoOptions = v.video ? videoEvalOptions(session, v) : undefined;
     if (v.nll) io.out.write(await nll(session, v.n, v.seed));
     if (v.sweep) {
       const { table, plot } = await sweep(session, v.n, v.seed, io);
       await writeFileAtomic(files.table, table);
       await writeFileAtomic(files.plot, plot);
       io.out.write(`${table}\nwrote ${files.table} and ${files.plot}\n`);
+    }
+    if (videoOptions !== undefined) {
+      const bar = createProgress({ total: 5, label: 'video rows', stream: io.err });
+      const rows = await videoRows(session, { ...videoOptions, onRow: () => bar.increment() });
+      bar.stop();
+      io.out.write(`${v.n} clips per row, ${videoOptions.sampler} ${videoOptions.steps} steps, seed ${v.seed}\n\n${videoTable(rows)}`);
     }
   } finally {
     await releaseBackend(v.backend);
@@ -87,13 +104,14 @@ async function quality(session: Session, v: EvalValues, io: Io): Promise<string>
   const classifier = v.classifier === undefined ? undefined : { session: await loadSession(resolveCheckpoint(v.classifier).checkpoint), scale: v['classifier-scale'] };
   if (classifier && classifier.session.config.model !== 'noised-classifier') throw new UsageError(`--classifier ${v.classifier} is a --model ${classifier.session.config.model} run; guidance needs a --model noised-classifier run`);
   if (v.accuracy && !session.config.cond && classifier === undefined) throw new UsageError('eval: --accuracy measures class-conditional samples: the run is unconditional (train with --cond, or guide it with --classifier)');
-  const steps = stepsFor(v.sampler, session, v.steps);
-  const options = { sampler: v.sampler, steps, n: v.n, seed: v.seed, guidance: v.guidance, ...(classifier ? { classifier } : {}) };
+  const sampler = v.sampler ?? 'heun';
+  const steps = stepsFor(sampler, session, v.steps);
+  const options = { sampler, steps, n: v.n, seed: v.seed, guidance: v.guidance, ...(classifier ? { classifier } : {}) };
   checkSampleOptions(session, options);
   const bar = createProgress({ total: v.n, label: 'samples', unit: 'sample', stream: io.err });
   const samples = await generateSet(session, options, { onProgress: (done) => bar.update(done) });
   bar.stop();
-  const setting = `${v.n} samples, ${v.sampler} ${steps} steps${session.config.cond ? `, guidance ${v.guidance}` : ''}${classifier ? `, classifier scale ${classifier.scale}` : ''}, seed ${v.seed}`;
+  const setting = `${v.n} samples, ${sampler} ${steps} steps${session.config.cond ? `, guidance ${v.guidance}` : ''}${classifier ? `, classifier scale ${classifier.scale}` : ''}, seed ${v.seed}`;
   const lines: string[] = [];
   if (v.fid) {
     const r = await fid(judge, session.config.data, samples, { reference: referenceSize(session.config.data, v.n), seed: v.seed });
@@ -114,6 +132,18 @@ async function quality(session: Session, v: EvalValues, io: Io): Promise<string>
     );
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** The video evaluation's settings for this run, or a UsageError naming the flag that does not fit. */
+function videoEvalOptions(session: Session, v: OptionValues<typeof evalCommand.options>): Omit<VideoEvalOptions, 'onRow'> {
+  if (session.kind !== 'video') throw new UsageError(`eval: --video needs a video run; this run's data, ${session.config.data}, is ${session.kind} data`);
+  const sampler = v.sampler ?? 'heun';
+  const steps = stepsFor(sampler, session, v.steps);
+  checkSampleOptions(session, { sampler, steps, n: v.n, seed: v.seed });
+  const F = session.data.shape[2]!;
+  const framesKnown = v['frames-known'] ?? Math.floor(F / 2);
+  if (framesKnown >= F) throw new UsageError(`eval: --frames-known ${framesKnown} must be in [1, ${F - 1}]: the run's clips have ${F} frames`);
+  return { n: v.n, seed: v.seed, sampler, steps, framesKnown, guidanceWeight: v['guidance-weight'] ?? DEFAULT_GUIDANCE_WEIGHT };
 }
 
 /** Throw a UsageError unless the run has a bound in bits/dim: a discrete model of 8-bit data. */

@@ -11,8 +11,9 @@ import { resolveCheckpoint } from '../run/run-folder.ts';
 import { encodeSamples } from '../run/sample-file.ts';
 import { checkSampleOptions, generate, sampleLabels, samplerHelp, samplerNames, stepsFor, stepsHelp, type SampleOptions } from '../run/samplers.ts';
 import { loadSession } from '../run/session.ts';
+import { conditionClips, DEFAULT_GUIDANCE_WEIGHT, frameMethodNames, generateClips, planVideo } from '../run/video-sampling.ts';
 import { backendNames, chooseBackend, releaseBackend } from './backend.ts';
-import { edmStochasticDefaults } from '@diffusion-ts/diffusion';
+import { edmStochasticDefaults, type StepInfo } from '@diffusion-ts/diffusion';
 
 export const sampleCommand = defineCommand({
   summary: 'draw samples from a trained run (PNG grid, GIF of the trajectory, or the raw values as safetensors)',
@@ -31,6 +32,11 @@ export const sampleCommand = defineCommand({
     ema: { type: 'boolean', default: true, description: 'use the EMA weights (--no-ema for the raw weights)' },
     out: { type: 'string', placeholder: 'file.png|file.gif|file.safetensors', description: 'output file (required): .png a grid; .gif the trajectory; .safetensors the raw samples, "samples" float32 [N, C, H, W] in the data\'s range ([-1, 1] for images), with "labels" int32 [N] for a class-conditional run and the sampler settings in its metadata' },
     force: { type: 'boolean', description: 'overwrite an existing output file' },
+    condition: { type: 'string', placeholder: 'clip-file|index', description: 'video runs: continue real clips (Ho et al. 2022, Sec. 3.1): an index i takes held-out clips i..i+n-1 of the run\'s data; a file is a safetensors with "samples" (as --out writes) or "clips" [M, C, F, H, W] (one clip for all samples, or one per sample)' },
+    'frames-known': { type: 'number', integer: true, min: 1, max: 4096, description: 'video: how many first frames of each --condition clip are known (default half the run\'s frames)' },
+    method: { type: 'enum', choices: frameMethodNames, description: 'video: how to condition on the known frames: reconstruction (reconstruction guidance, Eq. 7 of Ho et al. 2022; the default) or replacement (overwrite the known frames with their noised versions at each step)' },
+    'guidance-weight': { type: 'number', min: 0, max: 1e6, description: `video: the weight w_r of reconstruction guidance (default ${DEFAULT_GUIDANCE_WEIGHT})` },
+    length: { type: 'number', integer: true, min: 2, max: 4096, description: 'video: frames of each clip; past the run\'s frames, blocks are added autoregressively, each conditioned on the last --frames-known frames (default the run\'s frames)' },
     backend: { type: 'enum', choices: backendNames, default: 'js', description: 'tensor backend' },
   },
 });
@@ -52,15 +58,19 @@ export async function runSample(v: OptionValues<typeof sampleCommand.options>, i
     const classifier = v.classifier === undefined ? undefined : { session: await loadSession(resolveCheckpoint(v.classifier).checkpoint), scale: v['classifier-scale'] };
     const options: SampleOptions = { sampler: v.sampler, steps, n: v.n, seed: v.seed, eta: v.eta, churn: v.churn, guidance: v.guidance, classLabel: v.class, ...(classifier ? { classifier } : {}) };
     checkSampleOptions(session, options); // before the bar and the work
-    const bar = createProgress({ total: steps, label: 'sample', stream: io.err });
+    const video = planVideo(session, { condition: v.condition, framesKnown: v['frames-known'], method: v.method, guidanceWeight: v['guidance-weight'], length: v.length });
+    const start = video === undefined ? undefined : conditionClips(session, video, v.n);
+    const total = steps * (video?.blocks ?? 1);
+    const bar = createProgress({ total, label: 'sample', stream: io.err });
     const recorder = trajectoryRecorder();
-    const samples = generate(session, {
-      ...options,
-      onStep: (info) => { bar.update(Math.min(info.i + 1, steps)); if (format === '.gif') recorder.onStep(info); },
-    });
+    const onStep = (info: StepInfo) => { bar.update(Math.min(info.i + 1, total)); if (format === '.gif' && video === undefined) recorder.onStep(info); };
+    const samples = video === undefined ? generate(session, { ...options, onStep }) : generateClips(session, { ...options, onStep }, video, start!);
     bar.stop();
     const [batch, frames] = [await readBatch(samples), await recorder.frames()];
-    const info = { data: session.config.data, kind: session.kind, sampler: v.sampler, steps, seed: v.seed, guidance: v.guidance, step: session.step };
+    const info = {
+      data: session.config.data, kind: session.kind, sampler: v.sampler, steps, seed: v.seed, guidance: v.guidance, step: session.step,
+      ...(video === undefined ? {} : { video: { condition: video.condition, framesKnown: video.framesKnown, method: video.method.kind, ...(video.method.kind === 'reconstruction' ? { guidanceWeight: video.method.weight } : {}) } }),
+    };
     await writeFileAtomic(v.out, format === '.safetensors' ? encodeSamples(batch, sampleLabels(session, options), info) : renderSamples(session, batch, format === '.gif' ? 'gif' : 'png', frames));
     io.err.write(`wrote ${v.out}\n`);
   } finally {

@@ -6,12 +6,13 @@ import { Generator, philox4x32 } from '@diffusion-ts/tensor';
 import { gmm2d8 } from '@diffusion-ts/diffusion';
 import { movingShapesClips } from './clips.ts';
 import { MNIST_CLASSES, MNIST_HELD_OUT_PER_CLASS, mnistHeldOut, mnistTrain } from './mnist.ts';
+import { movingMnistHeldOut, movingMnistTrain } from './moving-mnist.ts';
 import { binaryImages, shapesImages } from './shapes.ts';
 import { checkerboard, ring, swissRoll, twoMoons } from './toy2d.ts';
 import type { Dataset } from './types.ts';
 
 /** '2d': [n, 2] points; 'image': [n, C, H, W] in [−1, 1], C = 3 (RGB) or 1 (grey); 'binary':
- *  [n, 1, H, W] in {0, 1}; 'video': [n, 3, F, H, W] in [−1, 1]. */
+ *  [n, 1, H, W] in {0, 1}; 'video': [n, C, F, H, W] in [−1, 1], C = 3 (RGB) or 1 (grey). */
 export type DatasetKind = '2d' | 'image' | 'binary' | 'video';
 
 export interface DatasetEntry {
@@ -88,6 +89,18 @@ export const datasets = {
     describe: '8-frame 16x16 RGB clips of one or two bouncing shapes',
     kind: 'video',
     make: (n, gen) => movingShapesClips(n, gen, { frames: 8, size: 16 }),
+  },
+  'moving-mnist': {
+    describe: 'Moving MNIST (Srivastava et al. 2015): 8-frame 32x32 grey clips of one or two real digits bouncing (the 64x64 clip pooled 2x2); training digits only, held-out clips from held-out digits',
+    kind: 'video',
+    make: (n, gen) => movingMnistTrain(n, gen, 32),
+    heldOut: (n, gen) => movingMnistHeldOut(n, gen, 32),
+  },
+  'moving-mnist64': {
+    describe: 'Moving MNIST as in Srivastava et al. 2015: 8-frame 64x64 grey clips of one or two real 28x28 digits bouncing',
+    kind: 'video',
+    make: (n, gen) => movingMnistTrain(n, gen, 64),
+    heldOut: (n, gen) => movingMnistHeldOut(n, gen, 64),
   },
 } satisfies Record<string, DatasetEntry>;
 

@@ -31,7 +31,8 @@ export function buildModel(config: RunConfig, sample: Pick<Dataset, 'shape'>, le
     }
     case 'video-unet': {
       const [, , frames, size] = sample.shape as [number, number, number, number];
-      const net = new VideoUNet({ ...videoPresets.tinyVideo16, imageSize: size, numFrames: frames, inChannels: channels, outChannels: channels, learnSigma: learnsVariance, numClasses: classes }, { generator });
+      const base = size <= 16 ? videoPresets.tinyVideo16 : size <= 32 ? videoPresets.tinyVideo32 : videoPresets.tinyVideo64;
+      const net = new VideoUNet({ ...base, imageSize: size, numFrames: frames, inChannels: channels, outChannels: channels, learnSigma: learnsVariance, numClasses: classes }, { generator });
       return { module: net, forward: (x, t, labels) => net.forward(x, t, labels) };
     }
     case 'classifier': {

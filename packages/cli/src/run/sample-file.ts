@@ -3,7 +3,8 @@
  *
  *   samples   F32 [N, C, H, W] images ([N, 2] points, [N, C, F, H, W] clips), in the data's range
  *   labels    I32 [N], the class each sample was drawn from (class-conditional runs only)
- *   __metadata__: format SAMPLES_FORMAT, data, range, sampler, steps, seed, guidance, step (of the run)
+ *   __metadata__: format SAMPLES_FORMAT, data, range, sampler, steps, seed, guidance, step (of the run), and for
+ *   clips sampled on known frames: condition, frames_known, method, guidance_weight (reconstruction only)
  *
  * In Python: `safetensors.numpy.load_file('samples.safetensors')['samples']`.
  */
@@ -31,6 +32,8 @@ export interface SampleFileInfo {
   guidance: number;
   /** The training step of the weights that drew them. */
   step: number;
+  /** Video runs sampled on known frames: the clips' source, how many frames were known, and the method. */
+  video?: { condition: string; framesKnown: number; method: string; guidanceWeight?: number };
 }
 
 /** The bytes of a samples file: `batch` as float32, with `labels` as int32 when given. */
@@ -39,8 +42,12 @@ export function encodeSamples(batch: SampleBatch, labels: Int32Array | undefined
   if (labels !== undefined && labels.length !== n) throw new RangeError(`encodeSamples: ${labels.length} labels for ${n} samples`);
   const tensors: Record<string, StoredTensor> = { samples: { dtype: 'float32', shape: [...batch.shape], data: batch.data } };
   if (labels !== undefined) tensors['labels'] = { dtype: 'int32', shape: [n], data: labels };
-  const { data, kind, sampler, steps, seed, guidance, step } = info;
+  const { data, kind, sampler, steps, seed, guidance, step, video } = info;
+  const conditioned = video === undefined ? {} : {
+    condition: video.condition, frames_known: String(video.framesKnown), method: video.method,
+    ...(video.guidanceWeight === undefined ? {} : { guidance_weight: String(video.guidanceWeight) }),
+  };
   return encodeSafetensors(tensors, {
-    format: SAMPLES_FORMAT, data, range: dataRanges[kind], sampler, steps: String(steps), seed: String(seed), guidance: String(guidance), step: String(step),
+    format: SAMPLES_FORMAT, data, range: dataRanges[kind], sampler, steps: String(steps), seed: String(seed), guidance: String(guidance), step: String(step), ...conditioned,
   });
 }

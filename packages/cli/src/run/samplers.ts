@@ -6,8 +6,8 @@
  */
 import { cat, Generator, tidy, type Tensor } from '@diffusion-ts/tensor';
 import {
-  classifierFree, ddimTimesteps, randnFrom, sampleDdim, sampleDdpm, sampleDpmSolver2M, sampleEdmStochastic, sampleEuler, sampleEulerAncestral,
-  sampleHeun, spacedDiffusion, spaceTimesteps, classifierLogProbGrad, type ClassifierGrad, type Denoiser, type DiffusionModel, type GaussianDiffusion, type StepInfo,
+  classifierFree, ddimTimesteps, randnFrom, reconstructionGuidedDenoiser, reconstructionGuidedPrediction, replacementDenoiser, replacementPrediction, sampleDdim, sampleDdpm, sampleDpmSolver2M, sampleEdmStochastic, sampleEuler, sampleEulerAncestral,
+  sampleHeun, spacedDiffusion, spaceTimesteps, classifierLogProbGrad, type ClassifierGrad, type Denoiser, type DiffusionModel, type FrameCondition, type GaussianDiffusion, type ReversePrediction, type StepInfo,
 } from '@diffusion-ts/diffusion';
 import { UsageError } from '../args.ts';
 import { labelTensor } from './objectives.ts';
@@ -33,7 +33,14 @@ export interface SampleOptions {
   /** ADM classifier guidance (Dhariwal & Nichol 2021): a noised-image classifier run and its scale s. */
   classifier?: { session: Session; scale: number };
   onStep?: (info: StepInfo) => void;
+  /** Known frames of a video run to condition on, and the method (Ho et al. 2022, Sec. 3.1). */
+  frames?: { condition: FrameCondition; method: FrameMethod };
+  /** The per-sample generators to draw from (blocks of one long clip continue the same streams); default one per sample seeded seed + k. */
+  generators?: Generator[];
 }
+
+/** How to condition on known frames: the replacement method, or reconstruction guidance with weight w_r. */
+export type FrameMethod = { kind: 'replacement' } | { kind: 'reconstruction'; weight: number };
 
 /** What each sampler needs: the run, the per-sample generators and the options. */
 type SamplerFn = (session: Session, gens: Generator[], o: SampleOptions) => Tensor;
@@ -108,12 +115,31 @@ function conditioning(session: Session, o: SampleOptions): { labels?: Tensor; nu
   return { labels: labelTensor(labels), nullLabels: labelTensor(new Int32Array(o.n).fill(session.config.numClasses)) };
 }
 
-/** The (possibly guided) denoiser of the run. */
-function denoiserOf(session: Session, o: SampleOptions): Denoiser {
+/** The (possibly guided) denoiser of the run, conditioned on known frames when asked. */
+function denoiserOf(session: Session, o: SampleOptions, gens: Generator[]): Denoiser {
   const { labels, nullLabels } = conditioning(session, o);
   const cond = session.objective.denoiser(session.forward, labels);
   const scale = o.guidance ?? 1;
-  return scale === 1 || nullLabels === undefined ? cond : classifierFree(cond, session.objective.denoiser(session.forward, nullLabels), scale);
+  const D = scale === 1 || nullLabels === undefined ? cond : classifierFree(cond, session.objective.denoiser(session.forward, nullLabels), scale);
+  if (o.frames === undefined) return D;
+  const { condition, method } = o.frames;
+  switch (method.kind) {
+    case 'replacement': return replacementDenoiser(D, condition, gens);
+    case 'reconstruction': return reconstructionGuidedDenoiser(D, condition, method.weight);
+    default: { const never: never = method; throw new Error(`unknown frame method ${String(never)}`); }
+  }
+}
+
+/** The discrete samplers' prediction conditioned on known frames, or undefined (the model's own). */
+function predictionOf(d: GaussianDiffusion, session: Session, o: SampleOptions, gens: Generator[]): ReversePrediction | undefined {
+  if (o.frames === undefined) return undefined;
+  const { condition, method } = o.frames;
+  const model = modelOf(session, o), options = { clipDenoised: clip(session) };
+  switch (method.kind) {
+    case 'replacement': return replacementPrediction(d, model, condition, gens, options);
+    case 'reconstruction': return reconstructionGuidedPrediction(d, model, condition, method.weight, options);
+    default: { const never: never = method; throw new Error(`unknown frame method ${String(never)}`); }
+  }
 }
 
 /**
@@ -144,7 +170,7 @@ const sigmaSpace = (run: (D: Denoiser, x: Tensor, sigmas: number[], session: Ses
   (session, gens, o) => {
     const sigmas = session.objective.sigmas(o.steps);
     const x = randnFrom(gens, shapeOf(session, o.n)).mul(sigmas[0]!);
-    return run(denoiserOf(session, o), x, sigmas, session, gens, o);
+    return run(denoiserOf(session, o, gens), x, sigmas, session, gens, o);
   };
 
 /** One sampler of the CLI: which models it runs on, its default steps ('T': all of the process's), its help, its function. */
@@ -159,20 +185,23 @@ interface SamplerEntry {
 const samplerTable = {
   ddpm: {
     family: 'discrete', defaultSteps: 'T', note: 'ancestral, every step',
-    run: (session, gens, o) => sampleDdpm(discrete(session), modelOf(session, o), randnFrom(gens, shapeOf(session, o.n)), { noise: gens, clipDenoised: clip(session), condFn: condFnOf(o), onStep: o.onStep }),
+    run: (session, gens, o) => {
+      const d = discrete(session);
+      return sampleDdpm(d, modelOf(session, o), randnFrom(gens, shapeOf(session, o.n)), { noise: gens, clipDenoised: clip(session), predict: predictionOf(d, session, o, gens), condFn: condFnOf(o), onStep: o.onStep });
+    },
   },
   iddpm: {
     family: 'discrete', defaultSteps: 100, note: 'strided',
     run: (session, gens, o) => {
-      const d = discrete(session);
-      return sampleDdpm(respaced(d, spaceTimesteps(d.numTimesteps, [o.steps])), modelOf(session, o), randnFrom(gens, shapeOf(session, o.n)), { noise: gens, clipDenoised: clip(session), condFn: condFnOf(o), onStep: o.onStep });
+      const d = respaced(discrete(session), spaceTimesteps(discrete(session).numTimesteps, [o.steps]));
+      return sampleDdpm(d, modelOf(session, o), randnFrom(gens, shapeOf(session, o.n)), { noise: gens, clipDenoised: clip(session), predict: predictionOf(d, session, o, gens), condFn: condFnOf(o), onStep: o.onStep });
     },
   },
   ddim: {
     family: 'discrete', defaultSteps: 50, note: '',
     run: (session, gens, o) => {
-      const d = discrete(session);
-      return sampleDdim(respaced(d, ddimTimesteps(d.numTimesteps, o.steps)), modelOf(session, o), randnFrom(gens, shapeOf(session, o.n)), { eta: o.eta ?? 0, noise: gens, clipDenoised: clip(session), condFn: condFnOf(o), onStep: o.onStep });
+      const d = respaced(discrete(session), ddimTimesteps(discrete(session).numTimesteps, o.steps));
+      return sampleDdim(d, modelOf(session, o), randnFrom(gens, shapeOf(session, o.n)), { eta: o.eta ?? 0, noise: gens, clipDenoised: clip(session), predict: predictionOf(d, session, o, gens), condFn: condFnOf(o), onStep: o.onStep });
     },
   },
   euler: { family: 'sigma', defaultSteps: 50, note: '', run: sigmaSpace((D, x, sigmas, _s, _g, o) => sampleEuler(D, x, sigmas, { onStep: o.onStep })) },
@@ -218,6 +247,7 @@ export function sweepableSamplers(session: Session): SamplerName[] {
  */
 export function generate(session: Session, o: SampleOptions): Tensor {
   checkSampleOptions(session, o);
-  const gens = Array.from({ length: o.n }, (_, k) => new Generator(o.seed + k));
+  const gens = o.generators ?? Array.from({ length: o.n }, (_, k) => new Generator(o.seed + k));
+  if (gens.length !== o.n) throw new RangeError(`generate: ${gens.length} generators for ${o.n} samples`);
   return tidy(() => samplerTable[o.sampler].run(session, gens, o));
 }

@@ -4,7 +4,7 @@
  * x_t = √ᾱ_t (x₀ + σ_t n), σ_t = √((1 − ᾱ_t)/ᾱ_t) (Section 2 and Table 1, "iDDPM" column, which
  * rounds σ to the nearest level of the model's own grid), as k-diffusion's DiscreteEpsDDPMDenoiser.
  */
-import { noGrad, type Tensor } from '@diffusion-ts/tensor';
+import type { Tensor } from '@diffusion-ts/tensor';
 import type { Denoiser } from '../types.ts';
 import type { DiffusionModel, GaussianDiffusion } from './diffusion.ts';
 
@@ -42,13 +42,14 @@ export interface DiscreteDenoiserOptions<K> {
 /**
  * D(x; σ) = the model's x₀ prediction at the step t whose σ_t is nearest to σ, with the input
  * scaled to x_t = x/√(1 + σ²): the VP process seen in sigma space. Works for every output kind
- * (ε, x₀, v, learned variances) through `pMeanVariance`. At σ = 0 it returns x.
+ * (ε, x₀, v, learned variances) through `pMeanVariance`. At σ = 0 it returns x. It records gradients
+ * when they are on (the samplers turn them off), so guidance can differentiate through it.
  */
 export function discreteDenoiser<K>(d: GaussianDiffusion, model: DiffusionModel<K>, { modelKwargs, clipDenoised = false }: DiscreteDenoiserOptions<K> = {}): Denoiser {
   const grid = discreteSigmas(d);
   return (x: Tensor, sigma: number): Tensor => {
     if (sigma === 0) return x;
     const t = new Int32Array(x.shape[0] ?? 1).fill(nearestStep(grid, sigma));
-    return noGrad(() => d.pMeanVariance(model, x.mul(1 / Math.sqrt(1 + sigma * sigma)), t, { clipDenoised, modelKwargs: modelKwargs as K }).predX0);
+    return d.pMeanVariance(model, x.mul(1 / Math.sqrt(1 + sigma * sigma)), t, { clipDenoised, modelKwargs: modelKwargs as K }).predX0;
   };
 }

@@ -1,6 +1,6 @@
 /** DDIM sampling and its deterministic reverse (Song et al. 2021), as guided-diffusion's `ddim_sample`. */
 import { defaultGenerator, noGrad, type Tensor } from '@diffusion-ts/tensor';
-import type { DiffusionModel, GaussianDiffusion, PMeanVarianceOptions } from '../gaussian/diffusion.ts';
+import type { DiffusionModel, GaussianDiffusion, PMeanVariance, PMeanVarianceOptions } from '../gaussian/diffusion.ts';
 import { condScoreShift, type ClassifierGrad } from '../guidance/classifier.ts';
 import type { NoiseSource, StepInfo } from '../types.ts';
 import { randnFrom } from './noise.ts';
@@ -13,6 +13,8 @@ export interface DdimOptions<K> extends PMeanVarianceOptions<K> {
   noise?: NoiseSource;
   /** Classifier guidance: the ε shift of Algorithm 2 of Dhariwal & Nichol 2021. */
   condFn?: ClassifierGrad<K>;
+  /** The prediction to use in place of `d.pMeanVariance(model, x_t, t)` (see `DdpmOptions.predict`). */
+  predict?: (x: Tensor, t: Int32Array) => PMeanVariance;
   onStep?: (info: StepInfo) => void;
 }
 
@@ -24,13 +26,13 @@ export interface DdimOptions<K> extends PMeanVarianceOptions<K> {
  * On a respaced process (`spacedDiffusion(betas, spaceTimesteps(T, 'ddim50'))`) this is strided DDIM.
  * @param x x_T [B, C, …]   @returns x₀
  */
-export function sampleDdim<K>(d: GaussianDiffusion, model: DiffusionModel<K>, x: Tensor, { eta = 0, noise = defaultGenerator, condFn, onStep, modelKwargs, ...pOptions }: DdimOptions<K> = {}): Tensor {
+export function sampleDdim<K>(d: GaussianDiffusion, model: DiffusionModel<K>, x: Tensor, { eta = 0, noise = defaultGenerator, condFn, predict, onStep, modelKwargs, ...pOptions }: DdimOptions<K> = {}): Tensor {
   if (!(eta >= 0)) throw new RangeError(`sampleDdim: eta must be >= 0, got ${eta}`);
   const B = x.shape[0] ?? 0;
   return noGrad(() => runSteps(x, d.numTimesteps, (x, i) => {
     const step = d.numTimesteps - 1 - i;
     const t = new Int32Array(B).fill(step);
-    let p = d.pMeanVariance(model, x, t, { ...pOptions, modelKwargs });
+    let p = predict ? predict(x, t) : d.pMeanVariance(model, x, t, { ...pOptions, modelKwargs });
     if (condFn) p = condScoreShift(d, condFn, p, x, t, modelKwargs);
     const eps = d.predictEpsFromX0(x, t, p.predX0);
     const alphaBar = d.alphasCumprod[step]!, alphaBarPrev = d.alphasCumprodPrev[step]!;
@@ -47,7 +49,7 @@ export function sampleDdim<K>(d: GaussianDiffusion, model: DiffusionModel<K>, x:
  * x_{t+1} = √ᾱ_{t+1} x̂₀ + √(1 − ᾱ_{t+1}) ε̂, as guided-diffusion's `ddim_reverse_sample`.
  * @param x x₀ [B, C, …]   @returns x_T
  */
-export function ddimReverse<K>(d: GaussianDiffusion, model: DiffusionModel<K>, x: Tensor, { onStep, modelKwargs, ...pOptions }: Omit<DdimOptions<K>, 'eta' | 'noise' | 'condFn'> = {}): Tensor {
+export function ddimReverse<K>(d: GaussianDiffusion, model: DiffusionModel<K>, x: Tensor, { onStep, modelKwargs, ...pOptions }: Omit<DdimOptions<K>, 'eta' | 'noise' | 'condFn' | 'predict'> = {}): Tensor {
   const B = x.shape[0] ?? 0;
   return noGrad(() => runSteps(x, d.numTimesteps, (x, step) => {
     const t = new Int32Array(B).fill(step);

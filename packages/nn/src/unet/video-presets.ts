@@ -25,6 +25,12 @@ const tinyVideo16: VideoUNetConfig = {
   numGroups: 8,
 };
 
+/** tinyVideo16 for 32×32 clips (Moving MNIST): one more level (channels 16/32/32), attention still at 8×8. */
+const tinyVideo32: VideoUNetConfig = { ...tinyVideo16, imageSize: 32, channelMult: [1, 2, 2] };
+
+/** tinyVideo16 for 64×64 clips (Moving MNIST at its original size): levels 16/32/32/32, attention at 8×8. */
+const tinyVideo64: VideoUNetConfig = { ...tinyVideo16, imageSize: 64, channelMult: [1, 2, 2, 2] };
+
 /** Named video configurations; pass one to `new VideoUNet(videoPresets.tinyVideo16, { generator })`. */
-export const videoPresets = { tinyVideo16 } as const satisfies Record<string, VideoUNetConfig>;
+export const videoPresets = { tinyVideo16, tinyVideo32, tinyVideo64 } as const satisfies Record<string, VideoUNetConfig>;
 export type VideoPresetName = keyof typeof videoPresets;

@@ -1,0 +1,47 @@
+/**
+ * The video table of issue 12 (per-frame quality and temporal coherence), from the same function as
+ * `diffusion-ts eval --video` (packages/cli/src/run/video-eval.ts):
+ *
+ *   npx tsx bench/video-metrics.ts --data moving-mnist --n 64                  # the floor: data against data
+ *   npx tsx bench/video-metrics.ts --ckpt runs/mm --n 64 --sampler heun        # every row, for a trained video run
+ *
+ * Prints a Markdown table with the load average beside it. Not a speed benchmark: the numbers do not
+ * depend on the machine, only the time taken does.
+ */
+import { loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { pixelStatistics } from '@diffusion-ts/diffusion';
+import { isDatasetName } from '../packages/cli/src/data/registry.ts';
+import { resolveCheckpoint } from '../packages/cli/src/run/run-folder.ts';
+import { loadSession } from '../packages/cli/src/run/session.ts';
+import { samplerNames, stepsFor, type SamplerName } from '../packages/cli/src/run/samplers.ts';
+import { floorRow, videoRows, videoTable } from '../packages/cli/src/run/video-eval.ts';
+
+const { values } = parseArgs({
+  options: {
+    data: { type: 'string' }, ckpt: { type: 'string' }, n: { type: 'string', default: '64' }, seed: { type: 'string', default: '0' },
+    sampler: { type: 'string', default: 'heun' }, steps: { type: 'string' }, 'frames-known': { type: 'string' }, 'guidance-weight': { type: 'string', default: '2' },
+  },
+});
+const n = Number(values.n), seed = Number(values.seed);
+const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+const started = Date.now(), loadAtStart = load();
+
+if (values.ckpt === undefined) {
+  const data = values.data ?? 'moving-mnist';
+  if (!isDatasetName(data)) throw new Error(`--data ${data} is not a data set`);
+  const { row } = floorRow(data, n, seed);
+  console.log(`${data}: ${n} held-out clips against ${n} others (seed ${seed}); the model rows need a trained video run (--ckpt)\n`);
+  console.log(videoTable([row], pixelStatistics));
+} else {
+  const session = await loadSession(resolveCheckpoint(values.ckpt).checkpoint);
+  if (!(samplerNames as readonly string[]).includes(values.sampler!)) throw new Error(`--sampler ${values.sampler} is not one of ${samplerNames.join(', ')}`);
+  const sampler = values.sampler as SamplerName;
+  const steps = stepsFor(sampler, session, values.steps === undefined ? undefined : Number(values.steps));
+  const F = session.data.shape[2]!;
+  const framesKnown = values['frames-known'] === undefined ? Math.floor(F / 2) : Number(values['frames-known']);
+  const rows = await videoRows(session, { n, seed, sampler, steps, framesKnown, guidanceWeight: Number(values['guidance-weight']) });
+  console.log(`${session.config.data}, run at step ${session.step}: ${n} clips per row, ${sampler} ${steps} steps, ${framesKnown} frames known (seed ${seed})\n`);
+  console.log(videoTable(rows, pixelStatistics));
+}
+console.log(`took ${((Date.now() - started) / 1000).toFixed(1)} s; load average ${loadAtStart} at the start, ${load()} at the end`);

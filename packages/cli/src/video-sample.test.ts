@@ -1,0 +1,109 @@
+// `sample` on a video run conditioned on known frames (Ho et al. 2022, Sec. 3.1), end to end on a tiny
+// clips16 run: both methods, the discrete and sigma-space samplers, autoregressive extension past the
+// run's 8 frames, GIF and safetensors output, sample k alone or in a batch, and the bad command lines.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeSafetensors } from '@diffusion-ts/nn';
+import { heldOut } from './data/registry.ts';
+import { main } from './main.ts';
+
+let dir: string;
+const at = (...parts: string[]) => join(dir, ...parts);
+
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [], err: string[] = [];
+  const code = await main(argv, { out: { write: (s: string) => out.push(s) }, err: { write: (s: string) => err.push(s) } });
+  return { code, out: out.join(''), err: err.join('') };
+}
+
+const samples = (file: string) => decodeSafetensors(readFileSync(file));
+/** Frames [from, from + count) of clip i of a [N, C, F, H, W] tensor. */
+function frames(t: { shape: number[]; data: ArrayLike<number> }, i: number, from: number, count: number): number[] {
+  const [, C, F, H, W] = t.shape as [number, number, number, number, number];
+  const out: number[] = [];
+  for (let c = 0; c < C; c++) for (let f = from; f < from + count; f++) for (let k = 0; k < H * W; k++) out.push(t.data[(((i * C + c) * F + f) * H * W) + k]!);
+  return out;
+}
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'diffusion-ts-video-'));
+  const r = await run('train', '--data', 'clips16', '--model', 'video-unet', '--objective', 'ddpm', '--timesteps', '25', '--batch', '1', '--train-size', '2', '--steps', '1', '--preview', '0', '--out', at('video'));
+  assert.equal(r.code, 0, r.err);
+  const image = await run('train', '--data', 'shapes16', '--model', 'unet', '--batch', '1', '--train-size', '2', '--steps', '1', '--preview', '0', '--out', at('image'));
+  assert.equal(image.code, 0, image.err);
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('diffusion-ts sample --condition (video runs)', () => {
+  it('continues held-out clips past the run\'s 8 frames by reconstruction guidance: [N, C, 12, H, W], known frames kept, settings in the metadata', async () => {
+    const r = await run('sample', '--ckpt', at('video'), '--sampler', 'euler', '--steps', '2', '--n', '2', '--condition', '3', '--frames-known', '4', '--method', 'reconstruction', '--guidance-weight', '2', '--length', '12', '--out', at('guided.safetensors'));
+    assert.equal(r.code, 0, r.err);
+    const { tensors, metadata } = samples(at('guided.safetensors'));
+    const out = tensors['samples']!;
+    assert.deepEqual(out.shape, [2, 3, 12, 16, 16]);
+    assert.deepEqual({ condition: metadata['condition'], framesKnown: metadata['frames_known'], method: metadata['method'], weight: metadata['guidance_weight'] }, { condition: '3', framesKnown: '4', method: 'reconstruction', weight: '2' });
+    // Sample k continues held-out clip 3 + k: its first 4 frames are that clip's, exactly.
+    const real = heldOut('clips16', 5, 0);
+    for (const k of [0, 1]) assert.deepEqual(frames(out, k, 0, 4), frames({ shape: real.shape, data: real.data }, 3 + k, 0, 4));
+    assert.ok(out.data.every(Number.isFinite));
+  });
+
+  it('sample k is the same alone or in a batch (seed + k, held-out clip i + k), through every block', async () => {
+    const r = await run('sample', '--ckpt', at('video'), '--sampler', 'euler', '--steps', '2', '--n', '1', '--seed', '1', '--condition', '4', '--frames-known', '4', '--length', '12', '--guidance-weight', '2', '--out', at('alone.safetensors'));
+    assert.equal(r.code, 0, r.err);
+    const batch = samples(at('guided.safetensors')).tensors['samples']!, alone = samples(at('alone.safetensors')).tensors['samples']!;
+    assert.deepEqual(frames(alone, 0, 0, 12), frames(batch, 1, 0, 12));
+  });
+
+  it('the replacement method on the discrete DDIM sampler, conditioned on a clip file (one clip for every sample), as a GIF', async () => {
+    const r = await run('sample', '--ckpt', at('video'), '--sampler', 'ddim', '--steps', '2', '--n', '2', '--condition', at('alone.safetensors'), '--frames-known', '3', '--method', 'replacement', '--out', at('replaced.safetensors'));
+    assert.equal(r.code, 0, r.err);
+    const out = samples(at('replaced.safetensors')).tensors['samples']!, source = samples(at('alone.safetensors')).tensors['samples']!;
+    assert.deepEqual(out.shape, [2, 3, 8, 16, 16]);
+    for (const k of [0, 1]) assert.deepEqual(frames(out, k, 0, 3), frames(source, 0, 0, 3));
+    const gif = await run('sample', '--ckpt', at('video'), '--sampler', 'ddpm', '--n', '1', '--condition', '0', '--frames-known', '2', '--method', 'replacement', '--out', at('clip.gif'));
+    assert.equal(gif.code, 0, gif.err);
+    assert.equal(readFileSync(at('clip.gif')).subarray(0, 6).toString(), 'GIF89a');
+  });
+
+  it('eval --video prints the table: every row, finite numbers', async () => {
+    const r = await run('eval', '--ckpt', at('video'), '--video', '--n', '3', '--sampler', 'euler', '--steps', '1', '--frames-known', '4');
+    assert.equal(r.code, 0, r.err);
+    for (const name of ['data against data (floor)', 'video model, unconditional', 'replacement', 'reconstruction guidance, w_r = 2', 'every frame independent']) assert.ok(r.out.includes(name), name);
+    const rows = r.out.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| |'));
+    assert.equal(rows.length, 5);
+    for (const row of rows) assert.ok(!row.includes('NaN'), row);
+  });
+
+  it('sample --help names both methods', async () => {
+    const r = await run('sample', '--help');
+    assert.match(r.out, /--method/);
+    assert.match(r.out, /reconstruction guidance/);
+    assert.match(r.out, /replacement/);
+  });
+
+  it('refuses video flags that do not fit, naming the flag, and leaves no file', async () => {
+    const before = readdirSync(dir).sort();
+    const rows: [string[], number, RegExp][] = [
+      [['--condition', '0', '--method', 'replacement', '--guidance-weight', '2'], 2, /--guidance-weight is the weight w_r of --method reconstruction; --method replacement has none/],
+      [['--condition', '0', '--frames-known', '8'], 2, /--frames-known 8 must be in \[1, 7\]: the run's clips have 8 frames/],
+      [['--condition', '0', '--frames-known', '4', '--length', '4'], 2, /--length 4 must exceed --frames-known 4/],
+      [['--guidance-weight', '2'], 2, /--guidance-weight needs --condition/],
+      [['--condition', at('image', 'checkpoint.safetensors')], 1, /--condition .*: the file holds no 'samples' or 'clips' tensor/],
+      [['--condition', at('nothing-here.safetensors')], 1, /--condition .*not a data index, and not a readable safetensors file/],
+    ];
+    for (const [flags, code, message] of rows) {
+      const r = await run('sample', '--ckpt', at('video'), '--steps', '1', '--n', '1', ...flags, '--out', at('bad.safetensors'));
+      assert.equal(r.code, code, `${flags.join(' ')}: ${r.err}`);
+      assert.match(r.err, message, flags.join(' '));
+    }
+    const image = await run('sample', '--ckpt', at('image'), '--condition', '0', '--out', at('bad.png'));
+    assert.equal(image.code, 2);
+    assert.match(image.err, /--condition needs a video run; this run's data, shapes16, is images/);
+    assert.deepEqual(readdirSync(dir).sort(), before);
+    assert.ok(!existsSync(at('bad.safetensors')));
+  });
+});

@@ -1,0 +1,161 @@
+/**
+ * Video sample metrics on clips [N, C, F, H, W] in [−1, 1] (plain arrays, so they run on any backend's
+ * output and on data): per-frame quality as the Fréchet distance between frame features (Heusel et al.
+ * 2017's formula, on pixel statistics by default; a learned feature network, e.g. an MNIST classifier's
+ * penultimate layer, plugs in as a `FrameFeatures`), and temporal coherence:
+ * - warping error: the mean squared difference between the foreground of frame t + 1 and that of frame t
+ *   moved by the best whole-pixel translation (a global-motion warp; Lai et al. 2018 use optical flow);
+ * - centroid acceleration: |c_{t+1} − 2c_t + c_{t−1}| of the foreground's centroid, in pixels (zero for
+ *   objects in uniform motion, large for jitter);
+ * - mass and size variation: the coefficient of variation over a clip's frames of the foreground's total
+ *   intensity and of its radius of gyration (objects that should keep their brightness and size).
+ * The foreground of a frame is max(0, g − median(g)) with g the grey level in [0, 1].
+ */
+import { frechetDistance, RunningMoments } from './frechet.ts';
+
+export interface ClipBatch {
+  data: ArrayLike<number>;
+  /** [N, C, F, H, W] */
+  shape: readonly number[];
+}
+
+/** Features of M frames [M, C, H, W] (values in [−1, 1]) as M rows of `dim` numbers. */
+export interface FrameFeatures {
+  /** What the features are, for tables ("pixel statistics", "MNIST classifier, penultimate layer"). */
+  readonly name: string;
+  readonly dim: number;
+  extract(frames: Float32Array, shape: readonly [number, number, number, number]): Float64Array;
+}
+
+function checkClips(op: string, clips: ClipBatch): [number, number, number, number, number] {
+  const s = clips.shape;
+  if (s.length !== 5 || s.some((n) => !Number.isInteger(n) || n < 1)) throw new RangeError(`${op}: clips must be [N, C, F, H, W], got [${s}]`);
+  if (clips.data.length !== s.reduce((a, b) => a * b, 1)) throw new RangeError(`${op}: ${clips.data.length} values for clips [${s}]`);
+  return s as [number, number, number, number, number];
+}
+
+/** Grey level in [0, 1] (mean over channels of (x + 1)/2) of frame f of clip i. */
+function grey(clips: ClipBatch, i: number, f: number): Float64Array {
+  const [, C, F, H, W] = clips.shape as [number, number, number, number, number];
+  const g = new Float64Array(H * W);
+  for (let c = 0; c < C; c++) {
+    const at = ((i * C + c) * F + f) * H * W;
+    for (let k = 0; k < H * W; k++) g[k]! += (clips.data[at + k]! + 1) / 2 / C;
+  }
+  return g;
+}
+
+/** The foreground max(0, g − median(g)). */
+function foreground(g: Float64Array): Float64Array {
+  const sorted = Float64Array.from(g).sort();
+  const median = sorted[Math.floor(sorted.length / 2)]!;
+  return g.map((v) => Math.max(0, v - median));
+}
+
+interface Blob { mass: number; cx: number; cy: number; radius: number }
+
+function blobOf(w: Float64Array, H: number, W: number): Blob {
+  let mass = 0, sx = 0, sy = 0;
+  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) { const v = w[y * W + x]!; mass += v; sx += v * x; sy += v * y; }
+  if (mass <= 1e-9) return { mass: 0, cx: NaN, cy: NaN, radius: NaN };
+  const cx = sx / mass, cy = sy / mass;
+  let r2 = 0;
+  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) r2 += w[y * W + x]! * ((x - cx) ** 2 + (y - cy) ** 2);
+  return { mass, cx, cy, radius: Math.sqrt(r2 / mass) };
+}
+
+/**
+ * Pixel statistics of a frame, 22 numbers: grey mean and standard deviation, foreground mass per pixel,
+ * centroid (x, y) and radius of gyration as fractions of the side, and the grey means of a 4×4 grid.
+ * Stands in for a learned feature network until one exists for the data.
+ */
+export const pixelStatistics: FrameFeatures = {
+  name: 'pixel statistics',
+  dim: 22,
+  extract(frames: Float32Array, [M, C, H, W]: readonly [number, number, number, number]): Float64Array {
+    const dim = 22, out = new Float64Array(M * dim);
+    for (let m = 0; m < M; m++) {
+      const g = grey({ data: frames, shape: [M, C, 1, H, W] }, m, 0);
+      const mean = g.reduce((s, v) => s + v, 0) / g.length;
+      const std = Math.sqrt(g.reduce((s, v) => s + (v - mean) ** 2, 0) / g.length);
+      const b = blobOf(foreground(g), H, W);
+      const row = [mean, std, b.mass / (H * W), b.mass > 0 ? b.cx / W : 0.5, b.mass > 0 ? b.cy / H : 0.5, b.mass > 0 ? b.radius / W : 0];
+      for (let by = 0; by < 4; by++) for (let bx = 0; bx < 4; bx++) {
+        let s = 0, count = 0;
+        for (let y = Math.floor((by * H) / 4); y < Math.floor(((by + 1) * H) / 4); y++) for (let x = Math.floor((bx * W) / 4); x < Math.floor(((bx + 1) * W) / 4); x++) { s += g[y * W + x]!; count++; }
+        row.push(count > 0 ? s / count : 0);
+      }
+      out.set(row, m * dim);
+    }
+    return out;
+  },
+};
+
+/** All frames of the clips as [N·F, C, H, W] (frame-major within a clip). */
+function framesOf(clips: ClipBatch): { frames: Float32Array; shape: [number, number, number, number] } {
+  const [N, C, F, H, W] = checkClips('framesOf', clips);
+  const frames = new Float32Array(N * F * C * H * W);
+  for (let i = 0; i < N; i++) for (let f = 0; f < F; f++) for (let c = 0; c < C; c++) {
+    const from = ((i * C + c) * F + f) * H * W, to = ((i * F + f) * C + c) * H * W;
+    for (let k = 0; k < H * W; k++) frames[to + k] = clips.data[from + k]!;
+  }
+  return { frames, shape: [N * F, C, H, W] };
+}
+
+/** Fréchet distance between the frame features of two sets of clips (every frame is one sample). */
+export function frameFrechet(a: ClipBatch, b: ClipBatch, features: FrameFeatures = pixelStatistics): number {
+  const fa = framesOf(a), fb = framesOf(b);
+  const moments = (x: ArrayLike<number>) => new RunningMoments(features.dim).add(x).moments();
+  return frechetDistance(moments(features.extract(fa.frames, fa.shape)), moments(features.extract(fb.frames, fb.shape)));
+}
+
+/** Mean squared difference of w1 and w0 moved by (dx, dy), zero outside the frame. */
+function shiftedError(w0: Float64Array, w1: Float64Array, H: number, W: number, dx: number, dy: number): number {
+  let s = 0;
+  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
+    const sx = x - dx, sy = y - dy;
+    const moved = sx >= 0 && sx < W && sy >= 0 && sy < H ? w0[sy * W + sx]! : 0;
+    s += (w1[y * W + x]! - moved) ** 2;
+  }
+  return s / (H * W);
+}
+
+export interface TemporalCoherence {
+  /** Mean over frame pairs of the foreground's squared error after the best whole-pixel translation (search ±⌈side/8⌉). */
+  warpError: number;
+  /** Mean |c_{t+1} − 2c_t + c_{t−1}| of the foreground centroid, in pixels. */
+  centroidAcceleration: number;
+  /** Mean over clips of std/mean over frames of the foreground mass. */
+  massVariation: number;
+  /** Mean over clips of std/mean over frames of the radius of gyration. */
+  sizeVariation: number;
+}
+
+const cv = (xs: number[]): number => {
+  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+  return m > 0 ? Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / xs.length) / m : 0;
+};
+
+/** Temporal coherence of clips [N, C, F, H, W] (F ≥ 3), definitions above. */
+export function temporalCoherence(clips: ClipBatch): TemporalCoherence {
+  const [N, , F, H, W] = checkClips('temporalCoherence', clips);
+  if (F < 3) throw new RangeError(`temporalCoherence: needs at least 3 frames per clip, got ${F}`);
+  const r = Math.ceil(Math.max(H, W) / 8);
+  let warp = 0, warpCount = 0, accel = 0, accelCount = 0, mass = 0, size = 0;
+  for (let i = 0; i < N; i++) {
+    const ws = Array.from({ length: F }, (_, f) => foreground(grey(clips, i, f)));
+    const blobs = ws.map((w) => blobOf(w, H, W));
+    for (let f = 0; f + 1 < F; f++) {
+      let best = Infinity;
+      for (let dy = -r; dy <= r; dy++) for (let dx = -r; dx <= r; dx++) best = Math.min(best, shiftedError(ws[f]!, ws[f + 1]!, H, W, dx, dy));
+      warp += best; warpCount++;
+    }
+    for (let f = 1; f + 1 < F; f++) {
+      const [a, b, c] = [blobs[f - 1]!, blobs[f]!, blobs[f + 1]!];
+      if (a.mass > 0 && b.mass > 0 && c.mass > 0) { accel += Math.hypot(c.cx - 2 * b.cx + a.cx, c.cy - 2 * b.cy + a.cy); accelCount++; }
+    }
+    mass += cv(blobs.map((b) => b.mass));
+    size += cv(blobs.filter((b) => b.mass > 0).map((b) => b.radius));
+  }
+  return { warpError: warp / warpCount, centroidAcceleration: accelCount > 0 ? accel / accelCount : NaN, massVariation: mass / N, sizeVariation: size / N };
+}
