@@ -25,7 +25,7 @@ const flipT = (w: T4): T4 => tf.transpose(tf.reverse(w, [0, 1]), [0, 1, 3, 2]);
 const pad1: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [1, 1], [1, 1], [0, 0]];
 
 /** ∂L/∂w of a 3×3 conv (pad 1, stride s): x batch↔channels, dy as the filter dilated by s. */
-function filterGrad(x: T4, dy: T4, stride: 1 | 2): T4 {
+export function filterGrad(x: T4, dy: T4, stride: 1 | 2): T4 {
   const xT = tf.transpose(tf.pad(x, pad1), [3, 1, 2, 0]) as T4; // [C, H+2, W+2, N]
   const dyT = tf.transpose(dy, [1, 2, 0, 3]) as T4; //            [oH, oW, N, O]
   const g = tf.conv2d(xT, dyT, 1, 'valid', 'NHWC', stride); //    [C, ≥3, ≥3, O]
@@ -33,7 +33,7 @@ function filterGrad(x: T4, dy: T4, stride: 1 | 2): T4 {
 }
 
 /** ∂L/∂x of a 3×3 conv (pad 1, stride s), as a stride-1 conv of (zero-dilated) dy with the flipped filter. */
-function inputGrad(dy: T4, w: T4, stride: 1 | 2, xShape: number[]): T4 {
+export function inputGrad(dy: T4, w: T4, stride: 1 | 2, xShape: number[]): T4 {
   let d = dy;
   if (stride === 2) {
     const [n, h, wd, o] = dy.shape;

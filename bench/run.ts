@@ -20,6 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkAgreement, checkPeerUNet } from './check.ts';
+import { convCases } from './conv-cases.ts';
 import { coreCases } from './core-cases.ts';
 import { networkCases } from './network-cases.ts';
 import { peakRss } from './rss.ts';
@@ -69,7 +70,7 @@ if (quick) console.log('check: the peer U-Net gradient check runs in the full ru
 else console.log(`check: the peer U-Net's tuned gradients agree with TF.js's own to ${(await checkPeerUNet()).toExponential(1)} (relative)`);
 console.log(`${rounds} round(s), ~${maxTime} s per side per round; spread = interquartile range of benchmark.js samples\n`);
 
-const cases = [...coreCases(), ...networkCases()].filter((c) => only === null || c.name.includes(only));
+const cases = [...coreCases(), ...convCases(), ...networkCases()].filter((c) => only === null || c.name.includes(only));
 const summaries: { case: string; unit: string; ours: Summary; peer: Summary | null; oursCores: number; peerCores: number | null }[] = [];
 const rows: Row[] = [];
 const fmt = (v: number): string => v.toFixed(v >= 100 ? 0 : v >= 10 ? 1 : v >= 1 ? 2 : 3);

@@ -45,7 +45,7 @@ interface GPUDevice {
   createPipelineLayout(descriptor: { bindGroupLayouts: unknown[] }): unknown;
   createComputePipelineAsync(descriptor: { layout: unknown; compute: { module: unknown; entryPoint: string } }): Promise<GPUComputePipeline>;
   createBindGroup(descriptor: { layout: unknown; entries: { binding: number; resource: { buffer: GPUBuffer } }[] }): unknown;
-  readonly queue: { writeBuffer(buffer: GPUBuffer, offset: number, data: Float32Array | Uint32Array): void; submit(commands: unknown[]): void };
+  readonly queue: { writeBuffer(buffer: GPUBuffer, offset: number, data: Float32Array | Uint32Array): void; submit(commands: unknown[]): void; onSubmittedWorkDone(): Promise<void> };
 }
 /** WebGPU's flag values (GPUBufferUsage, GPUMapMode), fixed by the specification. */
 const MAP_READ = 0x1, COPY_SRC = 0x4, COPY_DST = 0x8, UNIFORM = 0x40, STORAGE = 0x80, COMPUTE_STAGE = 0x4;
@@ -177,6 +177,14 @@ export class GpuEngine {
   liveBytes = 0;
   /** Kernels compiled so far, evicted ones included (the cache's misses). */
   kernelsCompiled = 0;
+  /**
+   * Internal, for bench/profile-gpu.ts: while set, kernels run one at a time, each waited for on the
+   * device (WebGPU's `queue.onSubmittedWorkDone`), and each launch reports its kernel's name and the
+   * milliseconds from its call to the device going idle. It serializes the device; never set it
+   * outside profiling.
+   */
+  profiler: ((name: string, ms: number) => void) | null = null;
+  private lastProfiled: Promise<unknown> = Promise.resolve();
 
   private readonly empty: GpuBuffer;
   /** The WebGPU device for the hand-written WGSL kernels; null on WebGL2. */
@@ -237,7 +245,7 @@ export class GpuEngine {
     const entry = this.compiled(spec, length);
     const bound = this.hold(inputs);
     entry.pending++;
-    const ready = Promise.all(bound.map((b) => b.ready)).then((args) => {
+    const ready = Promise.all(bound.map((b) => b.ready)).then((args) => this.profiled(spec.name, () => {
       const result = entry.kernel(...args, ...scalars);
       // An evicted kernel is destroyed once its last queued launch has its result (never on the hot path).
       if (--entry.pending === 0 && entry.evicted) {
@@ -245,7 +253,7 @@ export class GpuEngine {
         Promise.resolve(result).then(destroy, destroy);
       }
       return result;
-    });
+    }));
     return this.output(spec.name, bound, ready, length);
   }
 
@@ -288,7 +296,7 @@ export class GpuEngine {
       this.pipelines.set(spec.name, pipeline);
     }
     const bound = this.hold(inputs);
-    const ready = Promise.all([pipeline, ...bound.map((b) => b.ready)]).then(([compiled, ...args]) => {
+    const ready = Promise.all([pipeline, ...bound.map((b) => b.ready)]).then(([compiled, ...args]) => this.profiled(spec.name, () => {
       const output = device.createBuffer({ size: 4 * length, usage: STORAGE | COPY_SRC });
       const uniforms = device.createBuffer({ size: Math.max(16, params.byteLength), usage: UNIFORM | COPY_DST });
       device.queue.writeBuffer(uniforms, 0, params);
@@ -303,8 +311,23 @@ export class GpuEngine {
       device.queue.submit([encoder.finish()]);
       uniforms.destroy(); // freed once the submitted work is done
       return new parts.DeviceResult({ buffer: output, output: [length], context: parts.context, kernel: null });
-    });
+    }));
     return this.output(spec.name, bound, ready, length);
+  }
+
+  /** `run` (a kernel's call), or with a profiler set, `run` after the previous profiled launch, timed to the device's idle. */
+  private profiled<R>(name: string, run: () => R | Promise<R>): R | Promise<R> {
+    const profiler = this.profiler;
+    if (profiler === null) return run();
+    const turn = this.lastProfiled.then(async () => {
+      const t0 = performance.now();
+      const result = await run();
+      await this.parts?.context.device.queue.onSubmittedWorkDone();
+      profiler(name, performance.now() - t0);
+      return result;
+    });
+    this.lastProfiled = turn.catch(() => {});
+    return turn;
   }
 
   /** The first asynchronous kernel failure, reported at the next op rather than lost. */

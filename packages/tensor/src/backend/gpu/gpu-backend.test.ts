@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as T from '../../index.ts';
 import { installNodeWebGPU } from '../../webgpu-node.ts';
+import { gpuEngine } from './index.ts';
 
 describe('gpu backend', () => {
   before(async () => {
@@ -67,5 +68,20 @@ describe('gpu backend', () => {
     const e = T.zeros([0, 3]).to('gpu');
     assert.deepEqual([...await e.add(1).sum(0).data()], [0, 0, 0]);
     assert.equal((await T.cat([e, T.ones([1, 3]).to('gpu')], 0).data()).length, 3);
+  });
+
+  it('the internal profiler (bench/profile-gpu.ts) names every launch and changes no result', async () => {
+    const g = new T.Generator(5), a = T.randn([40, 36], { generator: g }), b = T.randn([36, 20], { generator: g });
+    const run = async () => Float32Array.from(await T.relu(T.matmul(a.to('gpu'), b.to('gpu')).add(1)).data());
+    const want = await run();
+    const seen: [string, number][] = [];
+    gpuEngine()!.profiler = (name, ms) => { seen.push([name, ms]); };
+    try {
+      assert.deepEqual(await run(), want);
+    } finally {
+      gpuEngine()!.profiler = null;
+    }
+    assert.deepEqual(seen.map(([name]) => name), ['matmul (tiled WGSL, A vec4-k, B vec4-outer)', 'binary add', 'unary relu']);
+    for (const [name, ms] of seen) assert.ok(ms >= 0, `${name}: ${ms} ms`);
   });
 });

@@ -15,7 +15,7 @@
  */
 import { MAX_ELEMENTS, type GpuBuffer, type GpuEngine } from './engine.ts';
 import type { ConvConstants } from './conv2d.ts';
-import { DEPTH, runTiled, tiledKernel, TILE } from './tiled-gemm.ts';
+import { DEPTH, runTiled, tiledKernel, TILE_M, TILE_N } from './tiled-gemm.ts';
 
 /** The params block: `convConstants`' fields in this order, then the groups and the k per split. */
 const fields = ['N', 'C', 'H', 'W', 'O', 'kH', 'kW', 'oH', 'oW', 'cg', 'og', 'sH', 'sW', 'pH', 'pW', 'dH', 'dW'] as const satisfies readonly (keyof ConvConstants)[];
@@ -51,15 +51,35 @@ fn kRange(z: u32) -> vec2<u32> { return vec2<u32>(0u, params.cg * params.kH * pa
 fn rowsOfC() -> u32 { return params.og; }
 fn colsOfC() -> u32 { return params.N * params.oH * params.oW; }
 fn aAlongK() -> bool { return true; }
-fn bAlongK() -> bool { return false; }
 fn loadA(o: u32, r: u32) -> f32 { return in2[(g * params.og + o) * params.cg * params.kH * params.kW + r]; }
-fn loadB(r: u32, col: u32) -> f32 { return im2col(r, col); }
+// X̂[(c, a, b), (n, i, j)] factored: per column, x's offset of [n, g·cg] and the window's corner
+// (i·s_H − p_H, j·s_W − p_W); per row, the channel's offset and the tap's (a·d_H, b·d_W).
+fn colInfo(col: u32) -> vec4<i32> {
+  let pixels = params.oH * params.oW;
+  let n = col / pixels;
+  let i = (col - n * pixels) / params.oW;
+  let j = col - n * pixels - i * params.oW;
+  return vec4<i32>(i32((n * params.C + g * params.cg) * params.H * params.W), i32(i * params.sH) - i32(params.pH), i32(j * params.sW) - i32(params.pW), 0);
+}
+fn rowInfo(r: u32) -> vec4<i32> {
+  let taps = params.kH * params.kW;
+  let c = r / taps;
+  let a = (r - c * taps) / params.kW;
+  let b = r - c * taps - a * params.kW;
+  return vec4<i32>(i32(c * params.H * params.W), i32(a * params.dH), i32(b * params.dW), 0);
+}
+fn loadBF(row: vec4<i32>, col: vec4<i32>) -> f32 {
+  let y = col.y + row.y;
+  let x = col.z + row.z;
+  if (y < 0 || y >= i32(params.H) || x < 0 || x >= i32(params.W)) { return 0.0; }
+  return in1[u32(col.x + row.x + y * i32(params.W) + x)];
+}
 fn store(o: u32, col: u32, v: f32) {
   let pixels = params.oH * params.oW;
   let n = col / pixels;
   outBuf[(n * params.O + g * params.og + o) * pixels + col - n * pixels] = v;
 }
-`);
+`, { b: 'factored' });
 
 const inputGrad = tiledKernel('conv2dInputGrad (tiled WGSL)', /* wgsl */ `${header}
 fn setup(z: u32) { g = z; }
@@ -67,37 +87,48 @@ fn kRange(z: u32) -> vec2<u32> { return vec2<u32>(0u, params.og * params.kH * pa
 fn rowsOfC() -> u32 { return params.cg; }
 fn colsOfC() -> u32 { return params.N * params.H * params.W; }
 fn aAlongK() -> bool { return true; }
-fn bAlongK() -> bool { return false; }
 // W_g[m, (c, a, b)] with k = (m, a, b); w = in2.
 fn loadA(c: u32, k: u32) -> f32 {
   let taps = params.kH * params.kW;
   let m = k / taps;
   return in2[((g * params.og + m) * params.cg + c) * taps + k - m * taps];
 }
-// D̂[(m, a, b), (n, h, w)] of dy = in1.
-fn loadB(k: u32, col: u32) -> f32 {
-  let taps = params.kH * params.kW;
-  let m = k / taps;
-  let a = (k - m * taps) / params.kW;
-  let b = k - m * taps - a * params.kW;
+// D̂[(m, a, b), (n, h, w)] of dy = in1, factored: per column, dy's offset of [n, g·og] and
+// (h + p_H, w + p_W); per row, the channel's offset and the tap's (a·d_H, b·d_W).
+fn colInfo(col: u32) -> vec4<i32> {
   let pixels = params.H * params.W;
   let n = col / pixels;
   let h = (col - n * pixels) / params.W;
   let w = col - n * pixels - h * params.W;
-  let di = i32(h + params.pH) - i32(a * params.dH);
-  let dj = i32(w + params.pW) - i32(b * params.dW);
+  return vec4<i32>(i32((n * params.O + g * params.og) * params.oH * params.oW), i32(h + params.pH), i32(w + params.pW), 0);
+}
+fn rowInfo(k: u32) -> vec4<i32> {
+  let taps = params.kH * params.kW;
+  let m = k / taps;
+  let a = (k - m * taps) / params.kW;
+  let b = k - m * taps - a * params.kW;
+  return vec4<i32>(i32(m * params.oH * params.oW), i32(a * params.dH), i32(b * params.dW), 0);
+}
+fn loadBF(row: vec4<i32>, col: vec4<i32>) -> f32 {
+  let di = col.y - row.y;
+  let dj = col.z - row.z;
   if (di < 0 || dj < 0) { return 0.0; }
-  let i = u32(di) / params.sH;
-  let j = u32(dj) / params.sW;
-  if (i * params.sH != u32(di) || j * params.sW != u32(dj) || i >= params.oH || j >= params.oW) { return 0.0; }
-  return in1[((n * params.O + g * params.og + m) * params.oH + i) * params.oW + j];
+  var i = u32(di);
+  var j = u32(dj);
+  if (params.sH != 1u || params.sW != 1u) {
+    i = i / params.sH;
+    j = j / params.sW;
+    if (i * params.sH != u32(di) || j * params.sW != u32(dj)) { return 0.0; }
+  }
+  if (i >= params.oH || j >= params.oW) { return 0.0; }
+  return in1[u32(col.x + row.x) + i * params.oW + j];
 }
 fn store(c: u32, col: u32, v: f32) {
   let pixels = params.H * params.W;
   let n = col / pixels;
   outBuf[(n * params.C + g * params.cg + c) * pixels + col - n * pixels] = v;
 }
-`);
+`, { b: 'factored' });
 
 const weightGrad = tiledKernel('conv2dWeightGrad (tiled WGSL)', /* wgsl */ `${header}
 var<private> split: u32;
@@ -147,7 +178,7 @@ export function tiledConv2dInputGrad(engine: GpuEngine, dy: GpuBuffer, w: GpuBuf
  */
 export function tiledConv2dWeightGradSplits(engine: GpuEngine, x: GpuBuffer, dy: GpuBuffer, k: ConvConstants, length: number): { partial: GpuBuffer; splits: number } | null {
   const groups = k.O / k.og, K = k.N * k.oH * k.oW;
-  const tiles = Math.ceil(k.og / TILE) * Math.ceil((k.cg * k.kH * k.kW) / TILE) * groups;
+  const tiles = Math.ceil(k.og / TILE_M) * Math.ceil((k.cg * k.kH * k.kW) / TILE_N) * groups;
   const wanted = Math.max(1, Math.min(Math.ceil(256 / tiles), Math.floor(K / 256)));
   const most = Math.max(1, Math.floor(MAX_ELEMENTS / length)); // the partials are one tensor
   const kPerSplit = Math.max(DEPTH, Math.ceil(K / Math.min(wanted, most) / DEPTH) * DEPTH), splits = Math.max(1, Math.ceil(K / kPerSplit));

@@ -44,6 +44,17 @@ describe('gpu matmul and conv2d: the gpu.js kernels and the tiled WGSL ones agre
     }), { numRuns: 6 });
   });
 
+  it('batched matmul across several tiles (32×128 per workgroup), with vec4 and scalar panel loads', async () => {
+    // Multiples of 4 take the vec4 panel loads (along k, i or j, by the transposes), others the
+    // scalar ones; sizes past one tile and not a multiple of it exercise the edge tiles.
+    const dim = (most: number) => fc.oneof(fc.integer({ min: 1, max: most }), fc.integer({ min: 1, max: most / 4 }).map((q) => 4 * q));
+    await fc.assert(fc.asyncProperty(dim(72), dim(264), dim(40), fc.boolean(), fc.boolean(), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 0, max: 1000 }), async (m, n, k, tA, tB, b, seed) => {
+      const g = new T.Generator(seed);
+      const a = T.randn([b, ...(tA ? [k, m] : [m, k])], { generator: g }), c = T.randn([...(tB ? [n, k] : [k, n])], { generator: g });
+      await agree([a, c], (u, v) => T.matmulTransposed(u!, v!, tA, tB));
+    }), { numRuns: 8 });
+  });
+
   it('conv2d with stride, padding, dilation and groups, and both gradients', async () => {
     const small = fc.integer({ min: 1, max: 3 });
     await fc.assert(fc.asyncProperty(small, small, small, small, small, fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 1000 }), async (groups, cg, og, k, stride, padding, seed) => {
@@ -51,5 +62,13 @@ describe('gpu matmul and conv2d: the gpu.js kernels and the tiled WGSL ones agre
       const x = T.randn([2, groups * cg, H, W], { generator: g }), w = T.randn([groups * og, cg, k, k], { generator: g });
       await agree([x, w], (u, v) => T.conv2d(u!, v!, null, { stride, padding, dilation: 1 + (seed % 2), groups }));
     }), { numRuns: 6 });
+  });
+
+  it('conv2d and both gradients across several tiles (more than 32 output channels, 128 columns)', async () => {
+    await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 30, max: 40 }), fc.integer({ min: 9, max: 13 }), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 0, max: 1000 }), async (c, o, size, stride, seed) => {
+      const g = new T.Generator(seed);
+      const x = T.randn([2, c, size, size + 1], { generator: g }), w = T.randn([o, c, 3, 3], { generator: g });
+      await agree([x, w], (u, v) => T.conv2d(u!, v!, null, { stride, padding: 1 }));
+    }), { numRuns: 4 });
   });
 });

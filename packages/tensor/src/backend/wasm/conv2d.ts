@@ -9,6 +9,9 @@
  * Each (image, group) item is a task that the next free thread takes, with that thread's own column
  * matrix (and, for the weight gradient, its own partial dW, summed at the end). With fewer items
  * than threads, items run one after another and each GEMM is split across the threads instead.
+ *
+ * Stride-1 3×3 convolutions with one group take Winograd's F(2×2, 3×3) instead (winograd.ts) for
+ * all three, where it measured faster (`winogradWins`, `winogradWeightGradWins`).
  */
 
 import type { Conv2dParams } from '../kernels.ts';
@@ -18,6 +21,7 @@ import { gemmParallel, queueGemm } from './sgemm.ts';
 import type { GemmProblem } from './sgemm.ts';
 import type { Push } from './commands.ts';
 import { convCol2im, convIm2col } from './conv-kernel.ts';
+import { winogradConv, winogradWeightGrad, winogradWeightGradWins, winogradWins } from './winograd.ts';
 
 /** Sizes of one conv2d: x [N, C, H, W], w [O, C/groups, kH, kW], y [N, O, oH, oW]. */
 export interface ConvShape {
@@ -108,8 +112,16 @@ function gemm(engine: Engine, t: number, push: Push, whole: boolean, p: GemmProb
   else gemmParallel(engine, p);
 }
 
+/** Whether the Winograd path can run this convolution: 3×3, stride 1, dilation 1, one group. */
+const winogradFits = (s: ConvShape): boolean =>
+  s.kH === 3 && s.kW === 3 && s.p.groups === 1 && [...s.p.stride, ...s.p.dilation].every((v) => v === 1);
+
 /** y = conv2d(x, w): byte addresses of f32 buffers in the engine's heap. */
 export function conv2dForward(engine: Engine, x: number, w: number, y: number, s: ConvShape): void {
+  if (winogradFits(s) && winogradWins(s.C)) {
+    winogradConv(engine, x, w, y, { N: s.N, Cin: s.C, H: s.H, W: s.W, Cout: s.O, oH: s.oH, oW: s.oW, pH: s.p.padding[0], pW: s.p.padding[1] }, 'forward');
+    return;
+  }
   const pl = plan(engine, s);
   const { cg, og, K, P } = pl, HW = s.H * s.W;
   forItems(engine, pl, ({ n, gi }, t, push, col, whole) => {
@@ -126,6 +138,11 @@ export function conv2dForward(engine: Engine, x: number, w: number, y: number, s
 
 /** dx = ∂L/∂x of conv2d given dy (dx is overwritten). */
 export function conv2dInputGrad(engine: Engine, dy: number, w: number, dx: number, s: ConvShape): void {
+  if (winogradFits(s) && s.p.padding.every((v) => v <= 2) && winogradWins(s.O)) {
+    // dx = dy ⋆ (w transposed and rotated 180°) with padding 2 − p: a stride-1 3×3 correlation again.
+    winogradConv(engine, dy, w, dx, { N: s.N, Cin: s.O, H: s.oH, W: s.oW, Cout: s.C, oH: s.H, oW: s.W, pH: 2 - s.p.padding[0], pW: 2 - s.p.padding[1] }, 'adjoint');
+    return;
+  }
   const pl = plan(engine, s);
   const { cg, og, K, P } = pl, HW = s.H * s.W;
   if (!pl.direct) engine.heap.f32.fill(0, dx >> 2, (dx >> 2) + s.N * s.C * HW);
@@ -144,6 +161,10 @@ export function conv2dInputGrad(engine: Engine, dy: number, w: number, dx: numbe
 
 /** dw = ∂L/∂w of conv2d given x and dy (dw is overwritten). */
 export function conv2dWeightGrad(engine: Engine, x: number, dy: number, dw: number, s: ConvShape): void {
+  if (winogradFits(s) && winogradWeightGradWins(s.C)) {
+    winogradWeightGrad(engine, x, dy, dw, { N: s.N, Cin: s.C, H: s.H, W: s.W, Cout: s.O, oH: s.oH, oW: s.oW, pH: s.p.padding[0], pW: s.p.padding[1] });
+    return;
+  }
   const pl = plan(engine, s);
   const { cg, og, K, P } = pl, HW = s.H * s.W;
   const dwLength = s.O * K;

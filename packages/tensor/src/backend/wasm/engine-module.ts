@@ -11,12 +11,14 @@ import { gemmMacro, gemmPackA, gemmPackB } from './gemm-kernel.ts';
 import type { GemmShape } from './gemm-kernel.ts';
 import { groupNormBackwardKernel, groupNormKernel } from './group-norm-kernel.ts';
 import { softmaxKernel } from './softmax-kernel.ts';
+import { winoFilter, winoFilterGrad, winoGradient, winoInput, winoOutput } from './winograd-kernel.ts';
 import { siluBackwardKernel, unaryKernels } from './unary-kernel.ts';
 
 /** The kernels of the engine users load, in opcode order. To add one: export its descriptor from its `*-kernel.ts` and list it here. */
 export const engineKernels: readonly KernelDescriptor[] = [
   gemmPackA, gemmPackB, gemmMacro,
   convIm2col, convCol2im,
+  winoFilter, winoInput, winoOutput, winoGradient, winoFilterGrad,
   siluBackwardKernel, softmaxKernel, groupNormKernel, groupNormBackwardKernel,
   ...Object.values(unaryKernels),
 ];

@@ -132,13 +132,16 @@ export class Code {
   i32Add(): this { return this.op(0x6a); }
   i32Sub(): this { return this.op(0x6b); }
   i32Mul(): this { return this.op(0x6c); }
+  i32DivU(): this { return this.op(0x6e); }
   i32RemS(): this { return this.op(0x6f); }
+  i32RemU(): this { return this.op(0x70); }
   i32And(): this { return this.op(0x71); }
   i32Shl(): this { return this.op(0x74); }
   f64Const(v: number): this { return this.op(0x44, ...f64Bytes(v)); }
   f32Lt(): this { return this.op(0x5d); }
   f32Abs(): this { return this.op(0x8b); }
   f32Add(): this { return this.op(0x92); }
+  f32Sub(): this { return this.op(0x93); }
   f32Mul(): this { return this.op(0x94); }
   f32Div(): this { return this.op(0x95); }
   f32Max(): this { return this.op(0x97); }
