@@ -107,7 +107,7 @@ describe('diffusion-ts bad input table', () => {
     [['sample', '--ckpt', '@/unknown-data', '--out', '@/x.png'], 1, /cannot use checkpoint .*unknown-data.*: the run config is invalid: data is "nope": expected one of swiss-roll/],
     [['sample', '--ckpt', '@/duplicate.safetensors', '--out', '@/x.png'], 1, /duplicate\.safetensors.*repeats the tensor name "model\./],
     [['sample', '--ckpt', '@/deep.safetensors', '--out', '@/x.png'], 1, /deep\.safetensors.*shape must be an array of non-negative integers, got \[\[\[\[\.\.\.\]\]\]\]/],
-    [['eval', '--ckpt', '@/run2d'], 2, /choose --nll, --sweep or --video \(one or more\)/],
+    [['eval', '--ckpt', '@/run2d'], 2, /choose --nll, --sweep, --fid, --accuracy or --video \(one or more\)/],
     [['eval', '--ckpt', '@/run2d', '--video'], 2, /--video needs a video run; this run's data, swiss-roll, is 2d data/],
     [['eval', '--ckpt', '@/run2d', '--sweep', '--guidance-weight', '2'], 2, /--guidance-weight only applies with --video/],
     [['eval', '--ckpt', '@/run2d', '--nll'], 2, /--nll needs a discrete-time model/],

@@ -1,7 +1,12 @@
 /**
  * @diffusion-ts/cli as a module (the `exports` entry of its package.json): the command itself, to run
  * it from a script (`main(argv)`), and the data sets and pictures it trains on and draws, for
- * benchmarks and examples that want the same data and plots without reaching into its sources.
+ * benchmarks and examples that want the same data and plots without reaching into its sources; and
+ * the sample-quality measures (the shipped MNIST classifier, its features, the Fréchet distance to
+ * held-out data), e.g. for a per-frame Fréchet distance of video samples:
+ *   const judge = await loadJudge(shippedClassifier, 'judge');
+ *   const { features, featureDim } = await classifyImages(judge, { data: frames, shape: [n, 1, 16, 16] }, { withFeatures: true });
+ *   frechetDistance(new RunningMoments(featureDim).add(features).moments(), reference);
  */
 export { main, program } from './main.ts';
 export { datasets, datasetNames, heldOut, heldOutSeed, isDatasetName, type DatasetEntry, type DatasetKind, type DatasetName } from './data/registry.ts';
@@ -13,3 +18,6 @@ export { checkerboard, ring, swissRoll, swissRollStats, twoMoons } from './data/
 export type { CheckerboardOptions, NoiseOptions, RingOptions, SwissRollOptions } from './data/toy2d.ts';
 export type { Dataset } from './data/types.ts';
 export * from './render/index.ts';
+export { classifyImages, heldOutAccuracy, type Classified, type Images } from './run/classify.ts';
+export { checkJudgeFits, classAccuracy, fid, generateSet, loadJudge, referenceSize, shippedClassifier, type ClassAccuracy, type FidResult, type GeneratedSet } from './run/quality.ts';
+export { loadSession, type LoadedSession, type Session } from './run/session.ts';

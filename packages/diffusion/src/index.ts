@@ -89,12 +89,13 @@ export * from './sohl-dickstein/index.ts';
 export { GaussianMixture, circleMixture, gmm2d8, gmm1d2, type RandomSource, type GaussianMixtureParams } from './gmm/gaussian-mixture.ts';
 export { gmmDenoiser, gmmClassifierGradient } from './gmm/denoiser.ts';
 export { momentsOf, slicedWasserstein, gaussianMmd, type SlicedWassersteinOptions, type GaussianMmdOptions } from './metrics/distances.ts';
+export { frechetDistance, RunningMoments, type MeanCovariance } from './metrics/frechet.ts';
+export { symmetricEigen, symmetricSqrt, type SymmetricEigen } from './metrics/symmetric-eigen.ts';
 
 // ---- Video: conditioning on known frames (Ho et al. 2022, Sec. 3.1) ------------------------------
 // Replacement and reconstruction guidance (Eq. 7; its σ-space form in video/reconstruction-guidance.ts) as
 // denoiser wrappers for the σ-space samplers and as `predict` for the discrete ones; autoregressive
 // extension and temporal super-resolution on top.
 export * from './video/index.ts';
-// Video metrics: Fréchet distance of frame features (Heusel et al. 2017's formula) and temporal coherence.
-export { frechetDistance, featureMoments, symmetricEigen } from './metrics/frechet.ts';
+// Video metrics: Fréchet distance of frame features (frechetDistance above) and temporal coherence.
 export { frameFrechet, temporalCoherence, pixelStatistics, type ClipBatch, type FrameFeatures, type TemporalCoherence } from './metrics/video.ts';

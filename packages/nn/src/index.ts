@@ -3,6 +3,7 @@ export * from './init.ts';
 export * from './layers/index.ts';
 export * from './unet/index.ts';
 export * from './mlp.ts';
+export * from './conv-classifier.ts';
 export * from './optim/index.ts';
 export * from './ema.ts';
 export * from './checkpoint/index.ts';

@@ -1,6 +1,8 @@
 /**
- * `diffusion-ts eval`: the variational bound in bits/dim on held-out data (--nll), and sample
- * quality against the number of network evaluations for every sampler (--sweep).
+ * `diffusion-ts eval`: the variational bound in bits/dim on held-out data (--nll), sample quality
+ * against the number of network evaluations for every sampler (--sweep), and, on labelled images,
+ * the Fréchet distance of samples to held-out data in a classifier's features (--fid) and the class
+ * accuracy of class-conditional samples (--accuracy; on a classifier run, its held-out accuracy).
  */
 import { join } from 'node:path';
 import { Generator, tensor, type Tensor } from '@diffusion-ts/tensor';
@@ -15,34 +17,48 @@ import { encodePng, linePlot } from '../render/index.ts';
 import { MAX_SEED, sizeProblem } from '../run/config.ts';
 import { checkOutputFile } from '../run/output-paths.ts';
 import { resolveCheckpoint } from '../run/run-folder.ts';
-import { checkSampleOptions, generate, samplerNames, stepsFor, sweepableSamplers } from '../run/samplers.ts';
+import { checkSampleOptions, generate, samplerHelp, samplerNames, stepsFor, stepsHelp, sweepableSamplers } from '../run/samplers.ts';
+import { isClassifier } from '../run/config.ts';
+import { labelTensor } from '../run/objectives.ts';
+import { heldOutAccuracy } from '../run/classify.ts';
+import { checkJudgeFits, classAccuracy, fid, generateSet, loadJudge, referenceSize, shippedClassifier } from '../run/quality.ts';
 import { videoRows, videoTable, type VideoEvalOptions } from '../run/video-eval.ts';
 import { DEFAULT_GUIDANCE_WEIGHT } from '../run/video-sampling.ts';
 import { loadSession, type Session } from '../run/session.ts';
 import { backendNames, chooseBackend, releaseBackend } from './backend.ts';
 
 export const evalCommand = defineCommand({
-  summary: 'evaluate a trained run: bits/dim on held-out data (--nll), error against NFE per sampler (--sweep), video quality and temporal coherence (--video)',
+  summary: 'evaluate a trained run: bits/dim on held-out data (--nll), error against NFE per sampler (--sweep), Fréchet distance (--fid) and class accuracy (--accuracy) of samples, video quality and temporal coherence (--video)',
   options: {
     ckpt: { type: 'string', placeholder: 'run-dir', description: 'the run folder written by train, or its checkpoint.safetensors (required)' },
     nll: { type: 'boolean', description: 'the variational bound in bits/dim on held-out data, with its terms (ddpm and iddpm runs on image data)' },
     sweep: { type: 'boolean', description: 'sliced Wasserstein distance to held-out data against NFE for every sampler: a table and a PNG plot in the run folder' },
+    fid: { type: 'boolean', description: 'Fréchet distance of --n samples to the held-out data in the --judge classifier\'s features ("FID on MNIST"), with the floor (--n training examples) beside it' },
+    accuracy: { type: 'boolean', description: 'how often the --judge classifies --n samples of a class-conditional (or --classifier guided) run as their requested class, per class; on a classifier run, its accuracy on held-out data' },
+    judge: { type: 'string', placeholder: 'classifier', description: 'the clean-image classifier that measures --fid and --accuracy: a --model classifier run or its exported file (default: the shipped models/mnist-classifier, for mnist and mnist16)' },
+    guidance: { type: 'number', default: 1, description: 'classifier-free guidance scale of --fid and --accuracy (a --cond run)' },
+    classifier: { type: 'string', placeholder: 'run', description: 'a --model noised-classifier run (or file) that guides --fid and --accuracy\'s samples (ADM classifier guidance; discrete samplers)' },
+    'classifier-scale': { type: 'number', min: 0, default: 1, description: 'the classifier guidance scale s (with --classifier)' },
     video: { type: 'boolean', description: 'video runs: per-frame quality (Fréchet distance of frame pixel statistics to held-out clips) and temporal coherence (warping error, centroid acceleration, mass and size variation) for data against data, the model unconditional, continuing held-out clips by replacement and by reconstruction guidance, and every frame sampled independently (a table on stdout; try --n 16)' },
-    sampler: { type: 'enum', choices: samplerNames, description: 'with --video: the sampler (default heun)' },
-    steps: { type: 'number', integer: true, min: 1, max: 100_000, description: 'with --video: sampling steps (default the sampler\'s)' },
+    sampler: { type: 'enum', choices: samplerNames, description: `with --fid, --accuracy or --video: the sampler (default heun): ${samplerHelp}` },
+    steps: { type: 'number', integer: true, min: 1, max: 100_000, description: `with --fid, --accuracy or --video: sampling steps; ${stepsHelp}` },
     'frames-known': { type: 'number', integer: true, min: 1, max: 4096, description: 'with --video: frames known in the conditional rows (default half the run\'s frames)' },
     'guidance-weight': { type: 'number', min: 0, max: 1e6, description: `with --video: w_r of reconstruction guidance (default ${DEFAULT_GUIDANCE_WEIGHT})` },
-    n: { type: 'number', integer: true, min: 2, max: 100_000, default: 500, description: 'held-out examples (--nll) or samples per setting (--sweep)' },
+    n: { type: 'number', integer: true, min: 2, max: 100_000, default: 500, description: 'held-out examples (--nll, --accuracy of a classifier) or samples (--sweep and --video: per setting; --fid, --accuracy)' },
     seed: { type: 'number', integer: true, min: 0, max: MAX_SEED, default: 0, description: 'seed of the held-out draw and the noise' },
     backend: { type: 'enum', choices: backendNames, default: 'js', description: 'tensor backend' },
   },
 });
 
-export async function runEval(v: OptionValues<typeof evalCommand.options>, io: Io = processIo): Promise<void> {
+export async function runEval(v: EvalValues, io: Io = processIo): Promise<void> {
   if (v.ckpt === undefined) throw new UsageError('eval: --ckpt <run-dir> is required');
-  if (!v.nll && !v.sweep && !v.video) throw new UsageError('eval: choose --nll, --sweep or --video (one or more)');
-  const videoOnly = (['sampler', 'steps', 'frames-known', 'guidance-weight'] as const).filter((k) => v[k] !== undefined);
+  if (!v.nll && !v.sweep && !v.video && !v.fid && !v.accuracy) throw new UsageError('eval: choose --nll, --sweep, --fid, --accuracy or --video (one or more)');
+  if (v.classifier === undefined && v['classifier-scale'] !== 1) throw new UsageError(`eval: --classifier-scale ${v['classifier-scale']} needs --classifier <noised-classifier run>`);
+  const samples = v.video || v.fid || v.accuracy;
+  const videoOnly = (['frames-known', 'guidance-weight'] as const).filter((k) => v[k] !== undefined);
   if (!v.video && videoOnly.length > 0) throw new UsageError(`eval: ${videoOnly.map((k) => `--${k}`).join(', ')} only ${videoOnly.length === 1 ? 'applies' : 'apply'} with --video`);
+  const samplerFlags = (['sampler', 'steps'] as const).filter((k) => v[k] !== undefined);
+  if (!samples && samplerFlags.length > 0) throw new UsageError(`eval: ${samplerFlags.map((k) => `--${k}`).join(', ')} only ${samplerFlags.length === 1 ? 'applies' : 'apply'} with --fid, --accuracy or --video`);
   await chooseBackend(v.backend, io);
   try {
     const { checkpoint, dir } = resolveCheckpoint(v.ckpt);
@@ -52,7 +68,14 @@ export async function runEval(v: OptionValues<typeof evalCommand.options>, io: I
     if (session.warning !== undefined) io.err.write(`diffusion-ts: ${session.warning}\n`);
     const tooMany = sizeProblem('--n', v.n, session.config.data);
     if (tooMany !== undefined) throw new UsageError(`eval: ${tooMany}`);
+    if (isClassifier(session.config.model)) {
+      if (v.nll || v.sweep || v.fid) throw new UsageError(`eval: --ckpt is a --model ${session.config.model} run; it takes --accuracy only (its held-out accuracy)`);
+      const { correct, n } = await heldOutAccuracy(session, Math.min(v.n, referenceSize(session.config.data, v.n)), v.seed);
+      io.out.write(`held-out accuracy: ${(100 * correct / n).toFixed(2)}% (${correct}/${n} ${session.config.data} held-out examples, seed ${v.seed})\n`);
+      return;
+    }
     if (v.nll) checkNll(session);
+    if (v.fid || v.accuracy) io.out.write(await quality(session, v, io));
     const videoOptions = v.video ? videoEvalOptions(session, v) : undefined;
     if (v.nll) io.out.write(await nll(session, v.n, v.seed));
     if (v.sweep) {
@@ -70,6 +93,45 @@ export async function runEval(v: OptionValues<typeof evalCommand.options>, io: I
   } finally {
     await releaseBackend(v.backend);
   }
+}
+
+type EvalValues = OptionValues<typeof evalCommand.options>;
+
+/** --fid and --accuracy: one set of samples, measured by the judge. */
+async function quality(session: Session, v: EvalValues, io: Io): Promise<string> {
+  const judge = await loadJudge(v.judge ?? shippedClassifier, '--judge');
+  checkJudgeFits(judge, session.config.data, '--judge');
+  const classifier = v.classifier === undefined ? undefined : { session: await loadSession(resolveCheckpoint(v.classifier).checkpoint), scale: v['classifier-scale'] };
+  if (classifier && classifier.session.config.model !== 'noised-classifier') throw new UsageError(`--classifier ${v.classifier} is a --model ${classifier.session.config.model} run; guidance needs a --model noised-classifier run`);
+  if (v.accuracy && !session.config.cond && classifier === undefined) throw new UsageError('eval: --accuracy measures class-conditional samples: the run is unconditional (train with --cond, or guide it with --classifier)');
+  const sampler = v.sampler ?? 'heun';
+  const steps = stepsFor(sampler, session, v.steps);
+  const options = { sampler, steps, n: v.n, seed: v.seed, guidance: v.guidance, ...(classifier ? { classifier } : {}) };
+  checkSampleOptions(session, options);
+  const bar = createProgress({ total: v.n, label: 'samples', unit: 'sample', stream: io.err });
+  const samples = await generateSet(session, options, { onProgress: (done) => bar.update(done) });
+  bar.stop();
+  const setting = `${v.n} samples, ${sampler} ${steps} steps${session.config.cond ? `, guidance ${v.guidance}` : ''}${classifier ? `, classifier scale ${classifier.scale}` : ''}, seed ${v.seed}`;
+  const lines: string[] = [];
+  if (v.fid) {
+    const r = await fid(judge, session.config.data, samples, { reference: referenceSize(session.config.data, v.n), seed: v.seed });
+    lines.push(
+      `Fréchet distance in the judge's features to ${r.reference} held-out ${session.config.data} examples:`,
+      `  samples (${setting}): ${r.samples.toFixed(3)}`,
+      `  floor (${r.n} training examples):  ${r.floor.toFixed(3)}`,
+    );
+  }
+  if (v.accuracy) {
+    const a = await classAccuracy(judge, samples);
+    const pct = (k: number, n: number) => (n === 0 ? '–' : `${(100 * k / n).toFixed(1)}%`);
+    lines.push(
+      `class accuracy (${setting}): ${pct(a.correct, a.n)} (${a.correct}/${a.n})`,
+      `| class | ${a.perClass.map((_, c) => c).join(' | ')} |`,
+      `|---|${a.perClass.map(() => '---:').join('|')}|`,
+      `| accuracy | ${a.perClass.map(([k, n]) => pct(k, n)).join(' | ')} |`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 /** The video evaluation's settings for this run, or a UsageError naming the flag that does not fit. */
@@ -102,17 +164,19 @@ async function nll(session: Session, n: number, seed: number): Promise<string> {
   const d = session.objective.diffusion!;
   const data = heldOut(session.config.data, n, seed);
   const x0 = tensor(data.data, { shape: data.shape });
-  const r = calcBpd(d, (x, t) => session.forward(x, t), x0, { noise: new Generator(seed), clipDenoised: true });
+  // A class-conditional run's bound is log p(x | y) with each example's own label y.
+  const labels = session.config.cond && data.labels ? labelTensor(data.labels) : undefined;
+  const r = calcBpd(d, (x, t) => session.forward(x, t, labels), x0, { noise: new Generator(seed), clipDenoised: true });
   const decoder = await valueOf(r.vb.narrow(1, 0, 1).mean());
   const lines = [
-    `held-out examples: ${n}`,
+    `held-out examples: ${n}${labels ? ' (the bound of log p(x | y), each with its own label)' : ''}`,
     `bound (bits/dim):  ${(await valueOf(r.total.mean())).toFixed(4)}`,
     `  prior L_T:       ${(await valueOf(r.priorBpd.mean())).toFixed(6)}`,
     `  decoder L_0:     ${decoder.toFixed(4)}`,
     `  L_1..L_{T-1}:    ${(await valueOf(r.vb.sum(1).mean()) - decoder).toFixed(4)}`,
     '',
   ].join('\n');
-  release(x0, ...Object.values(r));
+  release(x0, ...Object.values(r), ...(labels ? [labels] : []));
   return lines;
 }
 

@@ -24,7 +24,9 @@ export const sampleCommand = defineCommand({
     eta: { type: 'number', min: 0, max: 1, default: 0, description: 'DDIM η (0 = deterministic, 1 = DDPM-like)' },
     churn: { type: 'number', min: 0, default: edmStochasticDefaults.sChurn, description: 'S_churn of the edm sampler (S_tmin, S_tmax, S_noise: NVlabs/edm\'s ImageNet-64 settings)' },
     guidance: { type: 'number', default: 1, description: 'classifier-free guidance scale (needs a --cond run)' },
-    class: { type: 'number', integer: true, min: 0, max: 2 ** 31 - 2, description: 'class to draw (needs a --cond run)' },
+    class: { type: 'number', integer: true, min: 0, max: 2 ** 31 - 2, description: 'class to draw (needs a --cond run or a --classifier)' },
+    classifier: { type: 'string', placeholder: 'run', description: 'ADM classifier guidance (Dhariwal & Nichol 2021) by a --model noised-classifier run or its exported file, trained on this run\'s noise process; the ddpm, iddpm and ddim samplers' },
+    'classifier-scale': { type: 'number', min: 0, default: 1, description: 'the classifier guidance scale s (with --classifier)' },
     n: { type: 'number', integer: true, min: 1, max: 100_000, default: 64, description: 'number of samples' },
     seed: { type: 'number', integer: true, min: 0, max: MAX_SEED, default: 0, description: 'sample k uses seed + k' },
     ema: { type: 'boolean', default: true, description: 'use the EMA weights (--no-ema for the raw weights)' },
@@ -45,6 +47,7 @@ export async function runSample(v: OptionValues<typeof sampleCommand.options>, i
   const format = extname(v.out).toLowerCase();
   if (format !== '.png' && format !== '.gif' && format !== '.safetensors') throw new UsageError(`sample: --out must end in .png, .gif or .safetensors, got '${v.out}'`);
   checkOutputFile('--out', v.out, v.force);
+  if (v.classifier === undefined && v['classifier-scale'] !== 1) throw new UsageError(`sample: --classifier-scale ${v['classifier-scale']} needs --classifier <noised-classifier run>`);
   await chooseBackend(v.backend, io);
   try {
     const session = await loadSession(resolveCheckpoint(v.ckpt).checkpoint, { useEma: v.ema });
@@ -52,7 +55,8 @@ export async function runSample(v: OptionValues<typeof sampleCommand.options>, i
     const steps = stepsFor(v.sampler, session, v.steps);
     const tooMany = sizeProblem('--n', v.n, session.config.data);
     if (tooMany !== undefined) throw new UsageError(`sample: ${tooMany}`);
-    const options: SampleOptions = { sampler: v.sampler, steps, n: v.n, seed: v.seed, eta: v.eta, churn: v.churn, guidance: v.guidance, classLabel: v.class };
+    const classifier = v.classifier === undefined ? undefined : { session: await loadSession(resolveCheckpoint(v.classifier).checkpoint), scale: v['classifier-scale'] };
+    const options: SampleOptions = { sampler: v.sampler, steps, n: v.n, seed: v.seed, eta: v.eta, churn: v.churn, guidance: v.guidance, classLabel: v.class, ...(classifier ? { classifier } : {}) };
     checkSampleOptions(session, options); // before the bar and the work
     const video = planVideo(session, { condition: v.condition, framesKnown: v['frames-known'], method: v.method, guidanceWeight: v['guidance-weight'], length: v.length });
     const start = video === undefined ? undefined : conditionClips(session, video, v.n);

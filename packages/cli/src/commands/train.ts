@@ -7,13 +7,17 @@ import { CliError } from '../errors.ts';
 import { processIo, type Io } from '../io.ts';
 import { createProgress } from '../progress.ts';
 import { encodePng } from '../render/index.ts';
-import { configFromFlags, configProblems, parseRunConfig, resumeConflicts, runConfigOptions, type RunConfig } from '../run/config.ts';
+import { isClassifier, configFromFlags, configProblems, parseRunConfig, resumeConflicts, runConfigOptions, type RunConfig } from '../run/config.ts';
 import { picture } from '../run/pictures.ts';
 import { checkRunFolder, createRunFolder, forceRemoves, runPaths } from '../run/run-folder.ts';
 import { generate } from '../run/samplers.ts';
 import { createSession } from '../run/session.ts';
 import { train } from '../run/trainer.ts';
 import { readBatch } from '../run/render-samples.ts';
+import { heldOutAccuracy } from '../run/classify.ts';
+
+/** Held-out digits a classifier run is scored on at each checkpoint. */
+const HELD_OUT_CHECK = 2000;
 import { chooseBackend, backendNames, releaseBackend } from './backend.ts';
 
 /** Flags that may change when a run is resumed; every other flag must match the run's config. */
@@ -98,7 +102,11 @@ async function trainRun(v: TrainValues, out: string, io: Io, given: ReadonlySet<
       onStep: (step, loss) => bar.update(step, { loss }),
       shouldStop: () => stop,
       onNotice: (line) => io.err.write(`${line}\n`),
-      onCheckpoint: v.preview === 0 ? undefined : async (s, step) => {
+      onCheckpoint: isClassifier(config.model) ? async (s, step) => {
+        // A classifier has no samples to draw: its held-out accuracy is the preview.
+        const { correct, n } = await heldOutAccuracy(s, HELD_OUT_CHECK, 0);
+        io.err.write(`step ${step}: held-out accuracy (raw weights) ${(100 * correct / n).toFixed(2)}% (${correct}/${n})\n`);
+      } : v.preview === 0 ? undefined : async (s, step) => {
         const n = s.kind === '2d' ? 64 * v.preview : v.preview;
         const x = generate(s, { sampler: 'heun', steps: 18, n, seed: 0 });
         const samples = await readBatch(x);

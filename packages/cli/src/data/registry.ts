@@ -5,7 +5,7 @@
 import { Generator, philox4x32 } from '@diffusion-ts/tensor';
 import { gmm2d8 } from '@diffusion-ts/diffusion';
 import { movingShapesClips } from './clips.ts';
-import { mnistHeldOut, mnistTrain } from './mnist.ts';
+import { MNIST_CLASSES, MNIST_HELD_OUT_PER_CLASS, mnistHeldOut, mnistTrain } from './mnist.ts';
 import { movingMnistHeldOut, movingMnistTrain } from './moving-mnist.ts';
 import { binaryImages, shapesImages } from './shapes.ts';
 import { checkerboard, ring, swissRoll, twoMoons } from './toy2d.ts';
@@ -23,6 +23,8 @@ export interface DatasetEntry {
   /** n held-out examples drawn by `gen`, for a data set with a fixed held-out part (`heldOut` uses
    *  it); a generated data set leaves it out, and its held-out examples come from another stream. */
   heldOut?(n: number, gen: Generator): Dataset;
+  /** How many examples that held-out part has. */
+  heldOutSize?: number;
 }
 
 export const datasets = {
@@ -69,12 +71,14 @@ export const datasets = {
     kind: 'image',
     make: (n, gen) => mnistTrain(n, gen, 32),
     heldOut: (n, gen) => mnistHeldOut(n, gen, 32),
+    heldOutSize: MNIST_CLASSES * MNIST_HELD_OUT_PER_CLASS,
   },
   mnist16: {
     describe: 'MNIST digits as mnist, averaged over 2x2 blocks to 16x16',
     kind: 'image',
     make: (n, gen) => mnistTrain(n, gen, 16),
     heldOut: (n, gen) => mnistHeldOut(n, gen, 16),
+    heldOutSize: MNIST_CLASSES * MNIST_HELD_OUT_PER_CLASS,
   },
   binary16: {
     describe: '16x16 binary shapes, for binomial diffusion, labelled by shape',

@@ -9,7 +9,11 @@ import { invalidValue, type OptionSpec } from '../args.ts';
 import { datasetNames, datasets, type DatasetKind, type DatasetName } from '../data/registry.ts';
 import { objectiveNames, type ObjectiveName } from './objectives.ts';
 
-export const modelNames = ['mlp', 'unet', 'video-unet'] as const;
+export const modelNames = ['mlp', 'unet', 'video-unet', 'classifier', 'noised-classifier'] as const;
+
+/** The models that classify (trained on labels with cross-entropy) rather than denoise. */
+export const classifierModels: readonly ModelName[] = ['classifier', 'noised-classifier'];
+export const isClassifier = (model: ModelName): boolean => classifierModels.includes(model);
 export type ModelName = (typeof modelNames)[number];
 
 export interface RunConfig {
@@ -39,7 +43,7 @@ export const MAX_SEED = 2 ** 32 - 1;
 /** The `train` flags that make up a run's config: fixed for the life of a run. */
 export const runConfigOptions = {
   data: { type: 'enum', choices: datasetNames, default: 'swiss-roll', description: 'the data set' },
-  model: { type: 'enum', choices: modelNames, default: 'mlp', description: 'the network: mlp for 2-D data, unet for images, video-unet for clips' },
+  model: { type: 'enum', choices: modelNames, default: 'mlp', description: 'the network: mlp for 2-D data, unet for images, video-unet for clips; classifier (a small CNN on clean images: the FID feature network) and noised-classifier (ADM\'s EncoderUNet on x_t, for --classifier guidance; its noise is --objective ddpm or iddpm) for labelled images' },
   objective: { type: 'enum', choices: objectiveNames, default: 'edm', description: 'ddpm (Ho et al. 2020), iddpm (Nichol & Dhariwal 2021) or edm (Karras et al. 2022)' },
   timesteps: { type: 'number', integer: true, min: 25, max: 100_000, default: 1000, description: 'T, diffusion steps of the ddpm and iddpm objectives (the linear schedule is scaled by 1000/T, so T = 20 would end at β = 1, where an ε-model cannot recover x0)' },
   batch: { type: 'number', integer: true, min: 1, max: 65_536, default: 256, description: 'batch size' },
@@ -63,7 +67,7 @@ type ConfigField = keyof typeof configFlags;
 const configFields = Object.keys(configFlags) as ConfigField[];
 
 /** Which kind of data each network is for. */
-export const modelKinds: Record<ModelName, readonly DatasetKind[]> = { mlp: ['2d'], unet: ['image', 'binary'], 'video-unet': ['video'] };
+export const modelKinds: Record<ModelName, readonly DatasetKind[]> = { mlp: ['2d'], unet: ['image', 'binary'], 'video-unet': ['video'], classifier: ['image'], 'noised-classifier': ['image'] };
 
 /** The most bytes a training set or a batch of examples may take (typed arrays stop near here). */
 export const MAX_DATA_BYTES = 2 ** 31;
@@ -89,11 +93,14 @@ export function configProblems(c: Omit<RunConfig, 'numClasses' | 'version'>): st
   const problems: string[] = [];
   const { kind, numClasses } = exampleOf(c.data);
   if (!modelKinds[c.model].includes(kind)) {
-    const fitting = modelNames.filter((m) => modelKinds[m].includes(kind));
+    const fitting = modelNames.filter((m) => modelKinds[m].includes(kind) && !isClassifier(m)); // suggest a diffusion model
     problems.push(`--model ${c.model} is for ${modelKinds[c.model].join('/')} data; '${c.data}' is ${kind} data (use --model ${fitting.join(' or ')})`);
   }
   if (c.cond && numClasses === undefined) problems.push(`--cond needs labelled data; '${c.data}' has no labels`);
   if (c.cond && c.model === 'mlp') problems.push('--cond needs a network with a class embedding (--model unet or video-unet); the MLP takes no labels');
+  if (isClassifier(c.model) && numClasses === undefined) problems.push(`--model ${c.model} needs labelled data; '${c.data}' has no labels`);
+  if (isClassifier(c.model) && c.cond) problems.push(`--cond is for diffusion models; --model ${c.model} always learns the labels`);
+  if (c.model === 'noised-classifier' && c.objective === 'edm') problems.push('--model noised-classifier learns p(y | x_t, t) on the noise of a discrete process: use --objective ddpm or iddpm');
   for (const [flag, count] of [['--train-size', c.trainSize], ['--batch', c.batch]] as const) {
     const problem = sizeProblem(flag, count, c.data);
     if (problem !== undefined) problems.push(problem);

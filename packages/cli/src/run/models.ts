@@ -1,6 +1,6 @@
 /** The networks the CLI trains, built from a run config and the shape of its data. */
 import type { Generator, Tensor } from '@diffusion-ts/tensor';
-import { MLP, UNet, VideoUNet, presets, videoPresets, type Module } from '@diffusion-ts/nn';
+import { classifierPresets, ConvClassifier, EncoderUNet, MLP, UNet, VideoUNet, mnist16Classifier, presets, videoPresets, type Module } from '@diffusion-ts/nn';
 import type { Dataset } from '../data/types.ts';
 import { CliError } from '../errors.ts';
 import type { RunConfig } from './config.ts';
@@ -8,7 +8,10 @@ import type { Network } from './objectives.ts';
 
 export interface BuiltModel {
   module: Module;
+  /** The denoising network, or for a classifier (x, t) → logits [B, K] (the clean-image classifier ignores t). */
   forward: Network;
+  /** A classifier's penultimate activations [B, F] (the clean-image classifier only). */
+  features?: (x: Tensor) => Tensor;
 }
 
 /** Build the network named in `config` (checked by `configProblems`) for data shaped like `sample` (one batch of the data set). */
@@ -31,6 +34,19 @@ export function buildModel(config: RunConfig, sample: Pick<Dataset, 'shape'>, le
       const base = size <= 16 ? videoPresets.tinyVideo16 : size <= 32 ? videoPresets.tinyVideo32 : videoPresets.tinyVideo64;
       const net = new VideoUNet({ ...base, imageSize: size, numFrames: frames, inChannels: channels, outChannels: channels, learnSigma: learnsVariance, numClasses: classes }, { generator });
       return { module: net, forward: (x, t, labels) => net.forward(x, t, labels) };
+    }
+    case 'classifier': {
+      const [, , size] = sample.shape as [number, number, number, number];
+      const net = new ConvClassifier({ ...mnist16Classifier, inChannels: channels, imageSize: size, numClasses: config.numClasses }, { generator });
+      return { module: net, forward: (x) => net.forward(x), features: (x) => net.features(x) };
+    }
+    case 'noised-classifier': {
+      const size = sample.shape[2]!;
+      // tiny16's two levels; a 32×32 input gets a third level, so the attention pool still sits at 8×8.
+      const base = classifierPresets.tiny16;
+      const channelMult = size <= 16 ? base.channelMult : [...base.channelMult, 2];
+      const net = new EncoderUNet({ ...base, channelMult, imageSize: size, inChannels: channels, outChannels: config.numClasses }, { generator });
+      return { module: net, forward: (x, t) => net.forward(x, t) };
     }
     default: {
       const never: never = config.model;

@@ -7,10 +7,11 @@
 import { cat, Generator, tidy, type Tensor } from '@diffusion-ts/tensor';
 import {
   classifierFree, ddimTimesteps, randnFrom, reconstructionGuidedDenoiser, reconstructionGuidedPrediction, replacementDenoiser, replacementPrediction, sampleDdim, sampleDdpm, sampleDpmSolver2M, sampleEdmStochastic, sampleEuler, sampleEulerAncestral,
-  sampleHeun, spacedDiffusion, spaceTimesteps, type Denoiser, type DiffusionModel, type FrameCondition, type GaussianDiffusion, type ReversePrediction, type StepInfo,
+  sampleHeun, spacedDiffusion, spaceTimesteps, classifierLogProbGrad, type ClassifierGrad, type Denoiser, type DiffusionModel, type FrameCondition, type GaussianDiffusion, type ReversePrediction, type StepInfo,
 } from '@diffusion-ts/diffusion';
 import { UsageError } from '../args.ts';
 import { labelTensor } from './objectives.ts';
+import { isClassifier } from './config.ts';
 import type { Session } from './session.ts';
 
 export const samplerNames = ['ddpm', 'iddpm', 'ddim', 'euler', 'heun', 'edm', 'euler-a', 'dpm2m'] as const;
@@ -27,8 +28,10 @@ export interface SampleOptions {
   churn?: number;
   /** Classifier-free guidance scale (1: plain conditional sampling). */
   guidance?: number;
-  /** The class to draw, for class-conditional runs. */
+  /** The class to draw, for class-conditional runs (and any run guided by a classifier). */
   classLabel?: number;
+  /** ADM classifier guidance (Dhariwal & Nichol 2021): a noised-image classifier run and its scale s. */
+  classifier?: { session: Session; scale: number };
   onStep?: (info: StepInfo) => void;
   /** Known frames of a video run to condition on, and the method (Ho et al. 2022, Sec. 3.1). */
   frames?: { condition: FrameCondition; method: FrameMethod };
@@ -48,6 +51,7 @@ type SamplerFn = (session: Session, gens: Generator[], o: SampleOptions) => Tens
  * any sampling, so a mistake costs nothing.
  */
 export function checkSampleOptions(session: Session, o: SampleOptions): void {
+  if (isClassifier(session.config.model)) throw new UsageError(`--ckpt is a --model ${session.config.model} run, which classifies; sampling needs a diffusion model`);
   const d = session.objective.diffusion;
   if (samplerTable[o.sampler].family === 'discrete') {
     if (d === undefined) throw new UsageError(`--sampler ${o.sampler} needs a discrete-time model (objective ddpm or iddpm); this run was trained with ${session.objective.name}; use ${orList(namesOf('sigma'))}`);
@@ -61,10 +65,36 @@ export function checkSampleOptions(session: Session, o: SampleOptions): void {
       }
     }
   }
-  const { cond, numClasses } = session.config;
-  if (!cond && (o.classLabel !== undefined || (o.guidance ?? 1) !== 1)) throw new UsageError('--class and --guidance need a class-conditional run (train with --cond)');
+  const { cond } = session.config;
+  const numClasses = o.classifier?.session.config.numClasses ?? session.config.numClasses;
+  if (o.classifier !== undefined) checkClassifierGuidance(session, o.classifier.session, o.sampler);
+  if (!cond && ((o.guidance ?? 1) !== 1 || (o.classLabel !== undefined && o.classifier === undefined))) {
+    throw new UsageError('--class and --guidance need a class-conditional run (train with --cond); --class also works with a --classifier guiding an unconditional run');
+  }
   const k = o.classLabel ?? 0;
-  if (cond && (!Number.isInteger(k) || k < 0 || k >= numClasses)) throw new UsageError(`--class ${k} is out of range: this run has classes 0..${numClasses - 1}`);
+  if ((cond || o.classifier) && (!Number.isInteger(k) || k < 0 || k >= numClasses)) throw new UsageError(`--class ${k} is out of range: this ${cond ? 'run' : 'classifier'} has classes 0..${numClasses - 1}`);
+}
+
+/** Throw a UsageError unless `classifier` can guide `session` with `sampler`: a noised-image classifier of the same noise process, a discrete sampler. */
+function checkClassifierGuidance(session: Session, classifier: Session, sampler: SamplerName): void {
+  const c = classifier.config, r = session.config;
+  if (c.model !== 'noised-classifier') throw new UsageError(`--classifier must be a --model noised-classifier run (p(y | x_t, t) for guidance); it is a --model ${c.model} run`);
+  if (session.objective.diffusion === undefined || c.objective !== r.objective || c.timesteps !== r.timesteps) {
+    throw new UsageError(`--classifier was trained on the noise of --objective ${c.objective} with ${c.timesteps} timesteps; this run is --objective ${r.objective}${session.objective.diffusion ? ` with ${r.timesteps}` : ''}: guidance needs the same discrete process`);
+  }
+  if (samplerTable[sampler].family !== 'discrete') throw new UsageError(`--classifier guides the discrete samplers (${orList(namesOf('discrete'))}: Algorithms 1 and 2 of Dhariwal & Nichol 2021); --sampler ${sampler} is a σ-space sampler`);
+  if (classifier.data.shape.slice(1).join() !== session.data.shape.slice(1).join()) {
+    throw new UsageError(`--classifier takes [${classifier.data.shape.slice(1)}] inputs; this run makes [${session.data.shape.slice(1)}]`);
+  }
+}
+
+/** The classifier-guidance gradient s · ∇ log p(y | x_t) for the samples' classes (undefined without --classifier). */
+function condFnOf(o: SampleOptions): ClassifierGrad<undefined> | undefined {
+  if (o.classifier === undefined) return undefined;
+  const { session: c, scale } = o.classifier;
+  const grad = classifierLogProbGrad((x, t) => c.forward(x, t), scale);
+  const y = new Int32Array(o.n).fill(o.classLabel ?? 0);
+  return (x, t) => grad(x, t, { y });
 }
 
 function discrete(session: Session): GaussianDiffusion {
@@ -73,15 +103,15 @@ function discrete(session: Session): GaussianDiffusion {
   return d;
 }
 
-/** The class each of the o.n samples is drawn from, for a class-conditional run (undefined otherwise). */
-export function sampleLabels(session: Session, o: Pick<SampleOptions, 'n' | 'classLabel'>): Int32Array | undefined {
-  return session.config.cond ? new Int32Array(o.n).fill(o.classLabel ?? 0) : undefined;
+/** The class each of the o.n samples is drawn from, for a class-conditional or classifier-guided run (undefined otherwise). */
+export function sampleLabels(session: Session, o: Pick<SampleOptions, 'n' | 'classLabel' | 'classifier'>): Int32Array | undefined {
+  return session.config.cond || o.classifier !== undefined ? new Int32Array(o.n).fill(o.classLabel ?? 0) : undefined;
 }
 
 /** Labels for a class-conditional run (or undefined), and the null class used by guidance. */
 function conditioning(session: Session, o: SampleOptions): { labels?: Tensor; nullLabels?: Tensor } {
-  const labels = sampleLabels(session, o);
-  if (labels === undefined) return {};
+  if (!session.config.cond) return {}; // a classifier-guided unconditional run: only the classifier sees the class
+  const labels = sampleLabels(session, o)!;
   return { labels: labelTensor(labels), nullLabels: labelTensor(new Int32Array(o.n).fill(session.config.numClasses)) };
 }
 
@@ -157,21 +187,21 @@ const samplerTable = {
     family: 'discrete', defaultSteps: 'T', note: 'ancestral, every step',
     run: (session, gens, o) => {
       const d = discrete(session);
-      return sampleDdpm(d, modelOf(session, o), randnFrom(gens, shapeOf(session, o.n)), { noise: gens, clipDenoised: clip(session), predict: predictionOf(d, session, o, gens), onStep: o.onStep });
+      return sampleDdpm(d, modelOf(session, o), randnFrom(gens, shapeOf(session, o.n)), { noise: gens, clipDenoised: clip(session), predict: predictionOf(d, session, o, gens), condFn: condFnOf(o), onStep: o.onStep });
     },
   },
   iddpm: {
     family: 'discrete', defaultSteps: 100, note: 'strided',
     run: (session, gens, o) => {
       const d = respaced(discrete(session), spaceTimesteps(discrete(session).numTimesteps, [o.steps]));
-      return sampleDdpm(d, modelOf(session, o), randnFrom(gens, shapeOf(session, o.n)), { noise: gens, clipDenoised: clip(session), predict: predictionOf(d, session, o, gens), onStep: o.onStep });
+      return sampleDdpm(d, modelOf(session, o), randnFrom(gens, shapeOf(session, o.n)), { noise: gens, clipDenoised: clip(session), predict: predictionOf(d, session, o, gens), condFn: condFnOf(o), onStep: o.onStep });
     },
   },
   ddim: {
     family: 'discrete', defaultSteps: 50, note: '',
     run: (session, gens, o) => {
       const d = respaced(discrete(session), ddimTimesteps(discrete(session).numTimesteps, o.steps));
-      return sampleDdim(d, modelOf(session, o), randnFrom(gens, shapeOf(session, o.n)), { eta: o.eta ?? 0, noise: gens, clipDenoised: clip(session), predict: predictionOf(d, session, o, gens), onStep: o.onStep });
+      return sampleDdim(d, modelOf(session, o), randnFrom(gens, shapeOf(session, o.n)), { eta: o.eta ?? 0, noise: gens, clipDenoised: clip(session), predict: predictionOf(d, session, o, gens), condFn: condFnOf(o), onStep: o.onStep });
     },
   },
   euler: { family: 'sigma', defaultSteps: 50, note: '', run: sigmaSpace((D, x, sigmas, _s, _g, o) => sampleEuler(D, x, sigmas, { onStep: o.onStep })) },

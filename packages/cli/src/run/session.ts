@@ -11,7 +11,8 @@ import type { Dataset } from '../data/types.ts';
 import { CliError } from '../errors.ts';
 import { parseRunConfig, type RunConfig } from './config.ts';
 import { buildModel } from './models.ts';
-import { makeObjective, type Network, type Objective } from './objectives.ts';
+import { labelTensor, makeObjective, type Network, type Objective } from './objectives.ts';
+import { cleanClassifierLoss, noisedClassifierLoss } from './classifier-loss.ts';
 
 export interface Session {
   config: RunConfig;
@@ -20,6 +21,13 @@ export interface Session {
   objective: Objective;
   module: Module;
   forward: Network;
+  /** A clean-image classifier's penultimate activations [B, F]; absent for other models. */
+  features?: (x: Tensor) => Tensor;
+  /**
+   * The training loss on rows `indices` of the data, every random draw (label dropout, augmentation,
+   * t or σ, then ε) from `g`: the objective's for a diffusion model, cross-entropy for a classifier.
+   */
+  loss(indices: Int32Array, g: Generator): Tensor;
 }
 
 /** Independent streams derived from the run seed, so data, initialisation and training noise never share draws. */
@@ -34,8 +42,29 @@ export function createSession(config: RunConfig): Session {
   const data = datasets[config.data].make(config.trainSize, streams.data(config.seed));
   // Images live in [−1, 1] with standard deviation about ½ (EDM's σ_data); the 2-D toys are scaled to unit variance.
   const objective = makeObjective(config.objective, { sigmaData: kind === '2d' ? 1 : 0.5, clipDenoised: kind !== '2d', numTimesteps: config.timesteps });
-  const { module, forward } = buildModel(config, data, objective.learnsVariance, streams.init(config.seed));
-  return { config, kind, data, objective, module, forward };
+  const { module, forward, features } = buildModel(config, data, objective.learnsVariance, streams.init(config.seed));
+  const nullClass = config.numClasses;
+  const loss = (indices: Int32Array, g: Generator): Tensor => {
+    switch (config.model) {
+      case 'classifier':
+        return cleanClassifierLoss(forward, data, indices, g);
+      case 'noised-classifier': {
+        const { x, labels } = batchOf(data, indices);
+        return noisedClassifierLoss(forward, objective.diffusion!, x, labels!, g);
+      }
+      case 'mlp': case 'unet': case 'video-unet': {
+        const { x, labels } = batchOf(data, indices);
+        // Label dropout (Ho & Salimans 2022): the null class teaches the same network the unconditional score.
+        const y = config.cond && labels ? labelTensor(labels.map((l) => (g.random() < config.labelDropout ? nullClass : l))) : undefined;
+        return objective.loss(forward, x, g, y);
+      }
+      default: {
+        const never: never = config.model;
+        throw new CliError(`unknown model ${String(never)}`);
+      }
+    }
+  };
+  return { config, kind, data, objective, module, forward, ...(features ? { features } : {}), loss };
 }
 
 /** Rows `indices` of the data set as a [B, …] tensor, and their labels as int32 [B] when the data has them. */

@@ -16,8 +16,7 @@ import { encodePng } from '../render/index.ts';
 import type { RunPaths } from './run-folder.ts';
 import { appendLosses, reconcileLossLog } from './loss-log.ts';
 import { lossPlot } from './pictures.ts';
-import { batchOf, streams, type Session } from './session.ts';
-import { labelTensor } from './objectives.ts';
+import { streams, type Session } from './session.ts';
 import { CliError } from '../errors.ts';
 
 export interface TrainOptions {
@@ -49,7 +48,7 @@ export interface TrainResult {
 }
 
 export async function train({ session, paths, steps, resumeFrom, checkpointEvery, onStep, onCheckpoint, shouldStop, onNotice }: TrainOptions): Promise<TrainResult> {
-  const { module, forward, objective, data, config } = session;
+  const { module, data, config } = session;
   const optimizer = new Adam(module.parameters(), { lr: config.lr });
   const ema = new EMA(module, { decay: config.ema });
   const g = streams.train(config.seed);
@@ -81,16 +80,13 @@ export async function train({ session, paths, steps, resumeFrom, checkpointEvery
     }
   };
 
-  const n = data.shape[0]!, nullClass = config.numClasses;
+  const n = data.shape[0]!;
   let stopped = false;
   module.train();
   while (step < steps) {
     const loss = tidy(() => {
       const indices = Int32Array.from({ length: config.batch }, () => g.integer(0, n));
-      const { x, labels } = batchOf(data, indices);
-      // Label dropout (Ho & Salimans 2022): the null class teaches the same network the unconditional score.
-      const y = config.cond && labels ? labelTensor(labels.map((l) => (g.random() < config.labelDropout ? nullClass : l))) : undefined;
-      const loss = objective.loss(forward, x, g, y);
+      const loss = session.loss(indices, g);
       module.zeroGrad();
       loss.backward();
       optimizer.step();

@@ -1,70 +1,108 @@
 /**
- * The Fréchet distance between Gaussians fitted to two sets of feature vectors (Heusel et al. 2017, the
- * FID's formula, Eq. 6 there; Dowson & Landau 1982 for the closed form):
- * d² = ‖μ₁ − μ₂‖² + Tr(C₁ + C₂ − 2 (C₁^{1/2} C₂ C₁^{1/2})^{1/2}),
- * with the matrix square roots from a Jacobi eigendecomposition (symmetric matrices only), in float64.
+ * The Fréchet distance between two Gaussians, as FID compares feature statistics (Heusel et al. 2017,
+ * arXiv:1706.08500, the formula that defines FID; the Gaussian closed form is Dowson & Landau 1982):
+ *   d² = |μ₁ − μ₂|² + tr(C₁ + C₂ − 2 (C₁^½ C₂ C₁^½)^½).
+ * (C₁^½ C₂ C₁^½)^½ is similar to (C₁C₂)^½, the form pytorch-fid computes with scipy's sqrtm; this one is
+ * symmetric PSD, so both square roots come from a float64 symmetric eigensolver and tiny negative
+ * eigenvalues of rounding are clipped to 0 (pytorch-fid instead adds ε·I when sqrtm fails). And the
+ * moments stream: `RunningMoments` accumulates mean and covariance batch by batch in float64.
  */
+import { symmetricEigen, symmetricSqrt } from './symmetric-eigen.ts';
 
-/** Eigenvalues and eigenvectors (columns of `vectors`, row-major n × n) of a symmetric matrix, by cyclic Jacobi rotations. */
-export function symmetricEigen(a: ArrayLike<number>, n: number): { values: Float64Array; vectors: Float64Array } {
-  const m = Float64Array.from(a), v = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) v[i * n + i] = 1;
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += m[p * n + q]! ** 2;
-    if (off < 1e-30) break;
-    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) {
-      const apq = m[p * n + q]!;
-      if (Math.abs(apq) < 1e-300) continue;
-      const theta = (m[q * n + q]! - m[p * n + p]!) / (2 * apq);
-      const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-      const c = 1 / Math.sqrt(t * t + 1), s = t * c;
-      for (let k = 0; k < n; k++) { // columns p, q of m
-        const mkp = m[k * n + p]!, mkq = m[k * n + q]!;
-        m[k * n + p] = c * mkp - s * mkq; m[k * n + q] = s * mkp + c * mkq;
-      }
-      for (let k = 0; k < n; k++) { // rows p, q
-        const mpk = m[p * n + k]!, mqk = m[q * n + k]!;
-        m[p * n + k] = c * mpk - s * mqk; m[q * n + k] = s * mpk + c * mqk;
-      }
-      for (let k = 0; k < n; k++) {
-        const vkp = v[k * n + p]!, vkq = v[k * n + q]!;
-        v[k * n + p] = c * vkp - s * vkq; v[k * n + q] = s * vkp + c * vkq;
-      }
+export interface MeanCovariance {
+  mean: ArrayLike<number>;
+  /** [d × d], row-major, symmetric PSD. */
+  covariance: ArrayLike<number>;
+}
+
+/**
+ * d² = |μ₁ − μ₂|² + tr C₁ + tr C₂ − 2 tr (C₁^½ C₂ C₁^½)^½, the squared Fréchet (2-Wasserstein) distance
+ * between N(μ₁, C₁) and N(μ₂, C₂). FID reports this squared value, and so does this function.
+ */
+export function frechetDistance(a: MeanCovariance, b: MeanCovariance): number {
+  const d = a.mean.length;
+  if (d === 0 || b.mean.length !== d) throw new RangeError(`frechetDistance: means of ${a.mean.length} and ${b.mean.length} dimensions (need the same positive d)`);
+  for (const [name, m] of [['first', a], ['second', b]] as const) {
+    if (m.covariance.length !== d * d) throw new RangeError(`frechetDistance: the ${name} covariance has ${m.covariance.length} entries, not ${d}×${d} = ${d * d}`);
+  }
+  let meanTerm = 0, traces = 0;
+  for (let i = 0; i < d; i++) {
+    meanTerm += (a.mean[i]! - b.mean[i]!) ** 2;
+    traces += a.covariance[i * d + i]! + b.covariance[i * d + i]!;
+  }
+  const s = symmetricSqrt(a.covariance, d).sqrt;
+  const m = multiply(multiply(s, b.covariance, d), s, d); // C₁^½ C₂ C₁^½: symmetric PSD up to rounding
+  for (let i = 0; i < d; i++) for (let j = i + 1; j < d; j++) m[i * d + j] = m[j * d + i] = 0.5 * (m[i * d + j]! + m[j * d + i]!);
+  let traceSqrt = 0;
+  for (const lambda of symmetricEigen(m, d).values) traceSqrt += Math.sqrt(Math.max(lambda, 0));
+  return Math.max(0, meanTerm + traces - 2 * traceSqrt);
+}
+
+/** A B for d×d row-major matrices, in float64. */
+function multiply(a: ArrayLike<number>, b: ArrayLike<number>, d: number): Float64Array {
+  const out = new Float64Array(d * d);
+  for (let i = 0; i < d; i++) {
+    for (let k = 0; k < d; k++) {
+      const aik = a[i * d + k]!;
+      if (aik === 0) continue;
+      for (let j = 0; j < d; j++) out[i * d + j] = out[i * d + j]! + aik * b[k * d + j]!;
     }
   }
-  return { values: Float64Array.from({ length: n }, (_, i) => m[i * n + i]!), vectors: v };
+  return out;
 }
 
-/** Mean [dim] and covariance [dim × dim] (divisor N − 1) of N feature rows. */
-export function featureMoments(features: ArrayLike<number>, dim: number): { mean: Float64Array; cov: Float64Array } {
-  const N = features.length / dim;
-  if (!Number.isInteger(N) || N < 2) throw new RangeError(`featureMoments: need at least 2 rows of ${dim} features, got ${features.length} values`);
-  const mean = new Float64Array(dim), cov = new Float64Array(dim * dim);
-  for (let r = 0; r < N; r++) for (let i = 0; i < dim; i++) mean[i]! += features[r * dim + i]! / N;
-  for (let r = 0; r < N; r++) for (let i = 0; i < dim; i++) {
-    const di = features[r * dim + i]! - mean[i]!;
-    for (let j = i; j < dim; j++) cov[i * dim + j]! += (di * (features[r * dim + j]! - mean[j]!)) / (N - 1);
-  }
-  for (let i = 0; i < dim; i++) for (let j = 0; j < i; j++) cov[i * dim + j] = cov[j * dim + i]!;
-  return { mean, cov };
-}
+/**
+ * Mean and covariance of a stream of d-dimensional points, batch by batch, in float64: each batch's own
+ * mean and co-moment matrix are merged with the running ones by Chan, Golub & LeVeque's pairwise update
+ * (1979; with n = 1 it is Welford's 1962 update):
+ *   δ = x̄_B − x̄_A,  x̄ = x̄_A + δ n_B / n,  M = M_A + M_B + δ δᵀ n_A n_B / n,
+ * so no sum of squares of large numbers is ever formed, and 5,000+ points need only O(d²) memory.
+ */
+export class RunningMoments {
+  readonly d: number;
+  count = 0;
+  readonly mean: Float64Array;
+  /** Σ (x − x̄)(x − x̄)ᵀ over the points so far. */
+  readonly comoment: Float64Array;
 
-/** d² between N(μ₁, C₁) and N(μ₂, C₂) (formula above). */
-export function frechetDistance(a: { mean: ArrayLike<number>; cov: ArrayLike<number> }, b: { mean: ArrayLike<number>; cov: ArrayLike<number> }, dim: number): number {
-  const e1 = symmetricEigen(a.cov, dim);
-  const sqrt1 = new Float64Array(dim * dim); // C₁^{1/2} = V diag(√λ) Vᵀ
-  for (let i = 0; i < dim; i++) for (let j = 0; j < dim; j++) {
-    let s = 0;
-    for (let k = 0; k < dim; k++) s += e1.vectors[i * dim + k]! * Math.sqrt(Math.max(e1.values[k]!, 0)) * e1.vectors[j * dim + k]!;
-    sqrt1[i * dim + j] = s;
+  constructor(d: number) {
+    if (!Number.isSafeInteger(d) || d < 1) throw new RangeError(`RunningMoments: d must be a positive integer, got ${d}`);
+    this.d = d;
+    this.mean = new Float64Array(d);
+    this.comoment = new Float64Array(d * d);
   }
-  const tmp = new Float64Array(dim * dim), inner = new Float64Array(dim * dim);
-  for (let i = 0; i < dim; i++) for (let j = 0; j < dim; j++) { let s = 0; for (let k = 0; k < dim; k++) s += sqrt1[i * dim + k]! * b.cov[k * dim + j]!; tmp[i * dim + j] = s; }
-  for (let i = 0; i < dim; i++) for (let j = 0; j < dim; j++) { let s = 0; for (let k = 0; k < dim; k++) s += tmp[i * dim + k]! * sqrt1[k * dim + j]!; inner[i * dim + j] = s; }
-  for (let i = 0; i < dim; i++) for (let j = 0; j < i; j++) inner[i * dim + j] = inner[j * dim + i] = (inner[i * dim + j]! + inner[j * dim + i]!) / 2;
-  const traceSqrt = symmetricEigen(inner, dim).values.reduce((s, l) => s + Math.sqrt(Math.max(l, 0)), 0);
-  let d2 = 0;
-  for (let i = 0; i < dim; i++) d2 += (a.mean[i]! - b.mean[i]!) ** 2 + a.cov[i * dim + i]! + b.cov[i * dim + i]!;
-  return Math.max(d2 - 2 * traceSqrt, 0);
+
+  /** Add points [n × d] (row-major). */
+  add(points: ArrayLike<number>): this {
+    const d = this.d;
+    if (points.length % d !== 0) throw new RangeError(`RunningMoments.add: ${points.length} numbers are not whole points of d = ${d}`);
+    const nB = points.length / d;
+    if (nB === 0) return this;
+    for (let i = 0; i < points.length; i++) if (!Number.isFinite(points[i]!)) throw new RangeError(`RunningMoments.add: point ${Math.floor(i / d)} has ${points[i]} at coordinate ${i % d}`);
+    const meanB = new Float64Array(d);
+    for (let i = 0; i < nB; i++) for (let j = 0; j < d; j++) meanB[j] = meanB[j]! + points[i * d + j]!;
+    for (let j = 0; j < d; j++) meanB[j] = meanB[j]! / nB;
+    const centred = new Float64Array(nB * d);
+    for (let i = 0; i < nB; i++) for (let j = 0; j < d; j++) centred[i * d + j] = points[i * d + j]! - meanB[j]!;
+    const nA = this.count, n = nA + nB, w = (nA * nB) / n;
+    const delta = meanB.map((v, j) => v - this.mean[j]!);
+    for (let p = 0; p < d; p++) {
+      for (let q = p; q < d; q++) {
+        let sum = 0;
+        for (let i = 0; i < nB; i++) sum += centred[i * d + p]! * centred[i * d + q]!;
+        const v = this.comoment[p * d + q]! + sum + delta[p]! * delta[q]! * w;
+        this.comoment[p * d + q] = v;
+        this.comoment[q * d + p] = v;
+      }
+    }
+    for (let j = 0; j < d; j++) this.mean[j] = this.mean[j]! + (delta[j]! * nB) / n;
+    this.count = n;
+    return this;
+  }
+
+  /** The mean and the unbiased covariance M / (n − 1), as np.cov and pytorch-fid's statistics. */
+  moments(): { mean: Float64Array; covariance: Float64Array } {
+    if (this.count < 2) throw new RangeError(`RunningMoments: a covariance needs at least 2 points, got ${this.count}`);
+    return { mean: Float64Array.from(this.mean), covariance: this.comoment.map((v) => v / (this.count - 1)) };
+  }
 }

@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Generator } from '@diffusion-ts/tensor';
-import { featureMoments, frechetDistance, symmetricEigen } from './frechet.ts';
+import { frechetDistance, RunningMoments } from './frechet.ts';
+import { symmetricEigen } from './symmetric-eigen.ts';
 import { frameFrechet, pixelStatistics, temporalCoherence, type ClipBatch } from './video.ts';
 
 /** One clip [1, 1, F, S, S] of a 3×3 bright square at positions `at(t)` on a −1 background, scaled by brightness(t). */
@@ -18,10 +19,10 @@ describe('Fréchet distance (Heusel et al. 2017)', () => {
   it('is zero for a set against itself and the closed form Σ(μ₁−μ₂)² + Σ(√a − √b)² for diagonal covariances', () => {
     const g = new Generator(1);
     const rows = Float64Array.from({ length: 500 * 3 }, () => g.normal());
-    const m = featureMoments(rows, 3);
-    assert.ok(frechetDistance(m, m, 3) < 1e-9);
-    const a = { mean: [0, 1, 2], cov: [4, 0, 0, 0, 1, 0, 0, 0, 9] }, b = { mean: [1, 1, 0], cov: [1, 0, 0, 0, 1, 0, 0, 0, 1] };
-    assert.ok(Math.abs(frechetDistance(a, b, 3) - (1 + 0 + 4 + (2 - 1) ** 2 + 0 + (3 - 1) ** 2)) < 1e-9);
+    const m = new RunningMoments(3).add(rows).moments();
+    assert.ok(frechetDistance(m, m) < 1e-9);
+    const a = { mean: [0, 1, 2], covariance: [4, 0, 0, 0, 1, 0, 0, 0, 9] }, b = { mean: [1, 1, 0], covariance: [1, 0, 0, 0, 1, 0, 0, 0, 1] };
+    assert.ok(Math.abs(frechetDistance(a, b) - (1 + 0 + 4 + (2 - 1) ** 2 + 0 + (3 - 1) ** 2)) < 1e-9);
   });
 
   it('the Jacobi eigendecomposition reconstructs a random symmetric matrix', () => {

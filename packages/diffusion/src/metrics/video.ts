@@ -11,7 +11,7 @@
  *   intensity and of its radius of gyration (objects that should keep their brightness and size).
  * The foreground of a frame is max(0, g − median(g)) with g the grey level in [0, 1].
  */
-import { featureMoments, frechetDistance } from './frechet.ts';
+import { frechetDistance, RunningMoments } from './frechet.ts';
 
 export interface ClipBatch {
   data: ArrayLike<number>;
@@ -105,7 +105,8 @@ function framesOf(clips: ClipBatch): { frames: Float32Array; shape: [number, num
 /** Fréchet distance between the frame features of two sets of clips (every frame is one sample). */
 export function frameFrechet(a: ClipBatch, b: ClipBatch, features: FrameFeatures = pixelStatistics): number {
   const fa = framesOf(a), fb = framesOf(b);
-  return frechetDistance(featureMoments(features.extract(fa.frames, fa.shape), features.dim), featureMoments(features.extract(fb.frames, fb.shape), features.dim), features.dim);
+  const moments = (x: ArrayLike<number>) => new RunningMoments(features.dim).add(x).moments();
+  return frechetDistance(moments(features.extract(fa.frames, fa.shape)), moments(features.extract(fb.frames, fb.shape)));
 }
 
 /** Mean squared difference of w1 and w0 moved by (dx, dy), zero outside the frame. */
