@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { detectAnomaly, enableGrad, isGradEnabled, log, mul, noGrad, OpError, tensor, to, clone } from './index.ts';
+import { detectAnomaly, enableGrad, isGradEnabled, log, mul, noGrad, OpError, tensor, tidy, to, clone, type Tensor } from './index.ts';
 import { expectOpError, gradcheck, leaf, Generator } from './testing/index.ts';
 
 describe('autograd', () => {
@@ -45,6 +45,31 @@ describe('autograd', () => {
     assert.deepEqual(h.grad!.toArray(), [9]);
     assert.deepEqual(x.grad!.toArray(), [54]);
     assert.equal(h.isLeaf, false);
+  });
+
+  it('backward with inputs accumulates into those tensors only, as a full backward would, and leaves every other leaf alone', () => {
+    const make = () => {
+      const g = new Generator(3);
+      return { x: leaf([2, 3], g), w: leaf([3, 4], g) };
+    };
+    for (const createGraph of [false, true]) {
+      for (const recycle of [false, true]) {
+        const loss = ({ x, w }: { x: Tensor; w: Tensor }) => x.matmul(w).tanh().mul(x.sum(1, true)).sum();
+        const full = make();
+        loss(full).backward();
+        const only = make();
+        // Read inside the scope: a recycling tidy disposes the gradients made in it, as on gpu.
+        const xGrad = tidy(() => {
+          const h = only.x.matmul(only.w).retainGrad();
+          h.tanh().mul(only.x.sum(1, true)).sum().backward(undefined, { inputs: [only.x], createGraph });
+          assert.equal(h.grad, null, 'a retainGrad tensor outside inputs keeps no gradient');
+          return only.x.grad!.toArray();
+        }, { recycle });
+        assert.equal(only.w.grad, null, 'the weights outside inputs are untouched');
+        assert.deepEqual(xGrad, full.x.grad!.toArray());
+      }
+    }
+    expectOpError(() => leaf([2], new Generator(1)).sum().backward(undefined, { inputs: [tensor([1, 2])] }), 'backward', /inputs\[0\] \(shape \[2\]\) does not require grad/);
   });
 
   it('createGraph gives differentiable gradients (second derivatives)', () => {

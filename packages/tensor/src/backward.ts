@@ -28,13 +28,18 @@ function reverseTopological(root: Tensor): Tensor[] {
 export interface BackwardOptions {
   /** Record the backward pass itself, so gradients can be differentiated again. */
   createGraph?: boolean;
+  /**
+   * Accumulate into `.grad` of these tensors only, as torch's `backward(inputs=…)`: every other leaf
+   * (a model's weights, say) and every `retainGrad()` tensor is left as it was. Each must require grad.
+   */
+  inputs?: readonly Tensor[];
 }
 
 /**
  * Accumulate d(root)/d(leaf) into `.grad` of every leaf that requires grad (and of non-leaves that
  * called `retainGrad()`). `gradient` is d(loss)/d(root); it may be omitted only for scalars.
  */
-export function backward(root: Tensor, gradient?: Tensor, { createGraph = false }: BackwardOptions = {}): void {
+export function backward(root: Tensor, gradient?: Tensor, { createGraph = false, inputs }: BackwardOptions = {}): void {
   if (!root.requiresGrad) {
     throw new OpError('backward', 'this tensor does not require grad and has no grad_fn: nothing to differentiate (did you forget requiresGrad, or call it inside noGrad?)');
   }
@@ -44,18 +49,23 @@ export function backward(root: Tensor, gradient?: Tensor, { createGraph = false 
   if (gradient !== undefined && !shapesEqual(gradient.shape, root.shape)) {
     throw new OpError('backward', `gradient shape ${fmt(gradient.shape)} does not match the output shape ${fmt(root.shape)}`);
   }
-  if (createGraph) withGradMode(true, () => walk(root, gradient));
-  else withGradMode(false, () => walkReleasing(root, gradient));
+  inputs?.forEach((input, i) => {
+    if (!input.requiresGrad) throw new OpError('backward', `inputs[${i}] (shape ${fmt(input.shape)}) does not require grad, so no gradient reaches it`);
+  });
+  const only = inputs === undefined ? null : new Set(inputs);
+  const keepsGrad = (t: Tensor): boolean => (only === null ? t.node === null || t.retainsGrad : only.has(t));
+  if (createGraph) withGradMode(true, () => walk(root, gradient, keepsGrad));
+  else withGradMode(false, () => walkReleasing(root, gradient, keepsGrad));
 }
 
 /** The walk that records itself (createGraph): every gradient stays, as the new graph needs them. */
-function walk(root: Tensor, gradient: Tensor | undefined): void {
+function walk(root: Tensor, gradient: Tensor | undefined, keepsGrad: (t: Tensor) => boolean): void {
   const grads = new Map<Tensor, Tensor>([[root, gradient ?? onesLike(root)]]);
   for (const t of reverseTopological(root)) {
     const dy = grads.get(t);
     if (dy === undefined) continue;
     grads.delete(t);
-    if (t.node === null || t.retainsGrad) t.grad = t.grad === null ? dy : add(t.grad, dy);
+    if (keepsGrad(t)) t.grad = t.grad === null ? dy : add(t.grad, dy);
     if (t.node === null) continue;
     const { inputs, needsGrad, backward: fn, op } = t.node;
     const inputGrads = fn(dy, needsGrad);
@@ -77,7 +87,7 @@ function walk(root: Tensor, gradient: Tensor | undefined): void {
  * map and were not stored in a `.grad`; the caller's `gradient` is never one of them. What is left
  * joins the caller's tidy scope, as before.
  */
-function walkReleasing(root: Tensor, gradient: Tensor | undefined): void {
+function walkReleasing(root: Tensor, gradient: Tensor | undefined, keepsGrad: (t: Tensor) => boolean): void {
   const made = openScope(true); // every tensor this walk makes, as it makes them
   try {
     const grads = new Map<Tensor, Tensor>();
@@ -98,11 +108,14 @@ function walkReleasing(root: Tensor, gradient: Tensor | undefined): void {
       if (dy === undefined) continue;
       grads.delete(t);
       unhold(dy);
-      if (t.node === null || t.retainsGrad) {
+      if (keepsGrad(t)) {
         t.grad = t.grad === null ? dy : add(t.grad, dy);
         stored.add(t.grad);
       }
-      if (t.node === null) continue;
+      if (t.node === null) {
+        if (!waiting.has(dy) && !stored.has(dy) && made.has(dy)) dy.dispose(); // a leaf left out by `inputs`
+        continue;
+      }
       const { inputs, needsGrad, backward: fn, op } = t.node;
       // The node's temporaries (inside fn) are disposed when it returns, except its results.
       const inputGrads = tidy(() => fn(dy, needsGrad), { recycle: true });

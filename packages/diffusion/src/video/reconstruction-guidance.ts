@@ -33,7 +33,8 @@ export function reconstructionGradient(predict: (x: Tensor) => Tensor, x: Tensor
       throw new Error('reconstructionGradient: the denoiser recorded no gradient with respect to its input (does it run under noGrad or detach its input?)');
     }
     const residual = c.known.sub(predicted).mul(c.mask); // xᵃ − x̂ᵃ on the known frames, 0 elsewhere
-    residual.square().sum().backward();
+    // Into xIn.grad only: the model's weights keep their .grad (a training loop's, or none).
+    residual.square().sum().backward(undefined, { inputs: [xIn] });
     const gradient = xIn.grad!.detach().mul(c.unknownMask); // ∇ with respect to zᵇ only
     return { predicted: predicted.detach(), gradient };
   });
