@@ -34,7 +34,7 @@ export function logitsGradient(logits: (x: Tensor, sigma: number) => Tensor, lab
         if (!Number.isInteger(y) || y < 0 || y >= classes) throw new RangeError(`logitsGradient: label ${y} is not in [0, ${classes})`);
         mask[b * classes + y] = 1;
       }
-      logProbs.mul(tensor(mask, { shape: logProbs.shape, dtype: logProbs.dtype })).sum().backward();
+      logProbs.mul(tensor(mask, { shape: logProbs.shape, dtype: logProbs.dtype })).sum().backward(undefined, { inputs: [xIn] }); // the classifier's weights keep their .grad
       return xIn.grad!.detach();
     });
 }

@@ -44,22 +44,7 @@ export function condScoreShift<K>(d: GaussianDiffusion, classifierGrad: Classifi
 function gradientOf(f: (x: Tensor) => Tensor, x: Tensor): Tensor {
   return enableGrad(() => {
     const xIn = x.detach().requiresGrad_();
-    const out = f(xIn);
-    const leaves = new Map<Tensor, Tensor | null>();
-    const stack: Tensor[] = [out];
-    const seen = new Set<Tensor>();
-    while (stack.length > 0) {
-      const v = stack.pop()!;
-      if (seen.has(v)) continue;
-      seen.add(v);
-      if (v.node === null) {
-        if (v !== xIn && v.requiresGrad) leaves.set(v, v.grad);
-      } else {
-        stack.push(...v.node.inputs);
-      }
-    }
-    out.sum().backward();
-    for (const [leaf, grad] of leaves) leaf.grad = grad;
+    f(xIn).sum().backward(undefined, { inputs: [xIn] });
     return xIn.grad!;
   });
 }
