@@ -33,7 +33,7 @@ export const demoCommand = defineCommand({
 
 export const demoConfig: RunConfig = {
   version: 1, data: 'swiss-roll', model: 'mlp', objective: 'edm', timesteps: 1000, seed: 0, batch: 256, lr: 2e-3, ema: 0.995,
-  trainSize: 8192, cond: false, labelDropout: 0, numClasses: 0,
+  trainSize: 8192, cond: false, labelDropout: 0, numClasses: 0, imageFrames: 0,
 };
 
 const demoFiles = (dir: string) => ({ samples: join(dir, 'samples.png'), trajectory: join(dir, 'trajectory.gif'), loss: join(dir, 'loss.png') });

@@ -11,7 +11,7 @@ import { resolveCheckpoint } from '../run/run-folder.ts';
 import { encodeSamples } from '../run/sample-file.ts';
 import { checkSampleOptions, generate, sampleLabels, samplerHelp, samplerNames, stepsFor, stepsHelp, type SampleOptions } from '../run/samplers.ts';
 import { loadSession } from '../run/session.ts';
-import { conditionClips, DEFAULT_GUIDANCE_WEIGHT, frameMethodNames, generateClips, planVideo } from '../run/video-sampling.ts';
+import { blocksOf, conditionClips, DEFAULT_GUIDANCE_WEIGHT, frameMethodNames, generateClips, planVideo } from '../run/video-sampling.ts';
 import { backendNames, chooseBackend, releaseBackend } from './backend.ts';
 import { edmStochasticDefaults, type StepInfo } from '@diffusion-ts/diffusion';
 
@@ -37,6 +37,7 @@ export const sampleCommand = defineCommand({
     method: { type: 'enum', choices: frameMethodNames, description: 'video: how to condition on the known frames: reconstruction (reconstruction guidance, Eq. 7 of Ho et al. 2022; the default) or replacement (overwrite the known frames with their noised versions at each step)' },
     'guidance-weight': { type: 'number', min: 0, max: 1e6, description: `video: the weight w_r of reconstruction guidance (default ${DEFAULT_GUIDANCE_WEIGHT})` },
     length: { type: 'number', integer: true, min: 2, max: 4096, description: 'video: frames of each clip; past the run\'s frames, blocks are added autoregressively, each conditioned on the last --frames-known frames (default the run\'s frames)' },
+    interpolate: { type: 'number', integer: true, min: 2, max: 4096, description: 'video: temporal super-resolution (Ho et al. 2022, Sec. 3.1): every frame of the --condition clips is kept, s apart, and the s - 1 frames between each pair are sampled by --method; K frames give (K - 1)s + 1 (not with --frames-known or --length)' },
     backend: { type: 'enum', choices: backendNames, default: 'js', description: 'tensor backend' },
   },
 });
@@ -58,9 +59,9 @@ export async function runSample(v: OptionValues<typeof sampleCommand.options>, i
     const classifier = v.classifier === undefined ? undefined : { session: await loadSession(resolveCheckpoint(v.classifier).checkpoint), scale: v['classifier-scale'] };
     const options: SampleOptions = { sampler: v.sampler, steps, n: v.n, seed: v.seed, eta: v.eta, churn: v.churn, guidance: v.guidance, classLabel: v.class, ...(classifier ? { classifier } : {}) };
     checkSampleOptions(session, options); // before the bar and the work
-    const video = planVideo(session, { condition: v.condition, framesKnown: v['frames-known'], method: v.method, guidanceWeight: v['guidance-weight'], length: v.length });
+    const video = planVideo(session, { condition: v.condition, framesKnown: v['frames-known'], method: v.method, guidanceWeight: v['guidance-weight'], length: v.length, interpolate: v.interpolate });
     const start = video === undefined ? undefined : conditionClips(session, video, v.n);
-    const total = steps * (video?.blocks ?? 1);
+    const total = steps * (video === undefined ? 1 : blocksOf(video, start!));
     const bar = createProgress({ total, label: 'sample', stream: io.err });
     const recorder = trajectoryRecorder();
     const onStep = (info: StepInfo) => { bar.update(Math.min(info.i + 1, total)); if (format === '.gif' && video === undefined) recorder.onStep(info); };
@@ -69,7 +70,12 @@ export async function runSample(v: OptionValues<typeof sampleCommand.options>, i
     const [batch, frames] = [await readBatch(samples), await recorder.frames()];
     const info = {
       data: session.config.data, kind: session.kind, sampler: v.sampler, steps, seed: v.seed, guidance: v.guidance, step: session.step,
-      ...(video === undefined ? {} : { video: { condition: video.condition, framesKnown: video.framesKnown, method: video.method.kind, ...(video.method.kind === 'reconstruction' ? { guidanceWeight: video.method.weight } : {}) } }),
+      ...(video === undefined ? {} : {
+        video: {
+          condition: video.condition, ...(video.kind === 'continue' ? { framesKnown: video.framesKnown } : { interpolate: video.factor }),
+          method: video.method.kind, ...(video.method.kind === 'reconstruction' ? { guidanceWeight: video.method.weight } : {}),
+        },
+      }),
     };
     await writeFileAtomic(v.out, format === '.safetensors' ? encodeSamples(batch, sampleLabels(session, options), info) : renderSamples(session, batch, format === '.gif' ? 'gif' : 'png', frames));
     io.err.write(`wrote ${v.out}\n`);

@@ -35,6 +35,12 @@ export interface RunConfig {
   /** Probability of replacing the label by the null class during training. */
   labelDropout: number;
   numClasses: number;
+  /**
+   * Joint image/video training (Ho et al. 2022, Sec. 3): `imageFrames` independent frames of other clips
+   * appended to every training clip, with temporal attention masked for them (0: off).
+   * Absent in configs written before the flag existed, which read as 0.
+   */
+  imageFrames: number;
 }
 
 /** The largest seed a flag accepts: seeds are 32-bit, as NumPy's are. */
@@ -53,6 +59,7 @@ export const runConfigOptions = {
   'train-size': { type: 'number', integer: true, min: 1, max: 10_000_000, default: 8192, description: 'training examples drawn from the data set' },
   cond: { type: 'boolean', description: 'class-conditional training with label dropout (for --guidance when sampling)' },
   'label-dropout': { type: 'number', min: 0, max: 1, default: 0.1, description: 'with --cond: probability of training on the null class' },
+  'image-frames': { type: 'number', integer: true, min: 0, max: 4096, default: 0, description: 'video-unet: joint image/video training (Ho et al. 2022, Sec. 3): the last k frames of each training clip are independent frames of other clips, temporal attention masked for them; in [0, frames - 1], 0 = off' },
 } as const satisfies Record<string, OptionSpec>;
 
 export type RunConfigFlag = keyof typeof runConfigOptions;
@@ -60,7 +67,7 @@ export type RunConfigFlag = keyof typeof runConfigOptions;
 /** Which flag sets each field. */
 export const configFlags = {
   data: 'data', model: 'model', objective: 'objective', timesteps: 'timesteps', seed: 'seed', batch: 'batch', lr: 'lr', ema: 'ema',
-  trainSize: 'train-size', cond: 'cond', labelDropout: 'label-dropout',
+  trainSize: 'train-size', cond: 'cond', labelDropout: 'label-dropout', imageFrames: 'image-frames',
 } as const satisfies Record<Exclude<keyof RunConfig, 'version' | 'numClasses'>, RunConfigFlag>;
 
 type ConfigField = keyof typeof configFlags;
@@ -73,9 +80,9 @@ export const modelKinds: Record<ModelName, readonly DatasetKind[]> = { mlp: ['2d
 export const MAX_DATA_BYTES = 2 ** 31;
 
 /** What one example of a data set is: its size in floats and its classes (drawn once, cheaply). */
-export function exampleOf(data: DatasetName): { floats: number; kind: DatasetKind; numClasses?: number } {
+export function exampleOf(data: DatasetName): { floats: number; kind: DatasetKind; numClasses?: number; shape: readonly number[] } {
   const probe = datasets[data].make(1, new Generator(0));
-  return { floats: probe.data.length, kind: datasets[data].kind, numClasses: probe.labels === undefined ? undefined : probe.numClasses };
+  return { floats: probe.data.length, kind: datasets[data].kind, numClasses: probe.labels === undefined ? undefined : probe.numClasses, shape: probe.shape };
 }
 
 /** A count of examples that must fit in memory: a problem when `count` examples of `data` exceed MAX_DATA_BYTES. */
@@ -91,7 +98,7 @@ export function sizeProblem(flag: string, count: number, data: DatasetName): str
  */
 export function configProblems(c: Omit<RunConfig, 'numClasses' | 'version'>): string[] {
   const problems: string[] = [];
-  const { kind, numClasses } = exampleOf(c.data);
+  const { kind, numClasses, shape } = exampleOf(c.data);
   if (!modelKinds[c.model].includes(kind)) {
     const fitting = modelNames.filter((m) => modelKinds[m].includes(kind) && !isClassifier(m)); // suggest a diffusion model
     problems.push(`--model ${c.model} is for ${modelKinds[c.model].join('/')} data; '${c.data}' is ${kind} data (use --model ${fitting.join(' or ')})`);
@@ -101,6 +108,9 @@ export function configProblems(c: Omit<RunConfig, 'numClasses' | 'version'>): st
   if (isClassifier(c.model) && numClasses === undefined) problems.push(`--model ${c.model} needs labelled data; '${c.data}' has no labels`);
   if (isClassifier(c.model) && c.cond) problems.push(`--cond is for diffusion models; --model ${c.model} always learns the labels`);
   if (c.model === 'noised-classifier' && c.objective === 'edm') problems.push('--model noised-classifier learns p(y | x_t, t) on the noise of a discrete process: use --objective ddpm or iddpm');
+  if (c.imageFrames > 0 && c.model !== 'video-unet') problems.push(`--image-frames ${c.imageFrames} is joint image/video training of --model video-unet; --model ${c.model} has no frames (use --image-frames 0)`);
+  else if (c.imageFrames > 0 && kind === 'video' && c.imageFrames > shape[2]! - 1) problems.push(`--image-frames ${c.imageFrames} must be in [0, ${shape[2]! - 1}]: '${c.data}' clips have ${shape[2]} frames (at most frames - 1 appended: a step costs under twice a video-only one)`);
+  if (c.imageFrames > 0 && c.trainSize < 2) problems.push(`--image-frames ${c.imageFrames} draws its frames from other clips; --train-size ${c.trainSize} has none`);
   for (const [flag, count] of [['--train-size', c.trainSize], ['--batch', c.batch]] as const) {
     const problem = sizeProblem(flag, count, c.data);
     if (problem !== undefined) problems.push(problem);
@@ -112,7 +122,7 @@ export function configProblems(c: Omit<RunConfig, 'numClasses' | 'version'>): st
 export function configFromFlags(v: { [F in RunConfigFlag]: F extends 'data' ? DatasetName : F extends 'model' ? ModelName : F extends 'objective' ? ObjectiveName : F extends 'cond' ? boolean : number }): RunConfig {
   return {
     version: 1, data: v.data, model: v.model, objective: v.objective, timesteps: v.timesteps, seed: v.seed, batch: v.batch, lr: v.lr, ema: v.ema,
-    trainSize: v['train-size'], cond: v.cond, labelDropout: v['label-dropout'], numClasses: exampleOf(v.data).numClasses ?? 0,
+    trainSize: v['train-size'], cond: v.cond, labelDropout: v['label-dropout'], numClasses: exampleOf(v.data).numClasses ?? 0, imageFrames: v['image-frames'],
   };
 }
 
@@ -123,7 +133,8 @@ export function configFromFlags(v: { [F in RunConfigFlag]: F extends 'data' ? Da
  */
 export function parseRunConfig(value: unknown): RunConfig {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error(`the run config must be an object, got ${excerpt(value)}; was it written by diffusion-ts train?`);
-  const c = value as Record<string, unknown>;
+  const c: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  if (!Object.hasOwn(c, 'imageFrames')) c['imageFrames'] = 0; // configs written before --image-frames trained without it (last, as configFromFlags puts it)
   const field = (k: string): unknown => (Object.hasOwn(c, k) ? c[k] : undefined);
   if (field('version') !== 1) throw new Error(`run config version ${excerpt(field('version'))} is not supported (expected 1)`);
   const missing = [...configFields, 'numClasses'].filter((f) => field(f) === undefined);

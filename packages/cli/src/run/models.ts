@@ -12,6 +12,8 @@ export interface BuiltModel {
   forward: Network;
   /** A classifier's penultimate activations [B, F] (the clean-image classifier only). */
   features?: (x: Tensor) => Tensor;
+  /** The network as the training loss calls it, when that differs from `forward` (joint image/video training). */
+  trainForward?: Network;
 }
 
 /** Build the network named in `config` (checked by `configProblems`) for data shaped like `sample` (one batch of the data set). */
@@ -33,7 +35,11 @@ export function buildModel(config: RunConfig, sample: Pick<Dataset, 'shape'>, le
       const [, , frames, size] = sample.shape as [number, number, number, number];
       const base = size <= 16 ? videoPresets.tinyVideo16 : size <= 32 ? videoPresets.tinyVideo32 : videoPresets.tinyVideo64;
       const net = new VideoUNet({ ...base, imageSize: size, numFrames: frames, inChannels: channels, outChannels: channels, learnSigma: learnsVariance, numClasses: classes }, { generator });
-      return { module: net, forward: (x, t, labels) => net.forward(x, t, labels) };
+      const imageFrames = config.imageFrames;
+      return {
+        module: net, forward: (x, t, labels) => net.forward(x, t, labels),
+        ...(imageFrames > 0 ? { trainForward: (x: Tensor, t: Tensor, labels?: Tensor) => net.forward(x, t, labels, { imageFrames }) } : {}),
+      };
     }
     case 'classifier': {
       const [, , size] = sample.shape as [number, number, number, number];

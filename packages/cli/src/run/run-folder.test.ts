@@ -11,7 +11,7 @@ import { checkRunFolder, createRunFolder, inspectRunFolder, resolveCheckpoint, r
 
 const root = mkdtempSync(join(tmpdir(), 'diffusion-ts-run-folder-'));
 after(() => rmSync(root, { recursive: true, force: true }));
-const config = configFromFlags({ data: 'swiss-roll', model: 'mlp', objective: 'edm', timesteps: 1000, seed: 0, batch: 8, lr: 1e-3, ema: 0.99, 'train-size': 16, cond: false, 'label-dropout': 0.1 });
+const config = configFromFlags({ data: 'swiss-roll', model: 'mlp', objective: 'edm', timesteps: 1000, seed: 0, batch: 8, lr: 1e-3, ema: 0.99, 'train-size': 16, cond: false, 'label-dropout': 0.1, 'image-frames': 0 });
 let n = 0;
 const folder = (files: Record<string, string>): string => {
   const dir = join(root, `f${n++}`);

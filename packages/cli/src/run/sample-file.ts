@@ -4,7 +4,8 @@
  *   samples   F32 [N, C, H, W] images ([N, 2] points, [N, C, F, H, W] clips), in the data's range
  *   labels    I32 [N], the class each sample was drawn from (class-conditional runs only)
  *   __metadata__: format SAMPLES_FORMAT, data, range, sampler, steps, seed, guidance, step (of the run), and for
- *   clips sampled on known frames: condition, frames_known, method, guidance_weight (reconstruction only)
+ *   clips sampled on known frames: condition, frames_known (continued clips) or interpolate (the factor s of
+ *   temporal super-resolution), method, guidance_weight (reconstruction only)
  *
  * In Python: `safetensors.numpy.load_file('samples.safetensors')['samples']`.
  */
@@ -32,8 +33,8 @@ export interface SampleFileInfo {
   guidance: number;
   /** The training step of the weights that drew them. */
   step: number;
-  /** Video runs sampled on known frames: the clips' source, how many frames were known, and the method. */
-  video?: { condition: string; framesKnown: number; method: string; guidanceWeight?: number };
+  /** Video runs sampled on known frames: the clips' source, how many first frames were known (or the interpolation factor), and the method. */
+  video?: { condition: string; framesKnown?: number; interpolate?: number; method: string; guidanceWeight?: number };
 }
 
 /** The bytes of a samples file: `batch` as float32, with `labels` as int32 when given. */
@@ -44,7 +45,10 @@ export function encodeSamples(batch: SampleBatch, labels: Int32Array | undefined
   if (labels !== undefined) tensors['labels'] = { dtype: 'int32', shape: [n], data: labels };
   const { data, kind, sampler, steps, seed, guidance, step, video } = info;
   const conditioned = video === undefined ? {} : {
-    condition: video.condition, frames_known: String(video.framesKnown), method: video.method,
+    condition: video.condition,
+    ...(video.framesKnown === undefined ? {} : { frames_known: String(video.framesKnown) }),
+    ...(video.interpolate === undefined ? {} : { interpolate: String(video.interpolate) }),
+    method: video.method,
     ...(video.guidanceWeight === undefined ? {} : { guidance_weight: String(video.guidanceWeight) }),
   };
   return encodeSafetensors(tensors, {

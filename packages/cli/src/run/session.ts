@@ -13,6 +13,7 @@ import { parseRunConfig, type RunConfig } from './config.ts';
 import { buildModel } from './models.ts';
 import { labelTensor, makeObjective, type Network, type Objective } from './objectives.ts';
 import { cleanClassifierLoss, noisedClassifierLoss } from './classifier-loss.ts';
+import { jointBatch } from './joint-training.ts';
 
 export interface Session {
   config: RunConfig;
@@ -42,7 +43,7 @@ export function createSession(config: RunConfig): Session {
   const data = datasets[config.data].make(config.trainSize, streams.data(config.seed));
   // Images live in [−1, 1] with standard deviation about ½ (EDM's σ_data); the 2-D toys are scaled to unit variance.
   const objective = makeObjective(config.objective, { sigmaData: kind === '2d' ? 1 : 0.5, clipDenoised: kind !== '2d', numTimesteps: config.timesteps });
-  const { module, forward, features } = buildModel(config, data, objective.learnsVariance, streams.init(config.seed));
+  const { module, forward, features, trainForward } = buildModel(config, data, objective.learnsVariance, streams.init(config.seed));
   const nullClass = config.numClasses;
   const loss = (indices: Int32Array, g: Generator): Tensor => {
     switch (config.model) {
@@ -53,10 +54,11 @@ export function createSession(config: RunConfig): Session {
         return noisedClassifierLoss(forward, objective.diffusion!, x, labels!, g);
       }
       case 'mlp': case 'unet': case 'video-unet': {
-        const { x, labels } = batchOf(data, indices);
+        // Joint image/video training (Ho et al. 2022, Sec. 3): image frames appended, drawn from g after the indices.
+        const { x, labels } = config.imageFrames > 0 ? jointBatch(data, indices, config.imageFrames, g) : batchOf(data, indices);
         // Label dropout (Ho & Salimans 2022): the null class teaches the same network the unconditional score.
         const y = config.cond && labels ? labelTensor(labels.map((l) => (g.random() < config.labelDropout ? nullClass : l))) : undefined;
-        return objective.loss(forward, x, g, y);
+        return objective.loss(trainForward ?? forward, x, g, y);
       }
       default: {
         const never: never = config.model;
