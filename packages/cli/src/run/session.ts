@@ -106,11 +106,6 @@ export async function loadSession(checkpointPath: string, { useEma = true } = {}
     throw new CliError(`checkpoint ${checkpointPath} does not fit its own config: ${(e as Error).message}`);
   }
   session.module.eval();
-  // A loaded run is never trained: its weights need no gradient. Guidance that differentiates through the
-  // network (reconstruction guidance, a classifier's gradient) then differentiates with respect to x only,
-  // instead of also accumulating .grad into every weight inside the sampler's tidy scopes, whose end disposes
-  // those .grad tensors while the weights still point at them (the next step's backward then fails).
-  for (const p of session.module.parameters()) p.requiresGrad_(false);
   const bad = await nonFiniteEntries(weights);
   const warning = bad.length === 0 ? undefined
     : `warning: the ${weights === checkpoint.model ? 'model' : 'EMA'} weights in ${checkpointPath} hold NaN or Inf (${keyList(bad.map((b) => `${b.key}: ${b.count} of ${b.numel}`))}); samples will likely be NaN`;
