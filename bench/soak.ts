@@ -8,6 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { peakRssBytes } from './rss.ts';
 
 export interface SoakPoint {
   readonly step: number;
@@ -50,7 +51,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     u.trainStep();
     if (!at.has(i)) continue;
     const m = process.memoryUsage();
-    const p: SoakPoint = { step: i, rssMiB: mib(m.rss), maxRssMiB: mib(process.resourceUsage().maxRSS * 1024), heapMiB: mib(m.heapUsed), seconds: Number(((performance.now() - t0) / 1000).toFixed(1)) };
+    const p: SoakPoint = { step: i, rssMiB: mib(m.rss), maxRssMiB: mib(peakRssBytes()), heapMiB: mib(m.heapUsed), seconds: Number(((performance.now() - t0) / 1000).toFixed(1)) };
     console.log(JSON.stringify(p));
   }
 }
