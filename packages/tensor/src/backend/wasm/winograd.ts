@@ -65,23 +65,29 @@ export const winogradWins = (Cin: number): boolean => Cin >= 8;
 export const winogradWeightGradWins = (Cin: number): boolean => Cin >= 16;
 
 /**
+ * How a call walks the images, for both Winograd paths: the 2×2-output tile grid (tilesWp padded to
+ * the transforms' 4-tile lanes), and images per chunk. With at least as many images as threads a
+ * task runs a group of images start to end (transform, 16 products, inverse) on its own scratch:
+ * one barrier per call, which matters when another process may hold a core. Otherwise chunks of
+ * images go through three barriers each, so that every stage is split across the threads.
+ */
+function chunkPlan(T: number, s: WinogradShape, chunkBytes: number) {
+  const tilesH = Math.ceil(s.oH / 2), tilesWp = 4 * Math.ceil(s.oW / 8);
+  const tiles = tilesH * tilesWp;
+  const fit = Math.max(1, Math.floor(chunkBytes / (4 * 16 * (s.Cin + s.Cout) * tiles)));
+  const grouped = T > 1 && s.N >= T;
+  const chunk = grouped ? Math.min(Math.ceil(s.N / T), Math.ceil(256 / tiles), fit) : Math.min(s.N, fit);
+  return { tilesH, tilesWp, tiles, grouped, chunk, scratchCount: grouped ? T : 1 };
+}
+
+/**
  * y = the correlation of x with the 3×3 filters at w. `filter` says how w is laid out: `forward`,
  * w[o][c] at (o·Cin + c)·9 (conv2d's weight); `adjoint`, w[c][o] at (c·Cout + o)·9 rotated 180°
  * (the input gradient, reading conv2d's weight [Cin_of_forward = Cout here, …]).
  */
 export function winogradConv(engine: Engine, x: number, w: number, y: number, s: WinogradShape, filter: 'forward' | 'adjoint', { chunkBytes = CHUNK_BYTES } = {}): void {
   const T = engine.threads, { mr, nr } = engine.shape;
-  const tilesH = Math.ceil(s.oH / 2), tilesWp = 4 * Math.ceil(s.oW / 8);
-  const tiles = tilesH * tilesWp;
-  const perImage = 4 * 16 * (s.Cin + s.Cout) * tiles;
-  const fit = Math.max(1, Math.floor(chunkBytes / perImage));
-  // With at least as many images as threads, a task runs a group of images start to end (transform,
-  // 16 products, inverse) on its own scratch: one barrier per call, which matters when another
-  // process may hold a core. Otherwise chunks of images go through three barriers each, so that
-  // every stage is split across the threads.
-  const grouped = T > 1 && s.N >= T;
-  const chunk = grouped ? Math.min(Math.ceil(s.N / T), Math.ceil(256 / tiles), fit) : Math.min(s.N, fit);
-  const scratchCount = grouped ? T : 1;
+  const { tilesH, tilesWp, tiles, grouped, chunk, scratchCount } = chunkPlan(T, s, chunkBytes);
   const heap = engine.heap;
   const uXi = skew(4 * Math.ceil(s.Cout / mr) * mr * s.Cin);
   const u = heap.alloc(16 * uXi);
@@ -147,15 +153,8 @@ export function winogradConv(engine: Engine, x: number, w: number, y: number, s:
  */
 export function winogradWeightGrad(engine: Engine, x: number, dy: number, dw: number, s: WinogradShape, { chunkBytes = CHUNK_BYTES } = {}): void {
   const T = engine.threads;
-  const tilesH = Math.ceil(s.oH / 2), tilesWp = 4 * Math.ceil(s.oW / 8);
-  const tiles = tilesH * tilesWp;
-  const perImage = 4 * 16 * (s.Cin + s.Cout) * tiles;
-  const fit = Math.max(1, Math.floor(chunkBytes / perImage));
-  // As in winogradConv: whole groups of images per task (each thread summing into its own S,
-  // added together at the end) when there are enough images, else chunks split stage by stage.
-  const grouped = T > 1 && s.N >= T;
-  const chunk = grouped ? Math.min(Math.ceil(s.N / T), Math.ceil(256 / tiles), fit) : Math.min(s.N, fit);
-  const scratchCount = grouped ? T : 1;
+  // Grouped (chunkPlan), each thread sums into its own S, added together at the end.
+  const { tilesH, tilesWp, tiles, grouped, chunk, scratchCount } = chunkPlan(T, s, chunkBytes);
   const heap = engine.heap;
   const sXi = skew(4 * s.Cout * s.Cin);
   const Ss = Array.from({ length: scratchCount }, () => heap.alloc(16 * sXi));
