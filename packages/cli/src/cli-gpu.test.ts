@@ -7,17 +7,11 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from './main.ts';
+import { runCli as run } from './run-cli.test-support.ts';
 
 let dir: string;
 before(() => { dir = mkdtempSync(join(tmpdir(), 'diffusion-ts-cli-gpu-')); });
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [], err: string[] = [];
-  const code = await main(argv, { out: { write: (s: string) => out.push(s) }, err: { write: (s: string) => err.push(s) } });
-  return { code, out: out.join(''), err: err.join('') };
-}
 
 /** What the gpu commands print first: the engine and the adapter (llvmpipe under scripts/with-gpu-env). */
 const backendLine = /^backend: gpu \(webgpu: .+\)$/m;

@@ -6,18 +6,13 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from './main.ts';
+import { runCli as run } from './run-cli.test-support.ts';
 
 let dir: string;
 before(() => { dir = mkdtempSync(join(tmpdir(), 'diffusion-ts-cli-')); });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Run the CLI in-process, capturing what it writes. */
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [], err: string[] = [];
-  const code = await main(argv, { out: { write: (s: string) => out.push(s) }, err: { write: (s: string) => err.push(s) } });
-  return { code, out: out.join(''), err: err.join('') };
-}
 
 const tiny2d = ['--data', 'swiss-roll', '--model', 'mlp', '--batch', '16', '--train-size', '64', '--preview', '1'];
 

@@ -6,17 +6,11 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeSafetensors, encodeSafetensors, float16ToFloat32, toFloat16 } from '@diffusion-ts/nn';
-import { main } from './main.ts';
+import { runCli as run } from './run-cli.test-support.ts';
 import { SAMPLES_FORMAT } from './run/sample-file.ts';
 
 let dir: string;
 const at = (...parts: string[]) => join(dir, ...parts);
-
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [], err: string[] = [];
-  const code = await main(argv, { out: { write: (s: string) => out.push(s) }, err: { write: (s: string) => err.push(s) } });
-  return { code, out: out.join(''), err: err.join('') };
-}
 
 /** The JSON header of a safetensors file, as written. */
 function headerOf(file: string): Record<string, { dtype: string; shape: number[] } | Record<string, string>> {

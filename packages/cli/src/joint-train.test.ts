@@ -6,17 +6,11 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from './main.ts';
+import { runCli as run } from './run-cli.test-support.ts';
 import { parseRunConfig } from './run/config.ts';
 
 let dir: string;
 const at = (...parts: string[]) => join(dir, ...parts);
-
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [], err: string[] = [];
-  const code = await main(argv, { out: { write: (s: string) => out.push(s) }, err: { write: (s: string) => err.push(s) } });
-  return { code, out: out.join(''), err: err.join('') };
-}
 
 const tiny = ['--data', 'clips16', '--model', 'video-unet', '--objective', 'ddpm', '--timesteps', '25', '--batch', '2', '--train-size', '4', '--preview', '0'];
 const config = (run: string) => JSON.parse(readFileSync(at(run, 'config.json'), 'utf8')) as Record<string, unknown>;

@@ -11,17 +11,11 @@ import { zeros } from '@diffusion-ts/tensor';
 import { interpolateFrames } from '@diffusion-ts/diffusion';
 import { decodeSafetensors } from '@diffusion-ts/nn';
 import { heldOut } from './data/registry.ts';
-import { main } from './main.ts';
+import { runCli as run } from './run-cli.test-support.ts';
 import { interpolationBlocks } from './run/video-sampling.ts';
 
 let dir: string;
 const at = (...parts: string[]) => join(dir, ...parts);
-
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [], err: string[] = [];
-  const code = await main(argv, { out: { write: (s: string) => out.push(s) }, err: { write: (s: string) => err.push(s) } });
-  return { code, out: out.join(''), err: err.join('') };
-}
 
 const samples = (file: string) => decodeSafetensors(readFileSync(file));
 /** Frame f of clip i of a [N, C, F, H, W] tensor, all channels. */

@@ -8,16 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeSafetensors } from '@diffusion-ts/nn';
 import { heldOut } from './data/registry.ts';
-import { main } from './main.ts';
+import { runCli as run } from './run-cli.test-support.ts';
 
 let dir: string;
 const at = (...parts: string[]) => join(dir, ...parts);
-
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [], err: string[] = [];
-  const code = await main(argv, { out: { write: (s: string) => out.push(s) }, err: { write: (s: string) => err.push(s) } });
-  return { code, out: out.join(''), err: err.join('') };
-}
 
 const samples = (file: string) => decodeSafetensors(readFileSync(file));
 /** Frames [from, from + count) of clip i of a [N, C, F, H, W] tensor. */
