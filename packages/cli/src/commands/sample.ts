@@ -24,7 +24,7 @@ export const sampleCommand = defineCommand({
     eta: { type: 'number', min: 0, max: 1, default: 0, description: 'DDIM η (0 = deterministic, 1 = DDPM-like)' },
     churn: { type: 'number', min: 0, default: edmStochasticDefaults.sChurn, description: 'S_churn of the edm sampler (S_tmin, S_tmax, S_noise: NVlabs/edm\'s ImageNet-64 settings)' },
     guidance: { type: 'number', default: 1, description: 'classifier-free guidance scale (needs a --cond run)' },
-    class: { type: 'number', integer: true, min: 0, max: 2 ** 31 - 2, description: 'class to draw (needs a --cond run or a --classifier)' },
+    class: { type: 'number', integer: true, min: 0, max: 2 ** 31 - 2, description: 'class to draw (needs a --cond run or a --classifier); without it, sample k draws class (seed + k) mod the number of classes' },
     classifier: { type: 'string', placeholder: 'run', description: 'ADM classifier guidance (Dhariwal & Nichol 2021) by a --model noised-classifier run or its exported file, trained on this run\'s noise process; the ddpm, iddpm and ddim samplers' },
     'classifier-scale': { type: 'number', min: 0, default: 1, description: 'the classifier guidance scale s (with --classifier)' },
     n: { type: 'number', integer: true, min: 1, max: 100_000, default: 64, description: 'number of samples' },

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { GaussianDiffusion, linearBetas } from '@diffusion-ts/diffusion';
-import { samplerHelp, samplerNames, stepsFor, stepsHelp, sweepableSamplers } from './samplers.ts';
+import { sampleLabels, samplerHelp, samplerNames, stepsFor, stepsHelp, sweepableSamplers } from './samplers.ts';
 import type { Session } from './session.ts';
 
 /** Just what the table reads of a session: its objective's discrete process, if any. */
@@ -27,5 +27,15 @@ describe('the CLI sampler table', () => {
   it('a sweep runs every sampler that takes a step count and fits the model', () => {
     assert.deepEqual(sweepableSamplers(sessionWith(new GaussianDiffusion(linearBetas(40)))), ['iddpm', 'ddim', 'euler', 'heun', 'edm', 'euler-a', 'dpm2m']);
     assert.deepEqual(sweepableSamplers(sessionWith(undefined)), ['euler', 'heun', 'edm', 'euler-a', 'dpm2m']);
+  });
+
+  it('without --class, sample k of a conditional run draws class (seed + k) mod K: the same alone as in a batch', () => {
+    const cond = { config: { cond: true, numClasses: 10 } } as unknown as Session;
+    assert.deepEqual(Array.from(sampleLabels(cond, { n: 12, seed: 5 })!), [5, 6, 7, 8, 9, 0, 1, 2, 3, 4, 5, 6]);
+    for (let k = 0; k < 12; k++) assert.equal(sampleLabels(cond, { n: 1, seed: 5 + k })![0], sampleLabels(cond, { n: 12, seed: 5 })![k]);
+    assert.deepEqual(Array.from(sampleLabels(cond, { n: 3, seed: 5, classLabel: 7 })!), [7, 7, 7]);
+    assert.equal(sampleLabels({ config: { cond: false, numClasses: 0 } } as unknown as Session, { n: 3, seed: 0 }), undefined);
+    const classifier = { session: { config: { numClasses: 4 } } as unknown as Session, scale: 1 };
+    assert.deepEqual(Array.from(sampleLabels({ config: { cond: false, numClasses: 0 } } as unknown as Session, { n: 5, seed: 2, classifier })!), [2, 3, 0, 1, 2]);
   });
 });

@@ -28,7 +28,11 @@ export interface SampleOptions {
   churn?: number;
   /** Classifier-free guidance scale (1: plain conditional sampling). */
   guidance?: number;
-  /** The class to draw, for class-conditional runs (and any run guided by a classifier). */
+  /**
+   * The class to draw, for class-conditional runs (and any run guided by a classifier). Without it,
+   * sample k draws class (seed + k) mod K: every class in turn, and still the same sample alone
+   * (seed + k, n = 1) as in a batch.
+   */
   classLabel?: number;
   /** ADM classifier guidance (Dhariwal & Nichol 2021): a noised-image classifier run and its scale s. */
   classifier?: { session: Session; scale: number };
@@ -93,7 +97,7 @@ function condFnOf(o: SampleOptions): ClassifierGrad<undefined> | undefined {
   if (o.classifier === undefined) return undefined;
   const { session: c, scale } = o.classifier;
   const grad = classifierLogProbGrad((x, t) => c.forward(x, t), scale);
-  const y = new Int32Array(o.n).fill(o.classLabel ?? 0);
+  const y = classesOf(o, c.config.numClasses);
   return (x, t) => grad(x, t, { y });
 }
 
@@ -103,9 +107,16 @@ function discrete(session: Session): GaussianDiffusion {
   return d;
 }
 
+/** The class of each of the o.n samples: `classLabel` for all, or (seed + k) mod K for sample k. */
+function classesOf(o: Pick<SampleOptions, 'n' | 'seed' | 'classLabel'>, numClasses: number): Int32Array {
+  if (o.classLabel !== undefined) return new Int32Array(o.n).fill(o.classLabel);
+  return Int32Array.from({ length: o.n }, (_, k) => (o.seed + k) % numClasses);
+}
+
 /** The class each of the o.n samples is drawn from, for a class-conditional or classifier-guided run (undefined otherwise). */
-export function sampleLabels(session: Session, o: Pick<SampleOptions, 'n' | 'classLabel' | 'classifier'>): Int32Array | undefined {
-  return session.config.cond || o.classifier !== undefined ? new Int32Array(o.n).fill(o.classLabel ?? 0) : undefined;
+export function sampleLabels(session: Session, o: Pick<SampleOptions, 'n' | 'seed' | 'classLabel' | 'classifier'>): Int32Array | undefined {
+  if (o.classifier !== undefined) return classesOf(o, o.classifier.session.config.numClasses);
+  return session.config.cond ? classesOf(o, session.config.numClasses) : undefined;
 }
 
 /** Labels for a class-conditional run (or undefined), and the null class used by guidance. */
