@@ -47,7 +47,7 @@ export { SpacedDiffusion, spacedDiffusion } from './gaussian/spaced-diffusion.ts
 export { sampleDdpm, type DdpmOptions } from './samplers/ddpm.ts';
 export { sampleDdim, ddimReverse, type DdimOptions } from './samplers/ddim.ts';
 // A discrete model in σ space, so the continuous samplers run on it.
-export { discreteSigmas, discreteSigmaSchedule, discreteDenoiser, type DiscreteDenoiserOptions } from './gaussian/sigma-denoiser.ts';
+export { discreteSigmas, discreteSigmaSchedule, discreteDenoiser, type DiscreteDenoiserOptions, type DiscreteSigmaScheduleOptions } from './gaussian/sigma-denoiser.ts';
 
 // ---- Continuous σ space: EDM (Karras et al. 2022) --------------------------------------------
 export {

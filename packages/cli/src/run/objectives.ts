@@ -43,7 +43,7 @@ export interface ObjectiveOptions {
 /** Uniform timesteps, one per sample. */
 const uniformTimesteps = (g: Generator, batch: number, T: number): Int32Array => Int32Array.from({ length: batch }, () => g.integer(0, T));
 
-function discreteObjective(name: 'ddpm' | 'iddpm', diffusion: GaussianDiffusion, clipDenoised: boolean): Objective {
+function discreteObjective(name: 'ddpm' | 'iddpm', diffusion: GaussianDiffusion, clipDenoised: boolean, sigmaMax: number): Objective {
   const model = (net: Network): DiffusionModel<Tensor | undefined> => (x, t, labels) => net(x, t, labels);
   return {
     name, diffusion, learnsVariance: diffusion.learnsVariance,
@@ -52,24 +52,27 @@ function discreteObjective(name: 'ddpm' | 'iddpm', diffusion: GaussianDiffusion,
       return trainingLosses(diffusion, model(net), x0, t, { noise: randnFrom(g, x0.shape, x0.dtype), modelKwargs: labels }).loss.mean();
     },
     denoiser: (net, labels) => discreteDenoiser(diffusion, model(net), { modelKwargs: labels, clipDenoised }),
-    sigmas: (steps) => discreteSigmaSchedule(diffusion, steps),
+    // The grid's levels up to the σ_max of the EDM runs (EDM's iDDPM discretisation, Table 1, j₀ = 8).
+    sigmas: (steps) => discreteSigmaSchedule(diffusion, steps, { sigmaMax }),
   };
 }
+
+/** σ_max = 80 is EDM's choice for images with σ_data = 0.5; the toys scale it with σ_data. */
+const edmSigmaMax = (sigmaData: number): number => (80 * sigmaData) / 0.5;
 
 export function makeObjective(name: ObjectiveName, { sigmaData, numTimesteps = 1000, clipDenoised = false }: ObjectiveOptions): Objective {
   switch (name) {
     case 'ddpm':
-      return discreteObjective(name, new GaussianDiffusion(linearBetas(numTimesteps), { modelMeanType: 'eps', modelVarType: 'fixedLarge', lossType: 'mse' }), clipDenoised);
+      return discreteObjective(name, new GaussianDiffusion(linearBetas(numTimesteps), { modelMeanType: 'eps', modelVarType: 'fixedLarge', lossType: 'mse' }), clipDenoised, edmSigmaMax(sigmaData));
     case 'iddpm':
-      return discreteObjective(name, new GaussianDiffusion(cosineBetas(numTimesteps), { modelMeanType: 'eps', modelVarType: 'learnedRange', lossType: 'rescaledMse' }), clipDenoised);
+      return discreteObjective(name, new GaussianDiffusion(cosineBetas(numTimesteps), { modelMeanType: 'eps', modelVarType: 'learnedRange', lossType: 'rescaledMse' }), clipDenoised, edmSigmaMax(sigmaData));
     case 'edm': {
       const precond = (net: Network) => edmPrecond((xIn, cNoise, labels) => net(xIn, cNoise, labels), { sigmaData });
       return {
         name, learnsVariance: false,
         loss: (net, x0, g, labels) => edmLoss(precond(net).batch, x0, { noise: g, sigmaData, classLabels: labels }).loss.mean(),
         denoiser: (net, labels) => { const D = precond(net); return (x, sigma) => D(x, sigma, labels); },
-        // σ_max = 80 is EDM's choice for images with σ_data = 0.5; the toys scale it with σ_data.
-        sigmas: (steps) => [...karrasSigmas(steps, { sigmaMax: 80 * sigmaData / 0.5, sigmaMin: 0.002 })],
+        sigmas: (steps) => [...karrasSigmas(steps, { sigmaMax: edmSigmaMax(sigmaData), sigmaMin: 0.002 })],
       };
     }
     default: {

@@ -69,6 +69,13 @@ export function checkSampleOptions(session: Session, o: SampleOptions): void {
       }
     }
   }
+  else if (d !== undefined) {
+    try {
+      session.objective.sigmas(o.steps);
+    } catch (e) {
+      throw new UsageError(`--steps ${o.steps} does not fit --sampler ${o.sampler} on this run's discrete grid: ${(e as Error).message}`);
+    }
+  }
   const { cond } = session.config;
   const numClasses = o.classifier?.session.config.numClasses ?? session.config.numClasses;
   if (o.classifier !== undefined) checkClassifierGuidance(session, o.classifier.session, o.sampler);

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Generator, randn, tensor, type Tensor } from '@diffusion-ts/tensor';
-import { linearBetas } from '../schedules/betas.ts';
+import { cosineBetas, linearBetas } from '../schedules/betas.ts';
 import { GaussianDiffusion } from './diffusion.ts';
 import { discreteDenoiser, discreteSigmas, discreteSigmaSchedule } from './sigma-denoiser.ts';
 import { sampleHeun } from '../samplers/heun.ts';
@@ -13,12 +13,30 @@ describe('discrete models in sigma space', () => {
     const grid = discreteSigmas(d);
     assert.ok(grid.every((s, t) => t === 0 || s > grid[t - 1]!));
     assert.ok(Math.abs(grid[0]! - Math.sqrt(1e-4 / (1 - 1e-4))) < 1e-12);
-    const s = discreteSigmaSchedule(d, 10);
+    const s = discreteSigmaSchedule(d, 10, { sigmaMax: Infinity });
     assert.equal(s.length, 11);
     assert.equal(s[0], grid[999]);
     assert.equal(s[9], grid[0]);
     assert.equal(s[10], 0);
-    assert.throws(() => discreteSigmaSchedule(d, 0), /steps must be an integer in \[1, 1000\]/);
+    assert.throws(() => discreteSigmaSchedule(d, 0), /steps must be an integer in \[1, \d+\]/);
+  });
+
+  it('by default the schedule keeps the levels in [0.002, 80], as NVlabs/edm does for discrete models', () => {
+    const grid = discreteSigmas(d);
+    const top = grid.findLastIndex((s) => s <= 80);
+    assert.ok(grid[999]! > 80 && top < 999);
+    const s = discreteSigmaSchedule(d, 10);
+    assert.equal(s[0], grid[top]);
+    assert.equal(s[9], grid[0]);
+    assert.equal(discreteSigmaSchedule(d, top + 1).length, top + 2);
+    assert.throws(() => discreteSigmaSchedule(d, top + 2), new RegExp(`steps must be an integer in \\[1, ${top + 1}\\]`));
+    assert.deepEqual(discreteSigmaSchedule(d, 1), [grid[top], 0]);
+    // The cosine grid of iDDPM tops out near 2·10⁴; σ_max = 80 leaves out its top 9 levels (the paper's
+    // j₀ = 8 of Table 1, on its own u grid, whose 9th level is just under 80; ours is 80.2).
+    const cosine = new GaussianDiffusion(cosineBetas(1000));
+    const cGrid = discreteSigmas(cosine);
+    assert.ok(cGrid[999]! > 1e4, `top level ${cGrid[999]}`);
+    assert.equal(cGrid.findLastIndex((s) => s <= 80), 1000 - 1 - 9);
   });
 
   it('with the exact ε of Gaussian data, D is the exact posterior mean E[x₀ | x₀ + σn]', () => {
@@ -54,5 +72,25 @@ describe('discrete models in sigma space', () => {
     const out = sampleHeun(D, x, sigmas);
     const v = out.var().item();
     assert.ok(Math.abs(v - s2) < 5 * s2 * Math.sqrt(2 / n), `variance ${v}, want ${s2}`);
+  });
+
+  it('on the cosine grid, Heun survives a 0.3% error of ε from σ_max = 80, not from the grid\'s top level', () => {
+    // Gaussian data x₀ ~ N(0, s²) and an ε-model off by 0.3% of x_t: x̂₀ = x − σ ε̂ turns that error into
+    // σ·0.3% of error in D, so the first step from σ ≈ 2·10⁴ lands far off the next level's distribution.
+    const cosine = new GaussianDiffusion(cosineBetas(1000));
+    const s2 = 0.25, grid = discreteSigmas(cosine);
+    const D = discreteDenoiser(cosine, (xt, t) => {
+      const step = t.dataSync()[0]!, a = cosine.alphasCumprod[step]!, sig = grid[step]!;
+      const x0 = xt.mul(Math.sqrt(1 + sig * sig) * s2 / (s2 + sig * sig));
+      return xt.sub(x0.mul(Math.sqrt(a))).div(Math.sqrt(1 - a)).add(xt.mul(0.003));
+    });
+    const variance = (sigmas: number[]): number => {
+      const x = randn([4000, 1], { dtype: 'float64', generator: new Generator(5) }).mul(Math.sqrt(sigmas[0]! ** 2 + s2));
+      return sampleHeun(D, x, sigmas).var().item();
+    };
+    const clipped = variance(discreteSigmaSchedule(cosine, 18));
+    const whole = variance(discreteSigmaSchedule(cosine, 18, { sigmaMax: Infinity }));
+    assert.ok(Math.abs(clipped - s2) < 0.2 * s2, `from σ_max = 80: variance ${clipped}, want ${s2}`);
+    assert.ok(whole > 100 * s2, `from the top level: variance ${whole}`);
   });
 });

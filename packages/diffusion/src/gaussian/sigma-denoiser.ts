@@ -20,17 +20,35 @@ function nearestStep(grid: Float64Array, sigma: number): number {
   return best;
 }
 
+export interface DiscreteSigmaScheduleOptions {
+  /** The largest level used: levels above it are skipped. Default 80, EDM's σ_max. */
+  sigmaMax?: number;
+  /** The smallest level used before the final 0: levels below it are skipped. Default 0.002, EDM's σ_min. */
+  sigmaMin?: number;
+}
+
 /**
- * Sampler steps for a discrete model: `steps` levels of its grid, evenly spaced in t from the
- * largest down (as DDIM's strides), then 0. Length steps + 1.
+ * Sampler steps for a discrete model: `steps` of its grid's levels in [σ_min, σ_max], evenly spaced
+ * in t from the largest down (as DDIM's strides), then 0. Length steps + 1.
+ *
+ * This is the "iDDPM" discretisation of Karras et al. 2022 (Table 1: σ_i = u_⌊j₀ + (M − 1 − j₀)·i/(N − 1) + ½⌋),
+ * with j₀ set by σ_max as in NVlabs/edm's generate.py, which keeps the levels u with
+ * σ_min ≤ u ≤ σ_max. The paper's j₀ = 8 for ADM's cosine schedule is exactly σ_max ≈ 80: the
+ * cosine grid's top levels reach σ ≈ 2·10⁴ (β clipped at 0.999), and a first step from there
+ * multiplies the network's ε error by σ (x̂₀ = x − σ ε̂), which no later step can undo.
+ * `{ sigmaMax: Infinity }` walks the whole grid.
  */
-export function discreteSigmaSchedule(d: GaussianDiffusion, steps: number): number[] {
-  if (!Number.isInteger(steps) || steps < 1 || steps > d.numTimesteps) {
-    throw new RangeError(`discreteSigmaSchedule: steps must be an integer in [1, ${d.numTimesteps}], got ${steps}`);
+export function discreteSigmaSchedule(d: GaussianDiffusion, steps: number, { sigmaMax = 80, sigmaMin = 0.002 }: DiscreteSigmaScheduleOptions = {}): number[] {
+  const grid = discreteSigmas(d);
+  let lo = 0, hi = grid.length - 1;
+  while (lo < hi && grid[lo]! < sigmaMin) lo++;
+  while (hi > lo && grid[hi]! > sigmaMax) hi--;
+  const levels = hi - lo + 1;
+  if (!Number.isInteger(steps) || steps < 1 || steps > levels) {
+    throw new RangeError(`discreteSigmaSchedule: steps must be an integer in [1, ${levels}] (the grid's levels in [σ_min ${sigmaMin}, σ_max ${sigmaMax}]), got ${steps}`);
   }
-  const grid = discreteSigmas(d), T = d.numTimesteps;
-  const levels = Array.from({ length: steps }, (_, i) => grid[Math.round((T - 1) * (1 - i / Math.max(steps - 1, 1)))]!);
-  return [...(steps === 1 ? [grid[T - 1]!] : levels), 0];
+  const chosen = Array.from({ length: steps }, (_, i) => grid[lo + Math.round((hi - lo) * (1 - i / Math.max(steps - 1, 1)))]!);
+  return [...(steps === 1 ? [grid[hi]!] : chosen), 0];
 }
 
 export interface DiscreteDenoiserOptions<K> {
