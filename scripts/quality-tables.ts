@@ -6,6 +6,8 @@
 //
 //   npx tsx scripts/quality-tables.ts --uncond runs/digits-u --cond runs/digits-c --classifier runs/noised \
 //     [--judge file] [--n 5000] [--steps 2,4,8,16,32,64] [--seed 0]   (Heun at 64 steps: 127 NFE)
+//     [--table 1|2] (one table only: run the two in parallel processes) [--uncond-steps k] [--cond-steps k]
+//     (table 1's step counts; default each sampler's own: DDIM 50 for a discrete run, Heun 18 for an EDM one)
 import { parseArgs } from 'node:util';
 import { resolveCheckpoint } from '../packages/cli/src/run/run-folder.ts';
 import { loadSession, type Session } from '../packages/cli/src/run/session.ts';
@@ -18,9 +20,13 @@ const { values: v } = parseArgs({
     n: { type: 'string', default: '5000' }, seed: { type: 'string', default: '0' },
     steps: { type: 'string', default: '2,4,8,16,32,64' },
     'cfg-scales': { type: 'string', default: '0,1,2,4' }, 'classifier-scales': { type: 'string', default: '1,2,4,8' },
+    table: { type: 'string' }, 'uncond-steps': { type: 'string' }, 'cond-steps': { type: 'string' },
   },
 });
 const n = Number(v.n), seed = Number(v.seed);
+if (v.table !== undefined && v.table !== '1' && v.table !== '2') throw new Error(`quality-tables: --table is 1 or 2, got ${v.table}`);
+const [table1, table2] = [v.table !== '2', v.table !== '1'];
+const stepsOr = (given: string | undefined): number | undefined => (given === undefined ? undefined : Number(given));
 const list = (s: string): number[] => s.split(',').filter((x) => x !== '').map(Number);
 const load = async (path: string | undefined): Promise<Session | undefined> => (path === undefined ? undefined : loadSession(resolveCheckpoint(path).checkpoint));
 const [uncond, cond, classifier] = [await load(v.uncond), await load(v.cond), await load(v.classifier)];
@@ -47,8 +53,8 @@ async function measure(session: Session, o: Omit<SampleOptions, 'n' | 'seed'>): 
 const rows: string[] = [];
 const defaultSampler = (s: Session): SamplerName => (s.objective.diffusion ? 'ddim' : 'heun');
 let floor: number | undefined;
-if (uncond) {
-  const sampler = defaultSampler(uncond), steps = stepsFor(sampler, uncond, undefined);
+if (uncond && table1) {
+  const sampler = defaultSampler(uncond), steps = stepsFor(sampler, uncond, stepsOr(v['uncond-steps']));
   log(`unconditional (${v.uncond})`);
   const r = await measure(uncond, { sampler, steps });
   floor = r.floor;
@@ -60,8 +66,8 @@ if (uncond) {
     }
   }
 }
-if (cond) {
-  const sampler = defaultSampler(cond), steps = stepsFor(sampler, cond, undefined);
+if (cond && table1) {
+  const sampler = defaultSampler(cond), steps = stepsFor(sampler, cond, stepsOr(v['cond-steps']));
   log(`conditional (${v.cond})`);
   for (const guidance of list(v['cfg-scales'])) {
     const r = await measure(cond, { sampler, steps, guidance });
@@ -69,15 +75,18 @@ if (cond) {
     rows.push(`| conditional, classifier-free guidance ${guidance} | ${sampler}, ${steps} steps | ${fmt(r.fd)} | ${fmt(100 * r.accuracy!, 1)}% |`);
   }
 }
-console.log(`Fréchet distance (d², features of the judge) from ${n} samples to the ${referenceSize(data, n)} held-out ${data} digits; floor (${n} training digits): ${fmt(floor!)}. Seed ${seed}.\n`);
-console.log('| model | sampler | Fréchet distance | class accuracy |\n|---|---|---:|---:|');
-console.log(rows.join('\n'));
+if (table1) {
+  console.log(`Fréchet distance (d², features of the judge) from ${n} samples to the ${referenceSize(data, n)} held-out ${data} digits; floor (${n} training digits): ${fmt(floor!)}. Seed ${seed}.\n`);
+  console.log('| model | sampler | Fréchet distance | class accuracy |\n|---|---|---:|---:|');
+  console.log(rows.join('\n'));
+}
 
 // (2) against NFE: the unconditional run if given, else the conditional one (guidance 1).
 const sweepRun = (uncond ?? cond)!;
 const stepsList = list(v.steps);
 const studied: SamplerName[] = ['euler', 'heun', 'dpm2m', 'ddim', 'euler-a', 'edm']; // EDM's Figure 2 line-up plus DDIM and ancestral Euler
 const samplers = studied.filter((s) => sweepableSamplers(sweepRun).includes(s));
+if (!table2) process.exit(0);
 console.log(`\nFréchet distance against NFE (network evaluations per sample), ${n} samples per cell, ${uncond ? 'unconditional' : 'conditional'} run:\n`);
 console.log(`| sampler | ${stepsList.map((s) => `${s} steps`).join(' | ')} |\n|---|${stepsList.map(() => '---:').join('|')}|`);
 for (const sampler of samplers) {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { decodeSafetensors, encodeSafetensors, float16ToFloat32, toFloat16 } from '@diffusion-ts/nn';
 import { runCli as run } from './run-cli.test-support.ts';
 import { SAMPLES_FORMAT } from './run/sample-file.ts';
+import { loadSession } from './run/session.ts';
 
 let dir: string;
 const at = (...parts: string[]) => join(dir, ...parts);
@@ -51,16 +52,16 @@ describe('diffusion-ts export', () => {
     assert.ok(statSync(at('run', 'checkpoint.safetensors')).size > 3.5 * f32, 'the run checkpoint also holds the raw weights and Adam moments');
   });
 
-  it('the float16 file holds the run\'s EMA weights rounded to nearest float16, read back as float32', () => {
-    const run32 = read(at('run', 'checkpoint.safetensors')).tensors, half = read(at('model-f16.safetensors')).tensors;
+  it('the float16 file holds the EMA weights that sample loads from the run (without the initial share), rounded to nearest float16', async () => {
+    const weights = (await loadSession(at('run', 'checkpoint.safetensors'))).module.stateDict();
+    const half = read(at('model-f16.safetensors')).tensors;
     for (const [name, t] of Object.entries(half)) {
-      const ema = run32[name.replace(/^model\./, 'ema.')]!;
+      const want = weights[name.replace(/^model\./, '')]!.dataSync();
       assert.equal(t.dtype, 'float32');
-      assert.deepEqual(t.shape, ema.shape);
-      assert.deepEqual(t.data, float16ToFloat32(toFloat16(ema.data)), name);
+      assert.deepEqual(t.data, float16ToFloat32(toFloat16(Float32Array.from(want))), name);
     }
     const full = read(at('model-f32.safetensors')).tensors;
-    for (const [name, t] of Object.entries(full)) assert.deepEqual(t.data, run32[name.replace(/^model\./, 'ema.')]!.data, name);
+    for (const [name, t] of Object.entries(full)) assert.deepEqual(t.data, Float32Array.from(weights[name.replace(/^model\./, '')]!.dataSync()), name);
   });
 
   it('refuses weights float16 cannot hold, naming one; f32 exports them', async () => {

@@ -67,7 +67,7 @@ describe('train --model classifier / noised-classifier', () => {
 });
 
 describe('sample --classifier (ADM classifier guidance)', () => {
-  it('guides an unconditional run to --class with ddim and iddpm: scale 0 equals unguided sampling, scale 5 moves the samples; labels are written', async () => {
+  it('guides an unconditional run to --class with ddim and iddpm: scale 0 equals unguided sampling (to float32 rounding), scale 5 moves the samples; labels are written', async () => {
     for (const sampler of ['ddim', 'iddpm']) {
       const file = (name: string) => at(`${sampler}-${name}.safetensors`);
       await ok(['sample', '--ckpt', at('uncond'), '--sampler', sampler, '--steps', '5', '--n', '3', '--out', file('plain')]);
@@ -75,7 +75,10 @@ describe('sample --classifier (ADM classifier guidance)', () => {
       await ok(['sample', '--ckpt', at('uncond'), '--sampler', sampler, '--steps', '5', '--n', '3', '--classifier', at('noised'), '--classifier-scale', '5', '--class', '3', '--out', file('s5')]);
       const read = (name: string) => decodeSafetensors(new Uint8Array(readFileSync(file(name)))).tensors;
       const plain = read('plain'), s0 = read('s0'), s5 = read('s5');
-      assert.deepEqual([...s0['samples']!.data], [...plain['samples']!.data]);
+      // Equal up to float32 rounding: the guided step recomputes x̂₀ through ε (condScoreShift: x̂₀ → ε − 0 → x̂₀).
+      const [a, b] = [s0['samples']!.data, plain['samples']!.data];
+      assert.equal(a.length, b.length);
+      for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i]! - b[i]!) <= 1e-5, `${sampler} sample value ${i}: ${a[i]} vs ${b[i]}`);
       assert.notDeepEqual([...s5['samples']!.data], [...plain['samples']!.data]);
       assert.deepEqual([...s5['labels']!.data], [3, 3, 3]);
       assert.equal(plain['labels'], undefined);

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { Generator, noGrad, randn, tensor, type Tensor } from '@diffusion-ts/tensor';
 import { buffer, Module, parameter } from './module.ts';
-import { EMA, EmaError, edmEmaBeta, edmHalflife, fixedDecay } from './ema.ts';
+import { EMA, EmaError, edmEmaBeta, edmHalflife, fixedDecay, initialShare, withoutInitialShare } from './ema.ts';
 
 /** A tiny module with a float32 weight, a float64 scale and an int32 buffer. */
 class Tiny extends Module {
@@ -133,5 +133,44 @@ describe('EMA', () => {
     const ema = new EMA(new Tiny(7), { decay: 0.9 });
     assert.throws(() => ema.update(new Other()), /EMA.update: the model's parameters \[weight\] differ/);
     assert.throws(() => ema.update(new Tiny(7), 1.5), /beta must be in \[0, 1\]/);
+  });
+
+  it('withoutInitialShare leaves the average of the trained iterates alone, as if θ₀ had never been in it', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 12 }), fc.double({ min: 0.5, max: 0.99, noNaN: true }), fc.integer({ min: 0, max: 1000 }), (n, beta, seed) => {
+        const model = new Tiny(seed);
+        const initial = { scale: tensor(values(model.scale), { dtype: 'float64' }) };
+        const ema = new EMA(model, { decay: beta });
+        const iterates: number[][] = [];
+        const generator = new Generator(seed + 1);
+        for (let i = 0; i < n; i++) {
+          set(model.scale, values(randn([3], { generator, dtype: 'float64' })));
+          iterates.push(values(model.scale));
+          ema.update(model);
+        }
+        const share = initialShare(fixedDecay(beta), n);
+        assert.ok(Math.abs(share - beta ** n) < 1e-15);
+        const got = values(withoutInitialShare({ scale: ema.get('scale')!, count: ema.get('count')! }, initial, share, ['scale'])['scale']);
+        // The iterates' own weights (1 − β)β^(n−k), normalised by their sum 1 − βⁿ.
+        const want = [0, 1, 2].map((j) => iterates.reduce((acc, it, k) => acc + (1 - beta) * beta ** (n - 1 - k) * it[j]!, 0) / (1 - beta ** n));
+        got.forEach((g, j) => assert.ok(Math.abs(g - want[j]!) < 1e-12 * (1 + Math.abs(want[j]!)), `n ${n}, β ${beta}: ${g} vs ${want[j]}`));
+      }),
+      { numRuns: 20 },
+    );
+  });
+
+  it('withoutInitialShare: after one update it is the model itself; buffers pass through; no update leaves θ̄', () => {
+    const model = new Tiny(3);
+    const initial = { weight: model.weight.clone(), scale: model.scale.clone() };
+    const ema = new EMA(model, { decay: 0.999 });
+    const untouched = withoutInitialShare(ema.stateDict().shadow, initial, initialShare(fixedDecay(0.999), 0), ['weight', 'scale']);
+    assert.deepEqual(values(untouched['scale']), values(initial.scale));
+    set(model.scale, [1, 2, 3]);
+    ema.update(model);
+    const out = withoutInitialShare(ema.stateDict().shadow, initial, initialShare(fixedDecay(0.999), 1), ['weight', 'scale']);
+    values(out['scale']).forEach((v, j) => assert.ok(Math.abs(v - [1, 2, 3][j]!) < 1e-9, `${v}`));
+    assert.equal(out['count'], ema.get('count'));
+    assert.throws(() => withoutInitialShare(ema.stateDict().shadow, {}, 0.5, ['scale']), /no initial tensor for 'scale'/);
+    assert.throws(() => withoutInitialShare(ema.stateDict().shadow, initial, 1.5, ['scale']), /share must be in \[0, 1\], got 1.5/);
   });
 });

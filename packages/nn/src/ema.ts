@@ -61,6 +61,36 @@ export function edmHalflife({ batchSize, halflifeKimg = 500, rampupRatio = 0.05 
   return (numUpdates) => edmEmaBeta({ batchSize, curNimg: numUpdates * batchSize, halflifeKimg, rampupRatio });
 }
 
+/** The weight ∏_{k<n} β_k that the initial parameters θ₀ still carry in the shadow after `numUpdates` updates of `schedule`. */
+export function initialShare(schedule: EmaSchedule, numUpdates: number): number {
+  let w = 1;
+  for (let k = 0; k < numUpdates; k++) w *= schedule(k);
+  return w;
+}
+
+/**
+ * The average of the trained iterates alone. After n updates an EMA started at θ₀ is
+ * θ̄ = w·θ₀ + (1 − w)·θ̃, where θ̃ = Σ_k (1 − β_k)∏_{j>k} β_j · θ_k / (1 − w) averages θ₁ … θₙ and
+ * w = ∏ β_k (`initialShare`), so θ̃ = (θ̄ − w·θ₀)/(1 − w): Adam's bias correction (Kingma & Ba 2015,
+ * Sec. 3) for an average started at θ₀ rather than at 0. It matters for runs not much longer than
+ * 1/(1 − β) steps: at β = 0.999, θ₀ (random initial weights) is still 37% of θ̄ after 1,000 steps and 5%
+ * after 3,000. `keys` are the averaged entries (the parameters); the others (buffers) are returned as
+ * they are. With w = 1 (no update yet) θ̄ is θ₀ and is returned unchanged.
+ */
+export function withoutInitialShare(shadow: Record<string, Tensor>, initial: Record<string, Tensor>, share: number, keys: readonly string[]): Record<string, Tensor> {
+  if (!(share >= 0 && share <= 1)) throw new RangeError(`withoutInitialShare: share must be in [0, 1], got ${share}`);
+  if (share === 1 || share === 0) return { ...shadow };
+  const out: Record<string, Tensor> = { ...shadow };
+  noGrad(() => {
+    for (const k of keys) {
+      const avg = shadow[k], start = initial[k];
+      if (avg === undefined || start === undefined) throw new EmaError(`withoutInitialShare: no ${avg === undefined ? 'shadow' : 'initial'} tensor for '${k}'`);
+      out[k] = avg.sub(start.mul(share)).div(1 - share);
+    }
+  });
+  return out;
+}
+
 /** The EMA's state: shadow tensors by the model's state-dict keys, and the update count. */
 export interface EmaStateDict {
   shadow: Record<string, Tensor>;

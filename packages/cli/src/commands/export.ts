@@ -23,7 +23,7 @@ export const exportCommand = defineCommand({
     ckpt: { type: 'string', placeholder: 'run-dir', description: 'the run folder written by train, or its checkpoint.safetensors (required)' },
     out: { type: 'string', placeholder: 'model.safetensors', description: 'the model file to write (required)' },
     dtype: { type: 'enum', choices: exportDTypes, default: 'f16', description: 'f16: IEEE half precision (rounded to nearest even; half the size), read back as float32; f32: as trained' },
-    ema: { type: 'boolean', default: true, description: 'export the EMA weights (--no-ema for the raw weights)' },
+    ema: { type: 'boolean', default: true, description: 'export the EMA weights, without the random initial weights\' share (--no-ema for the raw weights)' },
     force: { type: 'boolean', description: 'overwrite an existing output file' },
   },
 });

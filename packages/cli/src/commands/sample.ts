@@ -29,7 +29,7 @@ export const sampleCommand = defineCommand({
     'classifier-scale': { type: 'number', min: 0, default: 1, description: 'the classifier guidance scale s (with --classifier)' },
     n: { type: 'number', integer: true, min: 1, max: 100_000, default: 64, description: 'number of samples' },
     seed: { type: 'number', integer: true, min: 0, max: MAX_SEED, default: 0, description: 'sample k uses seed + k' },
-    ema: { type: 'boolean', default: true, description: 'use the EMA weights (--no-ema for the raw weights)' },
+    ema: { type: 'boolean', default: true, description: 'use the EMA weights, without the random initial weights\' share (--no-ema for the raw weights)' },
     out: { type: 'string', placeholder: 'file.png|file.gif|file.safetensors', description: 'output file (required): .png a grid; .gif the trajectory; .safetensors the raw samples, "samples" float32 [N, C, H, W] in the data\'s range ([-1, 1] for images), with "labels" int32 [N] for a class-conditional run and the sampler settings in its metadata' },
     force: { type: 'boolean', description: 'overwrite an existing output file' },
     condition: { type: 'string', placeholder: 'clip-file|index', description: 'video runs: continue real clips (Ho et al. 2022, Sec. 3.1): an index i takes held-out clips i..i+n-1 of the run\'s data; a file is a safetensors with "samples" (as --out writes) or "clips" [M, C, F, H, W] (one clip for all samples, or one per sample)' },

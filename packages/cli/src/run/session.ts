@@ -4,7 +4,7 @@
  */
 import { Generator, tensor, type Tensor } from '@diffusion-ts/tensor';
 import { existsSync } from 'node:fs';
-import { keyList, nonFiniteEntries, type Module } from '@diffusion-ts/nn';
+import { fixedDecay, initialShare, keyList, nonFiniteEntries, withoutInitialShare, type Module } from '@diffusion-ts/nn';
 import { loadCheckpoint } from '@diffusion-ts/nn/node';
 import { datasets, type DatasetKind } from '../data/registry.ts';
 import type { Dataset } from '../data/types.ts';
@@ -83,7 +83,10 @@ export function batchOf(data: Dataset, indices: Int32Array): { x: Tensor; labels
 /** A run loaded for sampling or evaluation: `warning` is set when its weights hold NaN or Inf. */
 export type LoadedSession = Session & { step: number; warning?: string };
 
-/** Load a trained run for sampling or evaluation: its config, and the EMA weights unless `useEma` is false. */
+/**
+ * Load a trained run for sampling or evaluation: its config, and the EMA weights unless `useEma` is
+ * false, with the share of the random initial weights removed (θ̄ − wθ₀)/(1 − w), w = β^steps.
+ */
 export async function loadSession(checkpointPath: string, { useEma = true } = {}): Promise<LoadedSession> {
   if (!existsSync(checkpointPath)) throw new CliError(`no checkpoint at ${checkpointPath} (--ckpt takes a run folder or its checkpoint.safetensors)`);
   let checkpoint;
@@ -99,7 +102,11 @@ export async function loadSession(checkpointPath: string, { useEma = true } = {}
     throw new CliError(`cannot use checkpoint ${checkpointPath}: ${(e as Error).message}`);
   }
   const session = createSession(config);
-  const weights = useEma && checkpoint.ema ? checkpoint.ema.shadow : checkpoint.model;
+  // The EMA without its initial share: the network was just built from the run's init stream, so its
+  // weights are the θ₀ the average started from (see withoutInitialShare).
+  const weights = useEma && checkpoint.ema
+    ? withoutInitialShare(checkpoint.ema.shadow, session.module.stateDict(), initialShare(fixedDecay(config.ema), checkpoint.ema.numUpdates), session.module.namedParameters().map(([k]) => k))
+    : checkpoint.model;
   try {
     session.module.loadStateDict(weights);
   } catch (e) {
