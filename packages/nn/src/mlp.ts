@@ -37,7 +37,7 @@ export class MLP extends Module {
   layers: ModuleList<Linear>;
   out: Linear;
 
-  constructor({ dataDim = 2, hiddenDim = 128, numLayers = 3, timeEmbedDim = 32, learnSigma = false, generator }: MLPOptions) {
+  constructor({ dataDim = 2, hiddenDim = 128, numLayers = 3, timeEmbedDim = 32, learnSigma = false, generator }: MLPOptions = {}) {
     super();
     this.dataDim = dataDim;
     this.timeEmbedDim = timeEmbedDim;
