@@ -11,11 +11,7 @@
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { pixelStatistics } from '@diffusion-ts/diffusion';
-import { isDatasetName } from '../packages/cli/src/data/registry.ts';
-import { resolveCheckpoint } from '../packages/cli/src/run/run-folder.ts';
-import { loadSession } from '../packages/cli/src/run/session.ts';
-import { samplerNames, stepsFor, type SamplerName } from '../packages/cli/src/run/samplers.ts';
-import { floorRow, videoRows, videoTable } from '../packages/cli/src/run/video-eval.ts';
+import { floorRow, isDatasetName, loadSession, resolveCheckpoint, samplerNames, stepsFor, videoRows, videoTable, type SamplerName } from '@diffusion-ts/cli';
 
 const { values } = parseArgs({
   options: {

@@ -7,10 +7,10 @@
 //   npx tsx scripts/quality-tables.ts --uncond runs/digits-u --cond runs/digits-c --classifier runs/noised \
 //     [--judge file] [--n 5000] [--steps 2,4,8,16,32,64] [--seed 0]   (Heun at 64 steps: 127 NFE)
 import { parseArgs } from 'node:util';
-import { resolveCheckpoint } from '../packages/cli/src/run/run-folder.ts';
-import { loadSession, type Session } from '../packages/cli/src/run/session.ts';
-import { checkJudgeFits, classAccuracy, fid, generateSet, loadJudge, referenceSize, shippedClassifier } from '../packages/cli/src/run/quality.ts';
-import { stepsFor, sweepableSamplers, type SampleOptions, type SamplerName } from '../packages/cli/src/run/samplers.ts';
+import {
+  checkJudgeFits, classAccuracy, fid, generateSet, loadJudge, loadSession, referenceSize, resolveCheckpoint, shippedClassifier, stepsFor, sweepableSamplers,
+  type SampleOptions, type SamplerName, type Session,
+} from '@diffusion-ts/cli';
 
 const { values: v } = parseArgs({
   options: {
