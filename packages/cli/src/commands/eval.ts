@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { Generator, tensor, type Tensor } from '@diffusion-ts/tensor';
-import { release } from '@diffusion-ts/nn';
+import { release } from '@diffusion-ts/nn/internal';
 import { writeFileAtomic } from '@diffusion-ts/nn/node';
 import { calcBpd, slicedWasserstein } from '@diffusion-ts/diffusion';
 import { defineCommand, UsageError, type OptionValues } from '../args.ts';

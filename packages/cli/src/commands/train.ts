@@ -1,7 +1,7 @@
 /** `diffusion-ts train`: fit a model to a data set, with checkpoints, sample grids and a loss plot. */
 import { existsSync } from 'node:fs';
 import { loadCheckpoint, removeStaleTempFiles, writeFileAtomic } from '@diffusion-ts/nn/node';
-import { problemList, release } from '@diffusion-ts/nn';
+import { problemList, release } from '@diffusion-ts/nn/internal';
 import { defineCommand, UsageError, type OptionValues } from '../args.ts';
 import { CliError } from '../errors.ts';
 import { processIo, type Io } from '../io.ts';

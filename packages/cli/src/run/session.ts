@@ -4,7 +4,8 @@
  */
 import { Generator, tensor, type Tensor } from '@diffusion-ts/tensor';
 import { existsSync } from 'node:fs';
-import { keyList, nonFiniteEntries, type Module } from '@diffusion-ts/nn';
+import { nonFiniteEntries, type Module } from '@diffusion-ts/nn';
+import { keyList } from '@diffusion-ts/nn/internal';
 import { loadCheckpoint } from '@diffusion-ts/nn/node';
 import { datasets, type DatasetKind } from '../data/registry.ts';
 import type { Dataset } from '../data/types.ts';
