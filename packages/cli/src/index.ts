@@ -24,5 +24,5 @@ export { loadSession, type LoadedSession, type Session } from './run/session.ts'
 // What the scripts and benchmarks that drive a run need: its checkpoint by run folder or file, the
 // sampler table's names and default steps, and the video table of `eval --video`.
 export { resolveCheckpoint } from './run/run-folder.ts';
-export { samplerNames, stepsFor, sweepableSamplers, type SampleOptions, type SamplerName } from './run/samplers.ts';
+export { defaultSampler, samplerNames, stepsFor, sweepableSamplers, type SampleOptions, type SamplerName } from './run/samplers.ts';
 export { floorRow, videoRows, videoTable, type VideoEvalOptions, type VideoRow } from './run/video-eval.ts';
