@@ -22,6 +22,16 @@ describe('MLP', () => {
     assert.deepEqual(a.forward(randn(3, 2), tensor([1, 2, 3])).shape, [3, 2]);
   });
 
+  it('takes t as the U-Nets do: a [B] tensor, an array of B numbers or one number; bad inputs name MLP', () => {
+    const model = new MLP({ hiddenDim: 8, generator: new Generator(5) });
+    const x = randn([2, 2], { generator: new Generator(6) });
+    const byTensor = model.forward(x, tensor([3, 40])).dataSync();
+    assert.deepEqual(model.forward(x, [3, 40]).dataSync(), byTensor);
+    assert.deepEqual(model.forward(x, 7).dataSync(), model.forward(x, tensor([7, 7])).dataSync());
+    assert.throws(() => model.forward(x, [1, 2, 3]), /^RangeError: MLP: 3 timesteps for a batch of 2$/);
+    assert.throws(() => model.forward([[1, 2]] as never, [1]), (e: unknown) => e instanceof TypeError && /^MLP: x must be a Tensor \[B, 2\]/.test(e.message));
+  });
+
   it('depends on t', () => {
     const model = new MLP({ hiddenDim: 16, generator: new Generator(1) });
     const x = randn([1, 2], { generator: new Generator(2) });
