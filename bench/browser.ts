@@ -10,9 +10,7 @@ import { join } from 'node:path';
 import { loadavg, cpus } from 'node:os';
 import { chromium } from 'playwright-core';
 import { Generator, noGrad, randn, setBackend, startWasmEngine, wasmMaxThreads } from '@diffusion-ts/tensor';
-import { chromiumArgs, chromiumPath, pageDir, servePlayground } from '../packages/playground/src/chromium.ts';
-import { loadModel } from '../packages/playground/src/network.ts';
-import type { ModelCard } from '../packages/playground/src/model-card.ts';
+import { chromiumArgs, chromiumPath, loadModel, pageDir, servePlayground, type ModelCard } from '@diffusion-ts/playground/node';
 
 const reps = { 'swiss-roll': Number(process.argv[2] ?? 100), shapes16: Number(process.argv[3] ?? 10) };
 const batch = { 'swiss-roll': 500, shapes16: 9 };

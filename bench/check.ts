@@ -4,8 +4,7 @@
  * TF.js's `conv2DBackpropFilter` has no wasm kernel, so its reference runs on the 'cpu' backend.
  */
 import type { Conv2dParams, Kernels, View } from '@diffusion-ts/tensor';
-import { wasmKernels } from '../packages/tensor/src/backend/wasm/index.ts';
-import type { WasmBuf } from '../packages/tensor/src/backend/wasm/index.ts';
+import { wasmKernels, type WasmBuf } from '@diffusion-ts/tensor/internal';
 import { conv3x3, conv3x3FilterGrad, conv3x3InputGrad, peerConvGrads, tf } from './peer.ts';
 import { peerUNet, plainOps, timeFeatures, tunedOps } from './peer-unet.ts';
 

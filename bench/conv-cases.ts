@@ -12,7 +12,7 @@
  */
 import { getBackend, noGrad, setBackend } from '@diffusion-ts/tensor';
 import type { Conv2dParams, Kernels, Shape, View } from '@diffusion-ts/tensor';
-import { wasmKernels } from '../packages/tensor/src/backend/wasm/index.ts';
+import { wasmKernels } from '@diffusion-ts/tensor/internal';
 import type { BenchCase } from './core-cases.ts';
 import { finishPeer, tf } from './peer.ts';
 import { filterGrad, inputGrad } from './peer-unet.ts';

@@ -9,9 +9,7 @@
 import { initPeer, tf } from './peer.ts';
 import { filterGrad, inputGrad } from './peer-unet.ts';
 import { unetConvCalls } from './conv-cases.ts';
-import * as B from '../packages/tensor/src/backend/wasm/conv2d.ts';
-import type { ConvShape } from '../packages/tensor/src/backend/wasm/conv2d.ts';
-import { Engine } from '../packages/tensor/src/backend/wasm/engine.ts';
+import { Engine, wasmConv2dForward, wasmConv2dInputGrad, wasmConv2dWeightGrad, type ConvShape } from '@diffusion-ts/tensor/internal';
 await initPeer();
 const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 const e = new Engine({ threads: 1 });
@@ -25,8 +23,8 @@ for (const c of unetConvCalls()) {
   const tx2 = tf.reshape(tx, [N * H * W, C]) as tf.Tensor2D, tw2 = (pw ? tf.reshape(tw, [C, O]) : tf.zeros([1, 1])) as tf.Tensor2D, tdy2 = tf.reshape(tdy, [N * oH * oW, O]) as tf.Tensor2D;
   const st = c.p.stride[0] as 1 | 2;
   const best = (f: () => void) => { let t = Infinity; for (let r = 0; r < 12; r++) { const t0 = cpu(); f(); t = Math.min(t, cpu() - t0); } return t; };
-  const of = best(() => B.conv2dForward(e, x, w, y, s));
-  const ob = of + best(() => B.conv2dInputGrad(e, y, w, dx, s)) + best(() => B.conv2dWeightGrad(e, x, y, dw, s));
+  const of = best(() => wasmConv2dForward(e, x, w, y, s));
+  const ob = of + best(() => wasmConv2dInputGrad(e, y, w, dx, s)) + best(() => wasmConv2dWeightGrad(e, x, y, dw, s));
   const pf = best(() => (pw ? tf.matMul(tx2, tw2) : tf.conv2d(tx, tw, st, [[0, 0], [1, 1], [1, 1], [0, 0]])).dispose());
   const pb = pf + best(() => tf.tidy(() => pw ? tf.matMul(tdy2, tf.transpose(tw2)) : inputGrad(tdy, tw, st, [N, H, W, C])).dispose()) + best(() => tf.tidy(() => pw ? tf.matMul(tf.transpose(tx2), tdy2) : filterGrad(tx, tdy, st)).dispose());
   console.log(`| ${kH}x${kH}${st > 1 ? '/2' : ''} [${c.x.join(',')}]→${O} | ${of.toFixed(2)} | ${pf.toFixed(2)} | ${(pf / of).toFixed(2)}× | ${ob.toFixed(2)} | ${pb.toFixed(2)} | ${(pb / ob).toFixed(2)}× |`);

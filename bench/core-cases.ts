@@ -7,8 +7,7 @@
  * device finish, so such calls return a promise.
  */
 import type { Conv2dParams, Kernels, View } from '@diffusion-ts/tensor';
-import { getEngine, wasmKernels } from '../packages/tensor/src/backend/wasm/index.ts';
-import { peakEngine, peakFlopsPerTrip, runPeak } from '../packages/tensor/src/backend/wasm/peak-kernel.ts';
+import { getEngine, peakEngine, peakFlopsPerTrip, runPeak, wasmKernels } from '@diffusion-ts/tensor/internal';
 import { conv3x3, conv3x3FilterGrad, conv3x3InputGrad, finishPeer, peerConvGrads, tf } from './peer.ts';
 
 export interface BenchCase {

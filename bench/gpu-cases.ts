@@ -8,8 +8,8 @@
  *   tfjs-webgpu  TensorFlow.js's WebGPU backend, on the same adapter, in the same process
  *   wasm         ours on the `wasm` engine (the CPU), for information
  */
-import type { Kernels } from '../packages/tensor/src/backend/kernels.ts';
-import { findBackend } from '../packages/tensor/src/backend/registry.ts';
+import type { Kernels } from '@diffusion-ts/tensor';
+import { findBackend } from '@diffusion-ts/tensor/internal';
 import { convCase, matmulCase } from './core-cases.ts';
 import type { BenchCase, Sides } from './core-cases.ts';
 import { unetCase } from './network-cases.ts';

@@ -57,8 +57,8 @@ fi
 section "WebGPU adapter (probe, ${probe_timeout} s)"
 # Start our gpu backend once: the adapter's name, or why none starts. Node exits only after shutdownGpu.
 probe="$(run timeout "$probe_timeout" node --import tsx --input-type=module -e "
-  const { installNodeWebGPU } = await import('./packages/tensor/src/webgpu-node.ts');
-  const T = await import('./packages/tensor/src/index.ts');
+  const { installNodeWebGPU } = await import('@diffusion-ts/tensor/webgpu-node');
+  const T = await import('@diffusion-ts/tensor');
   installNodeWebGPU();
   try { const info = await T.initGpu(); console.log('ADAPTER ' + info.adapter); }
   catch (e) { console.log('NOADAPTER ' + (e instanceof Error ? e.message : String(e)).split('\n')[0]); }

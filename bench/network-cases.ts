@@ -10,7 +10,7 @@ import { peerTrainer, plainOps, tunedOps } from './peer-unet.ts';
 import type { PeerTrainer } from './peer-unet.ts';
 import { ourUNet } from './unet.ts';
 import type { OurUNet } from './unet.ts';
-import type { BackendName } from '../packages/tensor/src/index.ts';
+import type { BackendName } from '@diffusion-ts/tensor';
 
 const onWasm = <R>(fn: () => R): R => {
   const previous = T.getBackend();

@@ -9,7 +9,7 @@
  */
 import { initGpu, shutdownGpu } from '@diffusion-ts/tensor';
 import { installNodeWebGPU } from '@diffusion-ts/tensor/webgpu-node';
-import { gpuEngine } from '../packages/tensor/src/backend/gpu/index.ts';
+import { gpuEngine } from '@diffusion-ts/tensor/internal';
 import { ourUNet } from './unet.ts';
 
 const which = process.argv[2] ?? 'both', batch = process.argv[3] === undefined ? null : Number(process.argv[3]);

@@ -5,10 +5,9 @@
  * scope as the CLI's trainer runs it; `poolMiB` bounds the engine's pool of output buffers (default
  * 64; 0 turns it off), and the run prints how many outputs the pool supplied.
  */
-import { wasmKernels } from '../packages/tensor/src/backend/wasm/wasm-kernels.ts';
 import { tidy } from '@diffusion-ts/tensor';
 import type { Tensor } from '@diffusion-ts/tensor';
-import { outputPool } from '../packages/tensor/src/backend/wasm/buffer-pool.ts';
+import { outputPool, wasmKernels } from '@diffusion-ts/tensor/internal';
 import { ourUNet } from './unet.ts';
 
 const K = wasmKernels as unknown as Record<string, unknown>;

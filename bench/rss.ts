@@ -40,7 +40,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   if (side === 'ours') {
     const { ourUNet } = await import('./unet.ts');
     if (process.argv[4] !== undefined) {
-      const { outputPool } = await import('../packages/tensor/src/backend/wasm/buffer-pool.ts');
+      const { outputPool } = await import('@diffusion-ts/tensor/internal');
       outputPool.setMaxBytes(Number(process.argv[4]) * 2 ** 20);
     }
     const u = ourUNet('wasm');

@@ -11,16 +11,12 @@
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { pixelStatistics } from '@diffusion-ts/diffusion';
-import { isDatasetName } from '../packages/cli/src/data/registry.ts';
-import { resolveCheckpoint } from '../packages/cli/src/run/run-folder.ts';
-import { loadSession } from '../packages/cli/src/run/session.ts';
-import { samplerNames, stepsFor, type SamplerName } from '../packages/cli/src/run/samplers.ts';
-import { floorRow, videoRows, videoTable } from '../packages/cli/src/run/video-eval.ts';
+import { defaultSampler, floorRow, isDatasetName, loadSession, resolveCheckpoint, samplerNames, stepsFor, videoRows, videoTable, type SamplerName } from '@diffusion-ts/cli';
 
 const { values } = parseArgs({
   options: {
     data: { type: 'string' }, ckpt: { type: 'string' }, n: { type: 'string', default: '64' }, seed: { type: 'string', default: '0' },
-    sampler: { type: 'string', default: 'heun' }, steps: { type: 'string' }, 'frames-known': { type: 'string' }, 'guidance-weight': { type: 'string', default: '2' },
+    sampler: { type: 'string', default: defaultSampler }, steps: { type: 'string' }, 'frames-known': { type: 'string' }, 'guidance-weight': { type: 'string', default: '2' },
   },
 });
 const n = Number(values.n), seed = Number(values.seed);

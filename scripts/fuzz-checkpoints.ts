@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { checkMutant, fuzzFiles, makeTargets, mutantArb } from '../packages/nn/src/checkpoint/checkpoint-fuzz.test-support.ts';
+import { checkMutant, fuzzFiles, makeTargets, mutantArb } from '../packages/nn/src/testing/checkpoint-fuzz.ts';
 
 const seed = Number(process.env['FUZZ_SEED'] ?? Math.floor(Math.random() * 2 ** 31));
 const numRuns = Number(process.env['FUZZ_RUNS'] ?? 10_000);

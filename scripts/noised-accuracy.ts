@@ -6,9 +6,7 @@
 import { parseArgs } from 'node:util';
 import { Generator, noGrad, tensor } from '@diffusion-ts/tensor';
 import { randnFrom } from '@diffusion-ts/diffusion';
-import { heldOut } from '../packages/cli/src/data/registry.ts';
-import { resolveCheckpoint } from '../packages/cli/src/run/run-folder.ts';
-import { loadSession } from '../packages/cli/src/run/session.ts';
+import { heldOut, loadSession, resolveCheckpoint } from '@diffusion-ts/cli';
 
 const { values: v } = parseArgs({ options: { ckpt: { type: 'string' }, n: { type: 'string', default: '2000' }, t: { type: 'string', default: '0,100,200,300,400,500,600,700,800,900,999' }, seed: { type: 'string', default: '0' } } });
 if (v.ckpt === undefined) throw new Error('noised-accuracy: --ckpt <noised-classifier run or file> is required');

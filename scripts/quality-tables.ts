@@ -9,10 +9,10 @@
 //     [--table 1|2] (one table only: run the two in parallel processes) [--uncond-steps k] [--cond-steps k]
 //     (table 1's step counts; default each sampler's own: DDIM 50 for a discrete run, Heun 18 for an EDM one)
 import { parseArgs } from 'node:util';
-import { resolveCheckpoint } from '../packages/cli/src/run/run-folder.ts';
-import { loadSession, type Session } from '../packages/cli/src/run/session.ts';
-import { checkJudgeFits, classAccuracy, fid, generateSet, loadJudge, referenceSize, shippedClassifier } from '../packages/cli/src/run/quality.ts';
-import { stepsFor, sweepableSamplers, type SampleOptions, type SamplerName } from '../packages/cli/src/run/samplers.ts';
+import {
+  checkJudgeFits, classAccuracy, fid, generateSet, loadJudge, loadSession, referenceSize, resolveCheckpoint, shippedClassifier, stepsFor, sweepableSamplers,
+  type SampleOptions, type SamplerName, type Session,
+} from '@diffusion-ts/cli';
 
 const { values: v } = parseArgs({
   options: {

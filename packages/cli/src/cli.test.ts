@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli as run } from './run-cli.test-support.ts';
+import { runCli as run } from './testing/run-cli.ts';
 
 let dir: string;
 before(() => { dir = mkdtempSync(join(tmpdir(), 'diffusion-ts-cli-')); });

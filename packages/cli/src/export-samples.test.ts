@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeSafetensors, encodeSafetensors, float16ToFloat32, toFloat16 } from '@diffusion-ts/nn';
-import { runCli as run } from './run-cli.test-support.ts';
+import { runCli as run } from './testing/run-cli.ts';
 import { SAMPLES_FORMAT } from './run/sample-file.ts';
 import { loadSession } from './run/session.ts';
 

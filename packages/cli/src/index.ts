@@ -21,3 +21,8 @@ export * from './render/index.ts';
 export { classifyImages, heldOutAccuracy, type Classified, type Images } from './run/classify.ts';
 export { checkJudgeFits, classAccuracy, fid, generateSet, loadJudge, referenceSize, shippedClassifier, type ClassAccuracy, type FidResult, type GeneratedSet } from './run/quality.ts';
 export { loadSession, type LoadedSession, type Session } from './run/session.ts';
+// What the scripts and benchmarks that drive a run need: its checkpoint by run folder or file, the
+// sampler table's names and default steps, and the video table of `eval --video`.
+export { resolveCheckpoint } from './run/run-folder.ts';
+export { defaultSampler, samplerNames, stepsFor, sweepableSamplers, type SampleOptions, type SamplerName } from './run/samplers.ts';
+export { floorRow, videoRows, videoTable, type VideoEvalOptions, type VideoRow } from './run/video-eval.ts';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli as run } from './run-cli.test-support.ts';
+import { runCli as run } from './testing/run-cli.ts';
 import { parseRunConfig } from './run/config.ts';
 
 let dir: string;

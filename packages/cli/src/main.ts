@@ -5,7 +5,7 @@
  * DEBUG environment variable), which is printed only then.
  */
 import { pathToFileURL } from 'node:url';
-import { clip } from '@diffusion-ts/nn';
+import { clip } from '@diffusion-ts/nn/internal';
 import { parseProgram, programHelp, UsageError } from './args.ts';
 import { CliError } from './errors.ts';
 import { processIo, type Io } from './io.ts';

@@ -11,7 +11,7 @@ import { zeros } from '@diffusion-ts/tensor';
 import { interpolateFrames } from '@diffusion-ts/diffusion';
 import { decodeSafetensors } from '@diffusion-ts/nn';
 import { heldOut } from './data/registry.ts';
-import { runCli as run } from './run-cli.test-support.ts';
+import { runCli as run } from './testing/run-cli.ts';
 import { interpolationBlocks } from './run/video-sampling.ts';
 
 let dir: string;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeSafetensors } from '@diffusion-ts/nn';
 import { heldOut } from './data/registry.ts';
-import { runCli as run } from './run-cli.test-support.ts';
+import { runCli as run } from './testing/run-cli.ts';
 
 let dir: string;
 const at = (...parts: string[]) => join(dir, ...parts);

@@ -5,7 +5,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { defaultGenerator, manualSeed, randn, tensor, type Tensor } from '@diffusion-ts/tensor';
+import { defaultGenerator, manualSeed, randn, tensor, zeros, type Tensor } from '@diffusion-ts/tensor';
 import { linearBetas } from './schedules/betas.ts';
 import { karrasSigmas } from './schedules/sigmas.ts';
 import { GaussianDiffusion } from './gaussian/diffusion.ts';
@@ -20,6 +20,9 @@ import { sampleDdpm } from './samplers/ddpm.ts';
 import { sampleDdim } from './samplers/ddim.ts';
 import { edmLoss, veLoss, vpLoss } from './edm/loss.ts';
 import { classifierLoss } from './guidance/train-classifier.ts';
+import { SohlDicksteinDiffusion } from './sohl-dickstein/gaussian.ts';
+import { BinomialDiffusion } from './sohl-dickstein/binomial.ts';
+import { UniformSampler } from './gaussian/timestep-samplers.ts';
 
 /** The values of `run()` after `manualSeed(seed)`. */
 const seeded = (seed: number, run: () => Tensor): number[] => {
@@ -82,6 +85,29 @@ describe('option bags have defaults: the noise comes from the default generator'
     defaultsToDefaultGenerator(() => edmLoss(batchDenoiser, images).loss, () => edmLoss(batchDenoiser, images, { noise: defaultGenerator }).loss);
     defaultsToDefaultGenerator(() => vpLoss(batchDenoiser, images).loss, () => vpLoss(batchDenoiser, images, { noise: defaultGenerator }).loss);
     defaultsToDefaultGenerator(() => veLoss(batchDenoiser, images).loss, () => veLoss(batchDenoiser, images, { noise: defaultGenerator }).loss);
+  });
+
+  it("Sohl-Dickstein's processes draw from the default generator when given none (sample, trainingLoss, qSample)", () => {
+    const sd = new SohlDicksteinDiffusion({ T: 6, nBasis: 2, dtype: 'float64' });
+    const network = (x: Tensor): Tensor => zeros([x.shape[0]!, 2 * 2 * 2], { dtype: 'float64' }); // [B, 2·d·nBasis]: μ and β readouts
+    const x0 = tensor([[0.5, -0.5], [0.1, 0.2]], { dtype: 'float64' });
+    defaultsToDefaultGenerator(() => sd.sample(network, [3, 2]), () => sd.sample(network, [3, 2], defaultGenerator));
+    defaultsToDefaultGenerator(() => sd.trainingLoss(network, x0), () => sd.trainingLoss(network, x0, defaultGenerator));
+    const binomial = new BinomialDiffusion({ T: 5, nBasis: 2 });
+    const bits = tensor([[1, 0, 1, 1, 0, 1, 0, 0], [0, 0, 1, 0, 1, 1, 1, 0]]);
+    defaultsToDefaultGenerator(() => binomial.qSample(bits, 3), () => binomial.qSample(bits, 3, defaultGenerator));
+  });
+
+  it('timestep samplers and GaussianMixture.sample draw from the default generator when given none', () => {
+    const draws = (seed: number, run: () => ArrayLike<number>): number[] => {
+      manualSeed(seed);
+      return Array.from(run());
+    };
+    const uniform = new UniformSampler(50);
+    assert.deepEqual(draws(3, () => uniform.sample(8).t), draws(3, () => uniform.sample(8, defaultGenerator).t));
+    assert.notDeepEqual(draws(3, () => uniform.sample(8).t), draws(4, () => uniform.sample(8).t));
+    assert.deepEqual(draws(3, () => gmm1d2.sample(5)), draws(3, () => gmm1d2.sample(5, defaultGenerator)));
+    assert.notDeepEqual(draws(3, () => gmm1d2.sample(5)), draws(4, () => gmm1d2.sample(5)));
   });
 
   it('classifierLoss without options', async () => {

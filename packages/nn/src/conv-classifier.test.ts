@@ -26,6 +26,7 @@ describe('ConvClassifier', () => {
   it('refuses an input of the wrong shape and a size that the stages cannot halve, naming the values', () => {
     const net = new ConvClassifier(mnist16Classifier);
     assert.throws(() => net.forward(randn([2, 1, 32, 32])), /ConvClassifier: x must be \[B, 1, 16, 16\], got \[2,1,32,32\]/);
+    assert.throws(() => net.forward([[1]] as never), (e: unknown) => e instanceof TypeError && /^ConvClassifier: x must be a Tensor \[B, 1, 16, 16\], got object/.test(e.message));
     assert.throws(() => new ConvClassifier({ ...mnist16Classifier, imageSize: 18 }), /imageSize 18 is not divisible by 2\^2 = 4/);
     assert.throws(() => new ConvClassifier({ ...mnist16Classifier, channels: [] }), /channels must name at least one stage/);
   });

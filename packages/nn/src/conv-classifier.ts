@@ -5,7 +5,7 @@
  * Its penultimate activations play the part that Inception-v3's pool3 features play in FID
  * (Heusel et al. 2017): the embedding whose Gaussian statistics the Fréchet distance compares.
  */
-import type { Generator, Tensor } from '@diffusion-ts/tensor';
+import { Tensor, type Generator } from '@diffusion-ts/tensor';
 import { Module, ModuleList } from './module.ts';
 import { Conv2d } from './layers/conv2d.ts';
 import { Linear } from './layers/linear.ts';
@@ -61,6 +61,7 @@ export class ConvClassifier extends Module {
   /** The penultimate activations: x [B, C, S, S] → [B, featureDim] (after the hidden layer's ReLU). */
   features(x: Tensor): Tensor {
     const { inChannels, imageSize } = this.config;
+    if (!(x instanceof Tensor)) throw new TypeError(`ConvClassifier: x must be a Tensor [B, ${inChannels}, ${imageSize}, ${imageSize}], got ${typeof x}`);
     if (x.ndim !== 4 || x.shape[1] !== inChannels || x.shape[2] !== imageSize || x.shape[3] !== imageSize) {
       throw new RangeError(`ConvClassifier: x must be [B, ${inChannels}, ${imageSize}, ${imageSize}], got [${x.shape}]`);
     }

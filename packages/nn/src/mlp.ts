@@ -1,9 +1,10 @@
 /** A small MLP denoiser for low-dimensional data (the 2-D toy experiments of Sohl-Dickstein et al. 2015). */
-import type { Generator, Tensor } from '@diffusion-ts/tensor';
+import { Tensor, type Generator } from '@diffusion-ts/tensor';
 import { Module, ModuleList, Sequential } from './module.ts';
 import { Linear } from './layers/linear.ts';
 import { SiLU } from './layers/silu.ts';
 import { timestepEmbedding } from './layers/timestep-embedding.ts';
+import { timestepTensor, type TimestepsInput } from './unet/inputs.ts';
 
 export interface MLPOptions {
   /** Dimension d of the data points (2 for the toys). */
@@ -37,7 +38,7 @@ export class MLP extends Module {
   layers: ModuleList<Linear>;
   out: Linear;
 
-  constructor({ dataDim = 2, hiddenDim = 128, numLayers = 3, timeEmbedDim = 32, learnSigma = false, generator }: MLPOptions) {
+  constructor({ dataDim = 2, hiddenDim = 128, numLayers = 3, timeEmbedDim = 32, learnSigma = false, generator }: MLPOptions = {}) {
     super();
     this.dataDim = dataDim;
     this.timeEmbedDim = timeEmbedDim;
@@ -52,10 +53,12 @@ export class MLP extends Module {
   }
 
   /** x: [B, d], t: [B] (float timesteps) → [B, d] (or [B, 2d] with learnSigma) */
-  forward(x: Tensor, t: Tensor): Tensor {
+  /** x [B, d], t: a [B] tensor, an array of B numbers or one number for the batch (as the U-Nets take it). */
+  forward(x: Tensor, t: TimestepsInput): Tensor {
+    if (!(x instanceof Tensor)) throw new TypeError(`MLP: x must be a Tensor [B, ${this.dataDim}], got ${typeof x}`);
     if (x.ndim !== 2 || x.shape[1] !== this.dataDim) throw new RangeError(`MLP: x must be [B, ${this.dataDim}], got [${x.shape}]`);
-    if (t.ndim !== 1 || t.shape[0] !== x.shape[0]) throw new RangeError(`MLP: t must be [${x.shape[0]}], got [${t.shape}]`);
-    const e = this.timeEmbed.forward(timestepEmbedding(t.dtype === x.dtype ? t : t.to(x.dtype), this.timeEmbedDim)); // [B, H]
+    const steps = timestepTensor('MLP', t, x.shape[0]!, x.dtype);
+    const e = this.timeEmbed.forward(timestepEmbedding(steps, this.timeEmbedDim)); // [B, H]
     let h = this.inputProj.forward(x);                                  // [B, H]
     for (const layer of this.layers) h = layer.forward(h.add(e).silu()); // [B, H]
     return this.out.forward(h.add(e).silu());

@@ -19,7 +19,7 @@ import { readBatch, renderSamples, trajectoryRecorder } from '../run/render-samp
 import { checkOutputFile } from '../run/output-paths.ts';
 import { checkRunFolder, createRunFolder, runPaths } from '../run/run-folder.ts';
 import { createSession } from '../run/session.ts';
-import { generate } from '../run/samplers.ts';
+import { defaultSampler, generate, stepsFor } from '../run/samplers.ts';
 import { train } from '../run/trainer.ts';
 
 export const demoCommand = defineCommand({
@@ -60,7 +60,7 @@ export async function runDemo(v: OptionValues<typeof demoCommand.options>, io: I
   session.module.eval();
 
   const recorder = trajectoryRecorder();
-  const samples = await readBatch(generate(session, { sampler: 'heun', steps: 18, n: v.n, seed: 1, onStep: recorder.onStep }));
+  const samples = await readBatch(generate(session, { sampler: defaultSampler, steps: stepsFor(defaultSampler, session), n: v.n, seed: 1, onStep: recorder.onStep }));
   const files = demoFiles(dir);
   await writeFileAtomic(files.samples, renderSamples(session, samples, 'png'));
   await writeFileAtomic(files.trajectory, renderSamples(session, samples, 'gif', await recorder.frames()));

@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { Generator, tensor, type Tensor } from '@diffusion-ts/tensor';
-import { release } from '@diffusion-ts/nn';
+import { release } from '@diffusion-ts/nn/internal';
 import { writeFileAtomic } from '@diffusion-ts/nn/node';
 import { calcBpd, slicedWasserstein } from '@diffusion-ts/diffusion';
 import { defineCommand, UsageError, type OptionValues } from '../args.ts';
@@ -17,7 +17,7 @@ import { encodePng, linePlot } from '../render/index.ts';
 import { MAX_SEED, sizeProblem } from '../run/config.ts';
 import { checkOutputFile } from '../run/output-paths.ts';
 import { resolveCheckpoint } from '../run/run-folder.ts';
-import { checkSampleOptions, generate, samplerHelp, samplerNames, stepsFor, stepsHelp, sweepableSamplers } from '../run/samplers.ts';
+import { checkSampleOptions, defaultSampler, generate, samplerHelp, samplerNames, stepsFor, stepsHelp, sweepableSamplers } from '../run/samplers.ts';
 import { isClassifier } from '../run/config.ts';
 import { labelTensor } from '../run/objectives.ts';
 import { heldOutAccuracy } from '../run/classify.ts';
@@ -40,7 +40,7 @@ export const evalCommand = defineCommand({
     classifier: { type: 'string', placeholder: 'run', description: 'a --model noised-classifier run (or file) that guides --fid and --accuracy\'s samples (ADM classifier guidance; discrete samplers)' },
     'classifier-scale': { type: 'number', min: 0, default: 1, description: 'the classifier guidance scale s (with --classifier)' },
     video: { type: 'boolean', description: 'video runs: per-frame quality (Fréchet distance of frame pixel statistics to held-out clips) and temporal coherence (warping error, centroid acceleration, mass and size variation) for data against data, the model unconditional, continuing held-out clips by replacement and by reconstruction guidance, and every frame sampled independently (a table on stdout; try --n 16)' },
-    sampler: { type: 'enum', choices: samplerNames, description: `with --fid, --accuracy or --video: the sampler (default heun): ${samplerHelp}` },
+    sampler: { type: 'enum', choices: samplerNames, description: `with --fid, --accuracy or --video: the sampler (default ${defaultSampler}): ${samplerHelp}` },
     steps: { type: 'number', integer: true, min: 1, max: 100_000, description: `with --fid, --accuracy or --video: sampling steps; ${stepsHelp}` },
     'frames-known': { type: 'number', integer: true, min: 1, max: 4096, description: 'with --video: frames known in the conditional rows (default half the run\'s frames)' },
     'guidance-weight': { type: 'number', min: 0, max: 1e6, description: `with --video: w_r of reconstruction guidance (default ${DEFAULT_GUIDANCE_WEIGHT})` },
@@ -104,7 +104,7 @@ async function quality(session: Session, v: EvalValues, io: Io): Promise<string>
   const classifier = v.classifier === undefined ? undefined : { session: await loadSession(resolveCheckpoint(v.classifier).checkpoint), scale: v['classifier-scale'] };
   if (classifier && classifier.session.config.model !== 'noised-classifier') throw new UsageError(`--classifier ${v.classifier} is a --model ${classifier.session.config.model} run; guidance needs a --model noised-classifier run`);
   if (v.accuracy && !session.config.cond && classifier === undefined) throw new UsageError('eval: --accuracy measures class-conditional samples: the run is unconditional (train with --cond, or guide it with --classifier)');
-  const sampler = v.sampler ?? 'heun';
+  const sampler = v.sampler ?? defaultSampler;
   const steps = stepsFor(sampler, session, v.steps);
   const options = { sampler, steps, n: v.n, seed: v.seed, guidance: v.guidance, ...(classifier ? { classifier } : {}) };
   checkSampleOptions(session, options);
@@ -137,7 +137,7 @@ async function quality(session: Session, v: EvalValues, io: Io): Promise<string>
 /** The video evaluation's settings for this run, or a UsageError naming the flag that does not fit. */
 function videoEvalOptions(session: Session, v: OptionValues<typeof evalCommand.options>): Omit<VideoEvalOptions, 'onRow'> {
   if (session.kind !== 'video') throw new UsageError(`eval: --video needs a video run; this run's data, ${session.config.data}, is ${session.kind} data`);
-  const sampler = v.sampler ?? 'heun';
+  const sampler = v.sampler ?? defaultSampler;
   const steps = stepsFor(sampler, session, v.steps);
   checkSampleOptions(session, { sampler, steps, n: v.n, seed: v.seed });
   const F = session.data.shape[2]!;

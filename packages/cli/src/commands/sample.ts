@@ -9,7 +9,7 @@ import { MAX_SEED, sizeProblem } from '../run/config.ts';
 import { checkOutputFile } from '../run/output-paths.ts';
 import { resolveCheckpoint } from '../run/run-folder.ts';
 import { encodeSamples } from '../run/sample-file.ts';
-import { checkSampleOptions, generate, sampleLabels, samplerHelp, samplerNames, stepsFor, stepsHelp, type SampleOptions } from '../run/samplers.ts';
+import { checkSampleOptions, defaultSampler, generate, sampleLabels, samplerHelp, samplerNames, stepsFor, stepsHelp, type SampleOptions } from '../run/samplers.ts';
 import { loadSession } from '../run/session.ts';
 import { blocksOf, conditionClips, DEFAULT_GUIDANCE_WEIGHT, frameMethodNames, generateClips, planVideo } from '../run/video-sampling.ts';
 import { backendNames, chooseBackend, releaseBackend } from './backend.ts';
@@ -19,7 +19,7 @@ export const sampleCommand = defineCommand({
   summary: 'draw samples from a trained run (PNG grid, GIF of the trajectory, or the raw values as safetensors)',
   options: {
     ckpt: { type: 'string', placeholder: 'run-dir', description: 'the run folder written by train, or its checkpoint.safetensors (required)' },
-    sampler: { type: 'enum', choices: samplerNames, default: 'heun', description: samplerHelp },
+    sampler: { type: 'enum', choices: samplerNames, default: defaultSampler, description: samplerHelp },
     steps: { type: 'number', integer: true, min: 1, max: 100_000, description: stepsHelp },
     eta: { type: 'number', min: 0, max: 1, default: 0, description: 'DDIM η (0 = deterministic, 1 = DDPM-like)' },
     churn: { type: 'number', min: 0, default: edmStochasticDefaults.sChurn, description: 'S_churn of the edm sampler (S_tmin, S_tmax, S_noise: NVlabs/edm\'s ImageNet-64 settings)' },

@@ -1,7 +1,7 @@
 /** `diffusion-ts train`: fit a model to a data set, with checkpoints, sample grids and a loss plot. */
 import { existsSync } from 'node:fs';
 import { loadCheckpoint, removeStaleTempFiles, writeFileAtomic } from '@diffusion-ts/nn/node';
-import { problemList, release } from '@diffusion-ts/nn';
+import { problemList, release } from '@diffusion-ts/nn/internal';
 import { defineCommand, UsageError, type OptionValues } from '../args.ts';
 import { CliError } from '../errors.ts';
 import { processIo, type Io } from '../io.ts';
@@ -10,7 +10,7 @@ import { encodePng } from '../render/index.ts';
 import { isClassifier, configFromFlags, configProblems, parseRunConfig, resumeConflicts, runConfigOptions, type RunConfig } from '../run/config.ts';
 import { picture } from '../run/pictures.ts';
 import { checkRunFolder, createRunFolder, forceRemoves, runPaths } from '../run/run-folder.ts';
-import { generate } from '../run/samplers.ts';
+import { defaultSampler, generate, stepsFor } from '../run/samplers.ts';
 import { createSession } from '../run/session.ts';
 import { train } from '../run/trainer.ts';
 import { readBatch } from '../run/render-samples.ts';
@@ -108,7 +108,7 @@ async function trainRun(v: TrainValues, out: string, io: Io, given: ReadonlySet<
         io.err.write(`step ${step}: held-out accuracy (raw weights) ${(100 * correct / n).toFixed(2)}% (${correct}/${n})\n`);
       } : v.preview === 0 ? undefined : async (s, step) => {
         const n = s.kind === '2d' ? 64 * v.preview : v.preview;
-        const x = generate(s, { sampler: 'heun', steps: 18, n, seed: 0 });
+        const x = generate(s, { sampler: defaultSampler, steps: stepsFor(defaultSampler, s), n, seed: 0 });
         const samples = await readBatch(x);
         release(x);
         await writeFileAtomic(paths.samples(step), encodePng(picture(s.kind, samples, { reference: s.kind === '2d' ? s.data.data.subarray(0, 2000) : undefined })));

@@ -3,7 +3,7 @@
  * samples, held-out accuracy) and its penultimate features (the Fréchet distance's embedding).
  */
 import { avgPool2d, noGrad, tensor, type Tensor } from '@diffusion-ts/tensor';
-import { release } from '@diffusion-ts/nn';
+import { release } from '@diffusion-ts/nn/internal';
 import { heldOut } from '../data/registry.ts';
 import { CliError } from '../errors.ts';
 import type { Session } from './session.ts';

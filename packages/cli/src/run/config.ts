@@ -4,7 +4,7 @@
  * the same declarations check a config read back from a file and the flags given with `--resume`.
  */
 import { Generator } from '@diffusion-ts/tensor';
-import { excerpt, problemList } from '@diffusion-ts/nn';
+import { excerpt, problemList } from '@diffusion-ts/nn/internal';
 import { invalidValue, type OptionSpec } from '../args.ts';
 import { datasetNames, datasets, type DatasetKind, type DatasetName } from '../data/registry.ts';
 import { objectiveNames, type ObjectiveName } from './objectives.ts';

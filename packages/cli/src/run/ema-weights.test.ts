@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '../run-cli.test-support.ts';
+import { runCli } from '../testing/run-cli.ts';
 import { loadSession } from './session.ts';
 
 const weightsOf = async (path: string, useEma: boolean): Promise<Float32Array> => {

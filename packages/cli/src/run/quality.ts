@@ -8,7 +8,7 @@
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { frechetDistance, RunningMoments } from '@diffusion-ts/diffusion';
-import { release } from '@diffusion-ts/nn';
+import { release } from '@diffusion-ts/nn/internal';
 import { UsageError } from '../args.ts';
 import { datasets, heldOut, type DatasetEntry, type DatasetName } from '../data/registry.ts';
 import { Generator } from '@diffusion-ts/tensor';

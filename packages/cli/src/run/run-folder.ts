@@ -7,7 +7,7 @@
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { loadCheckpoint, writeFileAtomic } from '@diffusion-ts/nn/node';
-import { clip } from '@diffusion-ts/nn';
+import { clip } from '@diffusion-ts/nn/internal';
 import { CliError } from '../errors.ts';
 import { parseRunConfig, type RunConfig } from './config.ts';
 import { checkFolderPath } from './output-paths.ts';

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { GaussianDiffusion, linearBetas } from '@diffusion-ts/diffusion';
-import { sampleLabels, samplerHelp, samplerNames, stepsFor, stepsHelp, sweepableSamplers } from './samplers.ts';
+import { defaultSampler, sampleLabels, samplerHelp, samplerNames, stepsFor, stepsHelp, sweepableSamplers } from './samplers.ts';
 import type { Session } from './session.ts';
 
 /** Just what the table reads of a session: its objective's discrete process, if any. */
@@ -22,6 +22,9 @@ describe('the CLI sampler table', () => {
     assert.equal(stepsFor('ddpm', discrete, undefined), 40);
     assert.equal(stepsFor('heun', discrete, undefined), 18);
     assert.equal(stepsFor('ddim', discrete, 7), 7);
+    // The default sampler (sample, eval, training previews, the demo) is one of the table's, at its default steps.
+    assert.ok(samplerNames.includes(defaultSampler));
+    assert.equal(stepsFor(defaultSampler, discrete), 18);
   });
 
   it('a sweep runs every sampler that takes a step count and fits the model', () => {

@@ -16,6 +16,8 @@ import type { Session } from './session.ts';
 
 export const samplerNames = ['ddpm', 'iddpm', 'ddim', 'euler', 'heun', 'edm', 'euler-a', 'dpm2m'] as const;
 export type SamplerName = (typeof samplerNames)[number];
+/** What `sample` and `eval` run unless told, and what training previews and the demo draw with. */
+export const defaultSampler: SamplerName = 'heun';
 
 export interface SampleOptions {
   sampler: SamplerName;
@@ -246,7 +248,7 @@ export const stepsHelp = `sampling steps (default: ${samplerNames.map((name) => 
 }).join(', ')})`;
 
 /** The steps to run: the ones asked for, or the sampler's default (all T of the process for ddpm). */
-export function stepsFor(sampler: SamplerName, session: Session, steps: number | undefined): number {
+export function stepsFor(sampler: SamplerName, session: Session, steps?: number): number {
   if (steps !== undefined) return steps;
   const byDefault = samplerTable[sampler].defaultSteps;
   return byDefault === 'T' ? (session.objective.diffusion?.numTimesteps ?? 1000) : byDefault;

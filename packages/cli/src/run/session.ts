@@ -4,7 +4,8 @@
  */
 import { Generator, tensor, type Tensor } from '@diffusion-ts/tensor';
 import { existsSync } from 'node:fs';
-import { fixedDecay, initialShare, keyList, nonFiniteEntries, withoutInitialShare, type Module } from '@diffusion-ts/nn';
+import { fixedDecay, initialShare, nonFiniteEntries, withoutInitialShare, type Module } from '@diffusion-ts/nn';
+import { keyList } from '@diffusion-ts/nn/internal';
 import { loadCheckpoint } from '@diffusion-ts/nn/node';
 import { datasets, type DatasetKind } from '../data/registry.ts';
 import type { Dataset } from '../data/types.ts';

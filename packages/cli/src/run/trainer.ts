@@ -10,7 +10,8 @@
  * `await loss.data()`, so the loop runs on every backend and gpu memory stays flat.
  */
 import { noGrad, tidy } from '@diffusion-ts/tensor';
-import { Adam, applyCheckpoint, EMA, release, type Checkpoint } from '@diffusion-ts/nn';
+import { Adam, applyCheckpoint, EMA, type Checkpoint } from '@diffusion-ts/nn';
+import { release } from '@diffusion-ts/nn/internal';
 import { saveCheckpoint, writeFileAtomic } from '@diffusion-ts/nn/node';
 import { encodePng } from '../render/index.ts';
 import type { RunPaths } from './run-folder.ts';

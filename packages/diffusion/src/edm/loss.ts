@@ -1,8 +1,11 @@
 /**
- * The denoising training losses of Karras et al. 2022: the denoising loss of Eq. 2,
- * E_y E_n ‖D(y + n; σ) − y‖², weighted by λ(σ) with σ drawn from the training distribution p_train
- * (Sec. 5, "Loss weighting and sampling"; both per method in Table 1), as NVlabs/edm
- * `training/loss.py` (VPLoss, VELoss, EDMLoss):
+ * The denoising training losses of Karras et al. 2022. Eq. 2 is the denoising error at one noise
+ * level, E_{y~p_data} E_{n~N(0, σ²I)} ‖D(y + n; σ) − y‖²; Sec. 5 takes its weighted expectation over
+ * noise levels as the overall training loss, E_{σ,y,n}[λ(σ) ‖D(y + n; σ) − y‖²] with σ ~ p_train (in
+ * the text just before Eq. 8, unnumbered), and Eq. 8 is the same loss written for the raw network F_θ
+ * of the preconditioning (Eq. 7), with the effective weight λ(σ)·c_out(σ)². λ(σ) and p_train per
+ * method are in Table 1 (EDM's λ = 1/c_out² and log-normal p_train: Sec. 5, "Loss weighting and
+ * sampling"). As NVlabs/edm `training/loss.py` (VPLoss, VELoss, EDMLoss), per sample:
  *   loss_b = λ(σ_b) · ‖D(y_b + n_b; σ_b) − y_b‖²,  n_b ~ N(0, σ_b² I).
  * The reference returns the elementwise λ·(D − y)² and its training loop sums it; here the sum over each
  * sample's entries is taken, giving one loss per sample (sum or average them as the optimizer wants).

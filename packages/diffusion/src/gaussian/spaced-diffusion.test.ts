@@ -5,7 +5,7 @@ import { Generator, randn, type Tensor } from '@diffusion-ts/tensor';
 import { cosineBetas, linearBetas } from '../schedules/betas.ts';
 import { GaussianDiffusion } from './diffusion.ts';
 import { spacedDiffusion } from './spaced-diffusion.ts';
-import { spaceTimesteps } from './space-timesteps.ts';
+import { ddimTimesteps, spaceTimesteps } from './space-timesteps.ts';
 
 describe('spacedDiffusion (iDDPM Section 4, respace.py)', () => {
   it('keeps ᾱ, and hence q(x_t | x0), at every kept step', () => {
@@ -27,7 +27,7 @@ describe('spacedDiffusion (iDDPM Section 4, respace.py)', () => {
   });
 
   it('calls the model with the original timestep, times 1000/T_original when rescaled', () => {
-    const use = spaceTimesteps(4000, 'ddim10');
+    const use = ddimTimesteps(4000, 10);
     const seen: number[][] = [];
     const spy = (x: Tensor, tm: Tensor) => { seen.push([...tm.dataSync()]); return x; };
     const x = randn([3, 1], { dtype: 'float64', generator: new Generator(1) });

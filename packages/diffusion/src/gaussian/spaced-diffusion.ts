@@ -33,7 +33,7 @@ export class SpacedDiffusion extends GaussianDiffusion {
 }
 
 /**
- * The respaced process over `useTimesteps` (e.g. `spaceTimesteps(1000, 'ddim50')` or
+ * The respaced process over `useTimesteps` (e.g. `ddimTimesteps(1000, 50)` or
  * `spaceTimesteps(4000, [100])`) of the process with `baseBetas`: iDDPM's strided sampling, which with
  * a learned variance (modelVarType 'learned' or 'learnedRange') samples well in far fewer steps.
  */

@@ -3,7 +3,7 @@
  * importance sampling of Nichol & Dhariwal 2021 ("Reducing Gradient Noise", Section 3.3), which draws
  * t with p_t ∝ √E[L_t²] and reweights by 1/(T p_t) so that the loss's expectation is unchanged.
  */
-import type { Generator } from '@diffusion-ts/tensor';
+import { defaultGenerator, type Generator } from '@diffusion-ts/tensor';
 
 /** A batch of timesteps and the importance weights 1/(T p_t) to multiply their losses by. */
 export interface TimestepBatch {
@@ -16,14 +16,14 @@ export interface ScheduleSampler {
   /** Unnormalized, positive weights, one per timestep. */
   weights(): Float64Array;
   /** Draw `batchSize` timesteps with p = w/Σw, and their weights 1/(T p_t). */
-  sample(batchSize: number, generator: Generator): TimestepBatch;
+  sample(batchSize: number, generator?: Generator): TimestepBatch;
 }
 
 /**
  * Draw from p = w/Σw as NumPy's legacy `random.choice(len(p), size, p=p)`: the normalized cumulative
  * sum, searched with side='right' for one uniform per draw; weights 1/(T p_t) as the reference.
  */
-export function sampleTimesteps(w: Float64Array, batchSize: number, generator: Generator): TimestepBatch {
+export function sampleTimesteps(w: Float64Array, batchSize: number, generator: Generator = defaultGenerator): TimestepBatch {
   const T = w.length;
   const total = w.reduce((a, b) => a + b, 0);
   const p = w.map((v) => v / total);
@@ -58,7 +58,7 @@ export class UniformSampler implements ScheduleSampler {
   weights(): Float64Array {
     return this.w.slice();
   }
-  sample(batchSize: number, generator: Generator): TimestepBatch {
+  sample(batchSize: number, generator: Generator = defaultGenerator): TimestepBatch {
     return sampleTimesteps(this.w, batchSize, generator);
   }
 }
@@ -101,7 +101,7 @@ export class LossSecondMomentResampler implements ScheduleSampler {
     return w.map((v) => (v / total) * (1 - this.uniformProb) + this.uniformProb / T);
   }
 
-  sample(batchSize: number, generator: Generator): TimestepBatch {
+  sample(batchSize: number, generator: Generator = defaultGenerator): TimestepBatch {
     return sampleTimesteps(this.weights(), batchSize, generator);
   }
 

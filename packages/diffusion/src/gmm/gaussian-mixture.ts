@@ -4,7 +4,7 @@
  * convention (Karras et al. 2022, Section 2): x_σ = x_0 + σ n with n ~ N(0, I), so p(x; σ) is the mixture
  * with every component variance increased by σ². Points are row-major Float64Array batches [n * d].
  */
-import type { Generator } from '@diffusion-ts/tensor';
+import { defaultGenerator, type Generator } from '@diffusion-ts/tensor';
 
 /** What sampling needs from a random stream; the tensor package's `Generator` satisfies it. */
 export type RandomSource = Pick<Generator, 'random' | 'normal'>;
@@ -73,7 +73,7 @@ export class GaussianMixture {
   }
 
   /** Draw n points (one `random()` for the component, then d `normal()`s per point), with their component labels. */
-  sampleWithLabels(n: number, rand: RandomSource): { x: Float64Array; labels: Int32Array } {
+  sampleWithLabels(n: number, rand: RandomSource = defaultGenerator): { x: Float64Array; labels: Int32Array } {
     if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`GaussianMixture.sample: n must be a non-negative integer, got ${n}`);
     const { k, d } = this;
     const x = new Float64Array(n * d);
@@ -92,7 +92,7 @@ export class GaussianMixture {
   }
 
   /** Draw n points [n * d] from the mixture (σ = 0). */
-  sample(n: number, rand: RandomSource): Float64Array {
+  sample(n: number, rand: RandomSource = defaultGenerator): Float64Array {
     return this.sampleWithLabels(n, rand).x;
   }
 

@@ -4,7 +4,7 @@ import { Generator, type Tensor } from '@diffusion-ts/tensor';
 import { linearBetas } from '../schedules/betas.ts';
 import { GaussianDiffusion, type GaussianDiffusionOptions } from '../gaussian/diffusion.ts';
 import { spacedDiffusion } from '../gaussian/spaced-diffusion.ts';
-import { spaceTimesteps } from '../gaussian/space-timesteps.ts';
+import { ddimTimesteps, spaceTimesteps } from '../gaussian/space-timesteps.ts';
 import { mixtureOracle } from '../testing/mixture-oracle.ts';
 import { gaussianChainMoments } from '../testing/gaussian-chain.ts';
 import type { StepInfo } from '../types.ts';
@@ -74,7 +74,7 @@ describe('sampleDdpm (Ho et al. Algorithm 2) on 1-D Gaussian data with the exact
 
 describe('sampleDdpm: noise and reporting', () => {
   it('sample k with seed s is the same alone or in a batch, and onStep reports every step with x0 predictions', () => {
-    const d = spacedDiffusion(linearBetas(1000), spaceTimesteps(1000, 'ddim20'));
+    const d = spacedDiffusion(linearBetas(1000), ddimTimesteps(1000, 20));
     const model = mixtureOracle(d, [{ weight: 0.5, mean: -0.5, std: 0.1 }, { weight: 0.5, mean: 0.4, std: 0.2 }]);
     const steps: StepInfo[] = [];
     const batch = sampleDdpm(d, model, randnFrom(seeds(5, 10), [5, 1], 'float64'), { noise: seeds(5, 100), onStep: (info) => steps.push(info) });

@@ -1,6 +1,6 @@
 /** DPM-Solver++(2M) (Lu et al. 2022, arXiv:2211.01095, Algorithm 2) in sigma space, as k-diffusion's `sample_dpmpp_2m`. */
 import { noGrad, type Tensor } from '@diffusion-ts/tensor';
-import { release } from '@diffusion-ts/nn';
+import { release } from '@diffusion-ts/nn/internal';
 import type { Denoiser, SamplerOptions } from '../types.ts';
 import { checkSigmas } from './check-sigmas.ts';
 import { runSteps } from './step-loop.ts';

@@ -10,7 +10,7 @@
  * promise later is safe) or `keep(t.clone())` them.
  */
 import { tidy, Tensor } from '@diffusion-ts/tensor';
-import { release } from '@diffusion-ts/nn';
+import { release } from '@diffusion-ts/nn/internal';
 
 /** A sampler's state between steps: x alone, or x with the history a multistep solver carries. */
 export type StepState = Tensor | { readonly [name: string]: Tensor | null };

@@ -8,7 +8,7 @@
  * B(x^{t−1}; σ(ℓ)), with ℓ a perturbation, read out through the temporal basis, of the logit of the
  * forward kernel read backwards. Probabilities below are of the value 1.
  */
-import { noGrad, tensor, zeros, type DType, type Generator, type Tensor } from '@diffusion-ts/tensor';
+import { defaultGenerator, noGrad, tensor, zeros, type DType, type Generator, type Tensor } from '@diffusion-ts/tensor';
 import { jsdBetas } from '../schedules/betas.ts';
 import type { NoiseSource } from '../types.ts';
 import { perExample } from './gaussian.ts';
@@ -82,7 +82,7 @@ export function binomialBoundBits(kl: Tensor, betas: ArrayLike<number>, klWeight
  * Ancestral sampling of a binary reverse chain: x^{t−1} ~ B(kernel(x^t, t)) for t = T, …, 1.
  * @param xT the starting state (0/1)
  */
-export function sampleBinomialChain(kernel: BinomialKernel, xT: Tensor, T: number, noise: NoiseSource, { onStep }: { onStep?: (info: BinomialStepInfo) => void } = {}): Tensor {
+export function sampleBinomialChain(kernel: BinomialKernel, xT: Tensor, T: number, noise: NoiseSource = defaultGenerator, { onStep }: { onStep?: (info: BinomialStepInfo) => void } = {}): Tensor {
   return noGrad(() => {
     let x = xT;
     for (let t = T; t >= 1; t--) {
@@ -159,7 +159,7 @@ export class BinomialDiffusion {
   }
 
   /** x^t ~ q(x^t | x⁰) at steps t (0…T), from uniforms drawn from `noise`. */
-  qSample(x0: Tensor, t: number | ArrayLike<number>, noise: NoiseSource): Tensor {
+  qSample(x0: Tensor, t: number | ArrayLike<number>, noise: NoiseSource = defaultGenerator): Tensor {
     return bernoulli(this.marginalProb(x0, t), randFrom(noise, x0.shape, x0.dtype));
   }
 
@@ -183,13 +183,13 @@ export class BinomialDiffusion {
   }
 
   /** The training objective: {@link lossAt} with t uniform on 2…T per example (weight T − 1, unbiased). */
-  trainingLoss(network: BinomialNetwork, x0: Tensor, generator: Generator): Tensor {
+  trainingLoss(network: BinomialNetwork, x0: Tensor, generator: Generator = defaultGenerator): Tensor {
     const t = Int32Array.from({ length: x0.shape[0]! }, () => generator.integer(2, this.T + 1));
     return this.lossAt(network, x0, t, randFrom(generator, x0.shape, x0.dtype));
   }
 
   /** −K in bits/dim with the KL summed over every step t = 2…T (fresh x^t each), without gradients. */
-  boundBits(network: BinomialNetwork, x0: Tensor, generator: Generator): number {
+  boundBits(network: BinomialNetwork, x0: Tensor, generator: Generator = defaultGenerator): number {
     return noGrad(() => {
       let klSum = zeros(x0.shape, { dtype: x0.dtype });
       for (let s = 2; s <= this.T; s++) {
@@ -207,7 +207,7 @@ export class BinomialDiffusion {
   }
 
   /** Ancestral samples x⁰ (0/1) of shape [n, …], from x^T ~ B(½). */
-  sample(network: BinomialNetwork, shape: readonly number[], noise: NoiseSource, { onStep }: { onStep?: (info: BinomialStepInfo) => void } = {}): Tensor {
+  sample(network: BinomialNetwork, shape: readonly number[], noise: NoiseSource = defaultGenerator, { onStep }: { onStep?: (info: BinomialStepInfo) => void } = {}): Tensor {
     const xT = bernoulli(tensor(new Float32Array(1).fill(0.5)), randFrom(noise, shape, 'float32'));
     return sampleBinomialChain(this.reverseKernel(network), xT, this.T, noise, { onStep });
   }

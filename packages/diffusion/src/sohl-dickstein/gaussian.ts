@@ -11,7 +11,7 @@
  * under dequantisation noise ({@link SohlDicksteinDiffusion.trainingLoss}), one t per example rather
  * than per minibatch, and the final fixed step of sampling ({@link SohlDicksteinDiffusion.sample}).
  */
-import { matmul, noGrad, rand, randn, zeros, type DType, type Generator, type Tensor } from '@diffusion-ts/tensor';
+import { defaultGenerator, matmul, noGrad, rand, randn, zeros, type DType, type Generator, type Tensor } from '@diffusion-ts/tensor';
 import { Module, parameter } from '@diffusion-ts/nn';
 import { randnFrom } from '../samplers/noise.ts';
 import type { NoiseSource } from '../types.ts';
@@ -145,7 +145,7 @@ export interface AncestralOptions {
  * N(0, I) per step from `noise` (per-example generators make each example independent of its batch).
  * @param xT the starting state x^T
  */
-export function sampleAncestral(kernel: ReverseKernel, xT: Tensor, T: number, noise: NoiseSource, { onStep, modify }: AncestralOptions = {}): Tensor {
+export function sampleAncestral(kernel: ReverseKernel, xT: Tensor, T: number, noise: NoiseSource = defaultGenerator, { onStep, modify }: AncestralOptions = {}): Tensor {
   return noGrad(() => {
     let x = xT;
     for (let t = T; t >= 1; t--) {
@@ -254,7 +254,7 @@ export class SohlDicksteinDiffusion extends Module {
    * around the dequantised x⁰, the variable the bound is about; the reference's posterior mean uses the
    * clean x⁰ while x^t is made from the dequantised one.
    */
-  trainingLoss(network: SohlDicksteinNetwork, x0: Tensor, generator: Generator, { t }: SohlDicksteinLossOptions = {}): Tensor {
+  trainingLoss(network: SohlDicksteinNetwork, x0: Tensor, generator: Generator = defaultGenerator, { t }: SohlDicksteinLossOptions = {}): Tensor {
     const B = x0.shape[0]!;
     const steps = t ?? Int32Array.from({ length: B }, () => generator.integer(2, this.T + 1));
     const noise = randn(x0.shape, { dtype: x0.dtype, generator });
@@ -267,7 +267,7 @@ export class SohlDicksteinDiffusion extends Module {
    * noise) instead of sampled: a lower-variance evaluation of the bound on the batch x0, without
    * gradients. Dequantisation noise is added as in training.
    */
-  boundBits(network: SohlDicksteinNetwork, x0: Tensor, generator: Generator): number {
+  boundBits(network: SohlDicksteinNetwork, x0: Tensor, generator: Generator = defaultGenerator): number {
     return noGrad(() => {
       const B = x0.shape[0]!;
       const betas = this.betas();
@@ -302,7 +302,7 @@ export class SohlDicksteinDiffusion extends Module {
    * the fixed last step included. The reference's sampler stops at x¹ (it skips that step); take the
    * `onStep` report of the step before last to get x¹.
    */
-  sample(network: SohlDicksteinNetwork, shape: readonly number[], noise: NoiseSource, { onStep }: { onStep?: (info: ReverseStepInfo) => void } = {}): Tensor {
+  sample(network: SohlDicksteinNetwork, shape: readonly number[], noise: NoiseSource = defaultGenerator, { onStep }: { onStep?: (info: ReverseStepInfo) => void } = {}): Tensor {
     const xT = randnFrom(noise, shape, this.dtype);
     return sampleAncestral(this.reverseKernel(network), xT, this.T, noise, { onStep });
   }

@@ -11,7 +11,7 @@
  * r changes slowly; it is exact when r_t(x^t) = E_p[r(x⁰) | x^t], since then ∫ p(x^{t−1}|x^t) r_{t−1} = r_t.
  * Both are possible here: pass one factor, or a function of t.
  */
-import { ones, zeros, type Tensor } from '@diffusion-ts/tensor';
+import { defaultGenerator, ones, zeros, type Tensor } from '@diffusion-ts/tensor';
 import { randnFrom } from '../samplers/noise.ts';
 import type { NoiseSource } from '../types.ts';
 import { sampleAncestral, type GaussianStep, type ReverseKernel, type ReverseStepInfo } from './gaussian.ts';
@@ -74,7 +74,7 @@ export function samplePosterior(
   factor: KnownFactor | ((s: number) => KnownFactor),
   T: number,
   shape: readonly number[],
-  noise: NoiseSource,
+  noise: NoiseSource = defaultGenerator,
   { onStep }: PosteriorOptions = {},
 ): Tensor {
   const factorAt = typeof factor === 'function' ? factor : () => factor;

@@ -3,7 +3,7 @@
  * tensor, the single-step estimate of −K as the loss, one optimizer step each. The network, the data and
  * the optimizer come from the caller; the library prints nothing and reports through `onStep`.
  */
-import { tensor, tidy, type Generator, type Tensor } from '@diffusion-ts/tensor';
+import { defaultGenerator, tensor, tidy, type Generator, type Tensor } from '@diffusion-ts/tensor';
 
 /** What {@link trainOnBound} needs of a model: its training loss (the Gaussian and binomial models both fit). */
 export interface BoundModel<N> {
@@ -20,8 +20,8 @@ export interface StepOptimizer {
 export interface TrainOnBoundOptions {
   steps: number;
   batchSize: number;
-  /** Draws the minibatches and every draw of the loss. */
-  generator: Generator;
+  /** Draws the minibatches and every draw of the loss; default the default generator (`manualSeed(n)`). */
+  generator?: Generator;
   /** Called after each step with the step index (0-based) and that minibatch's loss (bits/dim). */
   onStep?: (info: { step: number; bits: number }) => void;
 }
@@ -34,7 +34,7 @@ export interface TrainOnBoundOptions {
  * backend, the asynchronous gpu one included, and releases each step's device memory.
  * @returns the loss of every step
  */
-export async function trainOnBound<N>(model: BoundModel<N>, network: N, optimizer: StepOptimizer, data: Tensor, { steps, batchSize, generator, onStep }: TrainOnBoundOptions): Promise<Float64Array> {
+export async function trainOnBound<N>(model: BoundModel<N>, network: N, optimizer: StepOptimizer, data: Tensor, { steps, batchSize, generator = defaultGenerator, onStep }: TrainOnBoundOptions): Promise<Float64Array> {
   const n = data.shape[0]!;
   const losses = new Float64Array(steps);
   for (let step = 0; step < steps; step++) {

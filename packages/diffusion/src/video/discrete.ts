@@ -5,7 +5,7 @@
  * mean re-derived from it, μ̃(x̃₀, z_t) (Eq. 7 of Ho et al. 2020). Ho et al. 2022 (Sec. 3.1) write both
  * methods for exactly this process, z_t = α_t x + σ_t ε with α_t = √ᾱ_t, σ_t = √(1 − ᾱ_t).
  */
-import type { Tensor } from '@diffusion-ts/tensor';
+import { defaultGenerator, type Tensor } from '@diffusion-ts/tensor';
 import type { DiffusionModel, GaussianDiffusion, PMeanVariance, PMeanVarianceOptions } from '../gaussian/diffusion.ts';
 import { gatherPerSample } from '../gaussian/gather.ts';
 import { randnFrom } from '../samplers/noise.ts';
@@ -31,7 +31,7 @@ function fromX0(d: GaussianDiffusion, c: FrameCondition, p: PMeanVariance, x0b: 
  * [zᵃ_t, zᵇ_t] with zᵃ_t = √ᾱ_t xᵃ + √(1 − ᾱ_t) n a fresh draw of q(zᵃ_t | xᵃ) (Eq. 4 of Ho et al. 2020)
  * from `noise`; x̃₀ = [xᵃ, x̂ᵇ₀]. The known frames of the result are xᵃ (at t = 0 the posterior mean is x̃₀).
  */
-export function replacementPrediction<K>(d: GaussianDiffusion, model: DiffusionModel<K>, c: FrameCondition, noise: NoiseSource, { clipDenoised = true, modelKwargs }: ConditionedPredictionOptions<K> = {}): ReversePrediction {
+export function replacementPrediction<K>(d: GaussianDiffusion, model: DiffusionModel<K>, c: FrameCondition, noise: NoiseSource = defaultGenerator, { clipDenoised = true, modelKwargs }: ConditionedPredictionOptions<K> = {}): ReversePrediction {
   return (x, t) => {
     checkClip('replacementPrediction', x, c);
     const za = d.qSample(c.known, t, randnFrom(noise, x.shape, x.dtype));

@@ -5,7 +5,7 @@
  * through its noisy version, which is why Ho et al. find their x̂ᵇ ≈ E[xᵇ | z_t] rather than the
  * wanted E[xᵇ | z_t, xᵃ]: the method is a baseline, kept for the comparison.
  */
-import type { Tensor } from '@diffusion-ts/tensor';
+import { defaultGenerator, type Tensor } from '@diffusion-ts/tensor';
 import { randnFrom } from '../samplers/noise.ts';
 import type { Denoiser, NoiseSource } from '../types.ts';
 import { checkClip, mergeFrames, type FrameCondition } from './frame-condition.ts';
@@ -18,7 +18,7 @@ import { checkClip, mergeFrames, type FrameCondition } from './frame-condition.t
  * q(zᵃ | xᵃ). The known frames of D̃ are xᵃ itself, so every sampler that ends at σ = 0 returns them
  * unchanged, and the state of those frames never matters.
  */
-export function replacementDenoiser(denoise: Denoiser, c: FrameCondition, noise: NoiseSource): Denoiser {
+export function replacementDenoiser(denoise: Denoiser, c: FrameCondition, noise: NoiseSource = defaultGenerator): Denoiser {
   return (x: Tensor, sigma: number): Tensor => {
     checkClip('replacementDenoiser', x, c);
     const za = c.known.add(randnFrom(noise, x.shape, x.dtype).mul(sigma));

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { checkMutant, fuzzFiles, makeTargets, mutantArb } from './checkpoint-fuzz.test-support.ts';
+import { checkMutant, fuzzFiles, makeTargets, mutantArb } from '../testing/checkpoint-fuzz.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'diffusion-ts-fuzz-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -63,4 +63,12 @@ describe("layer constructors: PyTorch's forms and defaults", () => {
     assert.throws(() => new GroupNorm(3, 4), /GroupNorm: 4 channels cannot be split into 3 groups/);
     assert.throws(() => new LayerNorm([2, 0]), /LayerNorm: normalizedShape must be a positive integer, got 0/);
   });
+
+  it('forwards name the layer and the size it expected, not the op inside that failed', () => {
+    assert.throws(() => new Linear(3, 4).forward(randn(2, 5)), (e: unknown) =>
+      e instanceof RangeError && e.message === 'Linear: x must be […, 3] (inFeatures 3 in its last dim), got [2,5]');
+    assert.throws(() => new GroupNorm(2, 4).forward(randn(1, 6, 3, 3)), /^RangeError: GroupNorm: x must be \[B, 4, …\] \(numChannels 4\), got \[1,6,3,3\]$/);
+    assert.throws(() => new GroupNorm(2, 4).forwardSilu(randn(4)), /^RangeError: GroupNorm: x must be \[B, 4, …\]/);
+    assert.deepEqual(new Linear(3, 4).forward(randn(2, 5, 3)).shape, [2, 5, 4]);
+  });
 });

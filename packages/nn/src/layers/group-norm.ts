@@ -44,17 +44,24 @@ export class GroupNorm extends Module {
 
   /** x: [B, C, …] → same shape */
   forward(x: Tensor): Tensor {
+    this.checkInput(x);
     return groupNorm(x, this.numGroups, this.weight, this.bias, this.eps);
   }
 
   /** SiLU(this(x)) as the one fused op `groupNormSilu`: the U-Net's normalisation → SiLU pairs. */
   forwardSilu(x: Tensor): Tensor {
+    this.checkInput(x);
     return groupNormSilu(x, this.numGroups, this.weight, this.bias, this.eps);
   }
 
   /** Followed by a SiLU, both run as `forwardSilu`. */
   forwardFusedWith(next: UnaryModule, x: Tensor): Tensor | null {
     return next instanceof SiLU ? this.forwardSilu(x) : null;
+  }
+
+  /** x [B, numChannels, …], or a RangeError naming the layer (not the op's weight shape). */
+  private checkInput(x: Tensor): void {
+    if (x.ndim < 2 || x.shape[1] !== this.numChannels) throw new RangeError(`GroupNorm: x must be [B, ${this.numChannels}, …] (numChannels ${this.numChannels}), got [${x.shape}]`);
   }
 
   override extraRepr(): string {

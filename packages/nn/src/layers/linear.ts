@@ -39,6 +39,9 @@ export class Linear extends Module {
 
   /** x: [..., inFeatures] → [..., outFeatures] */
   forward(x: Tensor): Tensor {
+    if (x.ndim === 0 || x.shape[x.ndim - 1] !== this.inFeatures) {
+      throw new RangeError(`Linear: x must be […, ${this.inFeatures}] (inFeatures ${this.inFeatures} in its last dim), got [${x.shape}]`);
+    }
     const lead = x.shape.slice(0, -1);
     let y = matmulTransposed(x.reshape(-1, this.inFeatures), this.weight, false, true); // [N, out]
     if (this.bias !== null) y = y.add(this.bias);

@@ -1,5 +1,5 @@
 /**
- * The checkpoint fuzzer, shared by checkpoint-fuzz.test.ts (a few hundred cases in every test run)
+ * The checkpoint fuzzer, shared by checkpoint/checkpoint-fuzz.test.ts (a few hundred cases in every test run)
  * and `npm run fuzz` (scripts/fuzz-checkpoints.ts, ten thousand). It mutates a valid training
  * checkpoint (model, EMA, Adam state, generator) the ways files break and attackers write them, and
  * checks the one promise of `restoreCheckpoint`: a file is either loaded completely, or rejected
@@ -12,8 +12,8 @@ import { Generator, noGrad, randn, tensor } from '@diffusion-ts/tensor';
 import { EMA } from '../ema.ts';
 import { MLP } from '../mlp.ts';
 import { Adam } from '../optim/adam.ts';
-import { CheckpointError, encodeCheckpoint } from './module-checkpoint.ts';
-import { loadCheckpoint, restoreCheckpoint } from './checkpoint-file.ts';
+import { CheckpointError, encodeCheckpoint } from '../checkpoint/module-checkpoint.ts';
+import { loadCheckpoint, restoreCheckpoint } from '../checkpoint/checkpoint-file.ts';
 
 /** What a checkpoint is loaded into; rebuilt whenever a case is accepted. */
 export interface Targets {

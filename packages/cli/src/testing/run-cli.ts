@@ -1,5 +1,5 @@
 /** The CLI's `main` run in-process for tests, with what it writes to stdout and stderr collected. */
-import { main } from './main.ts';
+import { main } from '../main.ts';
 
 export async function runCli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [], err: string[] = [];
