@@ -30,7 +30,7 @@ const started = Date.now(), loadAtStart = load();
 if (values.ckpt === undefined) {
   const data = values.data ?? 'moving-mnist';
   if (!isDatasetName(data)) throw new Error(`--data ${data} is not a data set`);
-  const { row } = floorRow(data, n, seed);
+  const { row } = await floorRow(data, n, seed);
   console.log(`${data}: ${n} held-out clips against ${n} others (seed ${seed}); the model rows need a trained video run (--ckpt)\n`);
   console.log(videoTable([row], pixelStatistics));
 } else {
