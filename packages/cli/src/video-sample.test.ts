@@ -70,6 +70,13 @@ describe('diffusion-ts sample --condition (video runs)', () => {
     const rows = r.out.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| |'));
     assert.equal(rows.length, 5);
     for (const row of rows) assert.ok(!row.includes('NaN'), row);
+    assert.match(r.out, /\| \| Fréchet distance \(pixel statistics\) \|/); // clips16: no digits for the MNIST judge
+  });
+
+  it('eval --video --features judge on clips16 is refused before any sampling, naming the data', async () => {
+    const r = await run('eval', '--ckpt', at('video'), '--video', '--features', 'judge', '--n', '3');
+    assert.equal(r.code, 2);
+    assert.match(r.err, /--features judge: the MNIST judge measures Moving MNIST frames \(moving-mnist, moving-mnist64\); 'clips16' is not, so use --features pixels/);
   });
 
   it('sample --help names both methods', async () => {

@@ -98,4 +98,4 @@ export { symmetricEigen, symmetricSqrt, type SymmetricEigen } from './metrics/sy
 // extension and temporal super-resolution on top.
 export * from './video/index.ts';
 // Video metrics: Fréchet distance of frame features (frechetDistance above) and temporal coherence.
-export { frameFrechet, temporalCoherence, pixelStatistics, type ClipBatch, type FrameFeatures, type TemporalCoherence } from './metrics/video.ts';
+export { frameFrechet, frameMoments, centroidCrops, temporalCoherence, pixelStatistics, type CentroidCropOptions, type ClipBatch, type FrameFeatures, type TemporalCoherence } from './metrics/video.ts';

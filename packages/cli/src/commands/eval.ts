@@ -22,7 +22,7 @@ import { isClassifier } from '../run/config.ts';
 import { labelTensor } from '../run/objectives.ts';
 import { heldOutAccuracy } from '../run/classify.ts';
 import { checkJudgeFits, classAccuracy, fid, generateSet, loadJudge, referenceSize, shippedClassifier } from '../run/quality.ts';
-import { videoRows, videoTable, type VideoEvalOptions } from '../run/video-eval.ts';
+import { frameFeatureHelp, frameFeatureNames, frameFeaturesFor, videoRows, videoTable, type VideoEvalOptions } from '../run/video-eval.ts';
 import { DEFAULT_GUIDANCE_WEIGHT } from '../run/video-sampling.ts';
 import { loadSession, type Session } from '../run/session.ts';
 import { backendNames, chooseBackend, releaseBackend } from './backend.ts';
@@ -35,13 +35,14 @@ export const evalCommand = defineCommand({
     sweep: { type: 'boolean', description: 'sliced Wasserstein distance to held-out data against NFE for every sampler: a table and a PNG plot in the run folder' },
     fid: { type: 'boolean', description: 'Fréchet distance of --n samples to the held-out data in the --judge classifier\'s features ("FID on MNIST"), with the floor (--n training examples) beside it' },
     accuracy: { type: 'boolean', description: 'how often the --judge classifies --n samples of a class-conditional (or --classifier guided) run as their requested class, per class; on a classifier run, its accuracy on held-out data' },
-    judge: { type: 'string', placeholder: 'classifier', description: 'the clean-image classifier that measures --fid and --accuracy: a --model classifier run or its exported file (default: the shipped models/mnist-classifier, for mnist and mnist16)' },
+    judge: { type: 'string', placeholder: 'classifier', description: 'the clean-image classifier that measures --fid and --accuracy (and --video\'s frames with --features judge): a --model classifier run or its exported file (default: the shipped models/mnist-classifier, for mnist and mnist16, and Moving MNIST frames)' },
     guidance: { type: 'number', default: 1, description: 'classifier-free guidance scale of --fid and --accuracy (a --cond run)' },
     classifier: { type: 'string', placeholder: 'run', description: 'a --model noised-classifier run (or file) that guides --fid and --accuracy\'s samples (ADM classifier guidance; discrete samplers)' },
     'classifier-scale': { type: 'number', min: 0, default: 1, description: 'the classifier guidance scale s (with --classifier)' },
-    video: { type: 'boolean', description: 'video runs: per-frame quality (Fréchet distance of frame pixel statistics to held-out clips) and temporal coherence (warping error, centroid acceleration, mass and size variation) for data against data, the model unconditional, continuing held-out clips by replacement and by reconstruction guidance, and every frame sampled independently (a table on stdout; try --n 16)' },
+    video: { type: 'boolean', description: 'video runs: per-frame quality (Fréchet distance of frame --features to held-out clips) and temporal coherence (warping error, centroid acceleration, mass and size variation) for data against data, the model unconditional, continuing held-out clips by replacement and by reconstruction guidance, and every frame sampled independently (a table on stdout; try --n 16)' },
     sampler: { type: 'enum', choices: samplerNames, description: `with --fid, --accuracy or --video: the sampler (default ${defaultSampler}): ${samplerHelp}` },
     steps: { type: 'number', integer: true, min: 1, max: 100_000, description: `with --fid, --accuracy or --video: sampling steps; ${stepsHelp}` },
+    features: { type: 'enum', choices: frameFeatureNames, description: `with --video: the frame features of the Fréchet distance: ${frameFeatureHelp}` },
     'frames-known': { type: 'number', integer: true, min: 1, max: 4096, description: 'with --video: frames known in the conditional rows (default half the run\'s frames)' },
     'guidance-weight': { type: 'number', min: 0, max: 1e6, description: `with --video: w_r of reconstruction guidance (default ${DEFAULT_GUIDANCE_WEIGHT})` },
     n: { type: 'number', integer: true, min: 2, max: 100_000, default: 500, description: 'held-out examples (--nll, --accuracy of a classifier) or samples (--sweep and --video: per setting; --fid, --accuracy)' },
@@ -55,7 +56,7 @@ export async function runEval(v: EvalValues, io: Io = processIo): Promise<void> 
   if (!v.nll && !v.sweep && !v.video && !v.fid && !v.accuracy) throw new UsageError('eval: choose --nll, --sweep, --fid, --accuracy or --video (one or more)');
   if (v.classifier === undefined && v['classifier-scale'] !== 1) throw new UsageError(`eval: --classifier-scale ${v['classifier-scale']} needs --classifier <noised-classifier run>`);
   const samples = v.video || v.fid || v.accuracy;
-  const videoOnly = (['frames-known', 'guidance-weight'] as const).filter((k) => v[k] !== undefined);
+  const videoOnly = (['frames-known', 'guidance-weight', 'features'] as const).filter((k) => v[k] !== undefined);
   if (!v.video && videoOnly.length > 0) throw new UsageError(`eval: ${videoOnly.map((k) => `--${k}`).join(', ')} only ${videoOnly.length === 1 ? 'applies' : 'apply'} with --video`);
   const samplerFlags = (['sampler', 'steps'] as const).filter((k) => v[k] !== undefined);
   if (!samples && samplerFlags.length > 0) throw new UsageError(`eval: ${samplerFlags.map((k) => `--${k}`).join(', ')} only ${samplerFlags.length === 1 ? 'applies' : 'apply'} with --fid, --accuracy or --video`);
@@ -75,8 +76,9 @@ export async function runEval(v: EvalValues, io: Io = processIo): Promise<void> 
       return;
     }
     if (v.nll) checkNll(session);
+    // Checked (and the judge loaded) before any sampling, so a bad video flag costs nothing.
+    const video = v.video ? { options: videoEvalOptions(session, v), features: await frameFeaturesFor(session.config.data, v.features, v.judge) } : undefined;
     if (v.fid || v.accuracy) io.out.write(await quality(session, v, io));
-    const videoOptions = v.video ? videoEvalOptions(session, v) : undefined;
     if (v.nll) io.out.write(await nll(session, v.n, v.seed));
     if (v.sweep) {
       const { table, plot } = await sweep(session, v.n, v.seed, io);
@@ -84,11 +86,11 @@ export async function runEval(v: EvalValues, io: Io = processIo): Promise<void> 
       await writeFileAtomic(files.plot, plot);
       io.out.write(`${table}\nwrote ${files.table} and ${files.plot}\n`);
     }
-    if (videoOptions !== undefined) {
+    if (video !== undefined) {
       const bar = createProgress({ total: 5, label: 'video rows', stream: io.err });
-      const rows = await videoRows(session, { ...videoOptions, onRow: () => bar.increment() });
+      const rows = await videoRows(session, { ...video.options, features: video.features, onRow: () => bar.increment() });
       bar.stop();
-      io.out.write(`${v.n} clips per row, ${videoOptions.sampler} ${videoOptions.steps} steps, seed ${v.seed}\n\n${videoTable(rows)}`);
+      io.out.write(`${v.n} clips per row, ${video.options.sampler} ${video.options.steps} steps, seed ${v.seed}\n\n${videoTable(rows, video.features)}`);
     }
   } finally {
     await releaseBackend(v.backend);
@@ -135,7 +137,7 @@ async function quality(session: Session, v: EvalValues, io: Io): Promise<string>
 }
 
 /** The video evaluation's settings for this run, or a UsageError naming the flag that does not fit. */
-function videoEvalOptions(session: Session, v: OptionValues<typeof evalCommand.options>): Omit<VideoEvalOptions, 'onRow'> {
+function videoEvalOptions(session: Session, v: OptionValues<typeof evalCommand.options>): Omit<VideoEvalOptions, 'onRow' | 'features'> {
   if (session.kind !== 'video') throw new UsageError(`eval: --video needs a video run; this run's data, ${session.config.data}, is ${session.kind} data`);
   const sampler = v.sampler ?? defaultSampler;
   const steps = stepsFor(sampler, session, v.steps);

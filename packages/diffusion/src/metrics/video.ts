@@ -2,7 +2,7 @@
  * Video sample metrics on clips [N, C, F, H, W] in [−1, 1] (plain arrays, so they run on any backend's
  * output and on data): per-frame quality as the Fréchet distance between frame features (Heusel et al.
  * 2017's formula, on pixel statistics by default; a learned feature network, e.g. an MNIST classifier's
- * penultimate layer, plugs in as a `FrameFeatures`), and temporal coherence:
+ * penultimate layer on `centroidCrops` of the frames, plugs in as a `FrameFeatures`), and temporal coherence:
  * - warping error: the mean squared difference between the foreground of frame t + 1 and that of frame t
  *   moved by the best whole-pixel translation (a global-motion warp; Lai et al. 2018 use optical flow);
  * - centroid acceleration: |c_{t+1} − 2c_t + c_{t−1}| of the foreground's centroid, in pixels (zero for
@@ -11,7 +11,7 @@
  *   intensity and of its radius of gyration (objects that should keep their brightness and size).
  * The foreground of a frame is max(0, g − median(g)) with g the grey level in [0, 1].
  */
-import { frechetDistance, RunningMoments } from './frechet.ts';
+import { frechetDistance, RunningMoments, type MeanCovariance } from './frechet.ts';
 
 export interface ClipBatch {
   data: ArrayLike<number>;
@@ -19,12 +19,17 @@ export interface ClipBatch {
   shape: readonly number[];
 }
 
-/** Features of M frames [M, C, H, W] (values in [−1, 1]) as M rows of `dim` numbers. */
+/**
+ * Features of M frames [M, C, H, W] (values in [−1, 1]) as M rows of `dim` numbers. `extract` returns a
+ * promise so that a feature network fits on every backend (its values cross with `await t.data()`, the one
+ * read that works everywhere); a pure function such as `pixelStatistics` simply resolves at once. It gets
+ * all the frames of a set in one call, so a network can run them in batches of its choosing.
+ */
 export interface FrameFeatures {
   /** What the features are, for tables ("pixel statistics", "MNIST classifier, penultimate layer"). */
   readonly name: string;
   readonly dim: number;
-  extract(frames: Float32Array, shape: readonly [number, number, number, number]): Float64Array;
+  extract(frames: Float32Array, shape: readonly [number, number, number, number]): Promise<Float64Array>;
 }
 
 function checkClips(op: string, clips: ClipBatch): [number, number, number, number, number] {
@@ -72,7 +77,7 @@ function blobOf(w: Float64Array, H: number, W: number): Blob {
 export const pixelStatistics: FrameFeatures = {
   name: 'pixel statistics',
   dim: 22,
-  extract(frames: Float32Array, [M, C, H, W]: readonly [number, number, number, number]): Float64Array {
+  async extract(frames: Float32Array, [M, C, H, W]: readonly [number, number, number, number]): Promise<Float64Array> {
     const dim = 22, out = new Float64Array(M * dim);
     for (let m = 0; m < M; m++) {
       const g = grey({ data: frames, shape: [M, C, 1, H, W] }, m, 0);
@@ -102,11 +107,75 @@ function framesOf(clips: ClipBatch): { frames: Float32Array; shape: [number, num
   return { frames, shape: [N * F, C, H, W] };
 }
 
+/**
+ * Mean and covariance of the frame features of a set of clips (every frame is one sample), all frames
+ * extracted in one call. Compute a reference set's once and compare many sets to it with `frechetDistance`.
+ */
+export async function frameMoments(clips: ClipBatch, features: FrameFeatures = pixelStatistics): Promise<MeanCovariance> {
+  const { frames, shape } = framesOf(clips);
+  const values = await features.extract(frames, shape);
+  if (values.length !== shape[0] * features.dim) throw new RangeError(`frameMoments: '${features.name}' gave ${values.length} numbers for ${shape[0]} frames of ${features.dim} features`);
+  return new RunningMoments(features.dim).add(values).moments();
+}
+
 /** Fréchet distance between the frame features of two sets of clips (every frame is one sample). */
-export function frameFrechet(a: ClipBatch, b: ClipBatch, features: FrameFeatures = pixelStatistics): number {
-  const fa = framesOf(a), fb = framesOf(b);
-  const moments = (x: ArrayLike<number>) => new RunningMoments(features.dim).add(x).moments();
-  return frechetDistance(moments(features.extract(fa.frames, fa.shape)), moments(features.extract(fb.frames, fb.shape)));
+export async function frameFrechet(a: ClipBatch, b: ClipBatch, features: FrameFeatures = pixelStatistics): Promise<number> {
+  return frechetDistance(await frameMoments(a, features), await frameMoments(b, features));
+}
+
+export interface CentroidCropOptions {
+  /** Side of the square windows. */
+  side: number;
+  /** Average the frames over pool×pool blocks first (an integer dividing H and W; default 1). */
+  pool?: number;
+  /** The value read outside the frame (default −1, the background of data in [−1, 1]). */
+  fill?: number;
+}
+
+/**
+ * One side×side window per frame of frames [M, C, H, W], centred on the frame's foreground centroid:
+ * the frames are first averaged over pool×pool blocks; then, with (c_x, c_y) the centroid of the
+ * foreground (as above: max(0, g − median(g)) of the grey level g, over all channels) in pixel
+ * coordinates, window pixel (i, j) is frame pixel (y₀ + i, x₀ + j) with x₀ = round(c_x − (side − 1)/2),
+ * y₀ likewise, so the centroid lies within half a pixel of the window's centre, and `fill` where that
+ * falls outside the frame. A frame without foreground (uniform) gets the window at the frame's centre.
+ * On a uniform background equal to `fill`, a whole-pixel translation of an object that stays inside the
+ * frame gives the same window (up to the rounding of a centroid that falls on a half pixel). This is how
+ * MNIST itself is centred (on the centre of mass, LeCun et al. 1998), so a digit classifier can see a
+ * frame's digit as it was trained to; with several objects the window sits at their joint centroid.
+ * Returns the windows [M, C, side, side].
+ */
+export function centroidCrops(frames: Float32Array, shape: readonly [number, number, number, number], { side, pool = 1, fill = -1 }: CentroidCropOptions): { data: Float32Array; shape: [number, number, number, number] } {
+  const [M, C, H0, W0] = shape;
+  if (shape.length !== 4 || shape.some((n) => !Number.isInteger(n) || n < 1)) throw new RangeError(`centroidCrops: frames must be [M, C, H, W], got [${shape}]`);
+  if (frames.length !== M * C * H0 * W0) throw new RangeError(`centroidCrops: ${frames.length} values for frames [${shape}]`);
+  if (!Number.isInteger(side) || side < 1) throw new RangeError(`centroidCrops: side must be a positive integer, got ${side}`);
+  if (!Number.isInteger(pool) || pool < 1 || H0 % pool !== 0 || W0 % pool !== 0) throw new RangeError(`centroidCrops: pool must be a positive integer dividing the frame's sides ${H0}×${W0}, got ${pool}`);
+  const H = H0 / pool, W = W0 / pool, plane = H * W;
+  const pooled = new Float32Array(M * C * plane);
+  for (let mc = 0; mc < M * C; mc++) for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
+    let s = 0;
+    for (let dy = 0; dy < pool; dy++) for (let dx = 0; dx < pool; dx++) s += frames[mc * H0 * W0 + (y * pool + dy) * W0 + x * pool + dx]!;
+    pooled[mc * plane + y * W + x] = s / (pool * pool);
+  }
+  const out = new Float32Array(M * C * side * side).fill(fill);
+  for (let m = 0; m < M; m++) {
+    const b = blobOf(foreground(grey({ data: pooled, shape: [M, C, 1, H, W] }, m, 0)), H, W);
+    const cx = b.mass > 0 ? b.cx : (W - 1) / 2, cy = b.mass > 0 ? b.cy : (H - 1) / 2;
+    const x0 = Math.round(cx - (side - 1) / 2), y0 = Math.round(cy - (side - 1) / 2);
+    for (let c = 0; c < C; c++) {
+      const from = (m * C + c) * plane, to = (m * C + c) * side * side;
+      for (let i = 0; i < side; i++) {
+        const y = y0 + i;
+        if (y < 0 || y >= H) continue;
+        for (let j = 0; j < side; j++) {
+          const x = x0 + j;
+          if (x >= 0 && x < W) out[to + i * side + j] = pooled[from + y * W + x]!;
+        }
+      }
+    }
+  }
+  return { data: out, shape: [M, C, side, side] };
 }
 
 /** Mean squared difference of w1 and w0 moved by (dx, dy), zero outside the frame. */
