@@ -23,4 +23,16 @@ describe('diffusion-ts demo', () => {
       rmSync(out, { recursive: true, force: true });
     }
   });
+
+  it('writes into an --out folder that does not exist yet (npm start on a fresh checkout)', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'diffusion-ts-demo-'));
+    try {
+      const out = join(parent, 'out');
+      const sink = { write: () => true };
+      await runDemo({ out, steps: 1, n: 2 }, { out: sink, err: sink });
+      for (const f of ['samples.png', 'trajectory.gif', 'loss.png']) assert.ok(existsSync(join(out, f)), f);
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
+  });
 });

@@ -3,7 +3,7 @@
  * Train a small MLP denoiser on the Swiss roll with EDM's loss, sample with Heun's method, and write
  * the samples, a GIF of x₀ emerging and the loss curve into ./out/.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Generator } from '@diffusion-ts/tensor';
 import { writeFileAtomic } from '@diffusion-ts/nn/node';
@@ -16,7 +16,7 @@ import { encodePng } from '../render/index.ts';
 import type { RunConfig } from '../run/config.ts';
 import { lossPlot } from '../run/pictures.ts';
 import { readBatch, renderSamples, trajectoryRecorder } from '../run/render-samples.ts';
-import { checkOutputFile } from '../run/output-paths.ts';
+import { checkFolderPath, checkOutputFile } from '../run/output-paths.ts';
 import { checkRunFolder, createRunFolder, runPaths } from '../run/run-folder.ts';
 import { createSession } from '../run/session.ts';
 import { generate } from '../run/samplers.ts';
@@ -42,8 +42,9 @@ const demoFiles = (dir: string) => ({ samples: join(dir, 'samples.png'), traject
 export async function runDemo(v: OptionValues<typeof demoCommand.options>, io: Io = processIo): Promise<{ samplesToHeldOut: number; heldOutHalves: number }> {
   const dir = resolve(v.out);
   const paths = runPaths(join(dir, 'run'));
+  checkFolderPath('--out', dir);
   await checkRunFolder(paths, 'force');
-  for (const file of Object.values(demoFiles(dir))) checkOutputFile('--out', file, true);
+  if (existsSync(dir)) for (const file of Object.values(demoFiles(dir))) checkOutputFile('--out', file, true); // a folder yet to be made holds none
   const session = createSession(demoConfig);
   mkdirSync(dir, { recursive: true });
   await createRunFolder(paths, 'force', demoConfig);
