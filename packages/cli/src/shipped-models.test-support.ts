@@ -23,8 +23,8 @@ export type ProbeBackend = (typeof probeBackends)[number];
 type ProbeOptions = Omit<SampleOptions, 'n' | 'onStep'> & { continueHeldOut?: number };
 
 /**
- * What each model draws, few steps so the js backend takes seconds: the guided conditional model with
- * the demo's sampler and guidance; the iDDPM model with its own strided ancestral sampler (fresh seeded
+ * What each model draws, few steps so the js backend takes seconds: the conditional model with the
+ * demo's sampler and classifier-free guidance (two networks' outputs mixed); the iDDPM model with its own strided ancestral sampler (fresh seeded
  * noise at every step); the video model continuing held-out clip 0 by reconstruction guidance, the
  * demo's hardest path (a gradient through the network at every step).
  */

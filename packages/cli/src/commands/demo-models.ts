@@ -23,11 +23,13 @@ import { conditionClips, generateClips, planVideo } from '../run/video-sampling.
 
 /**
  * How the digits are drawn: DPM-Solver++(2M) (Lu et al. 2022) takes one network evaluation per step
- * (two with guidance), and 12 steps of it are close to its converged samples on the shipped model;
- * guidance at scale 2 (D_u + 2·(D_c − D_u)) sharpens the digits without washing them out.
+ * (two with guidance); at 12 steps its digits are within 0.013 (mean absolute pixel difference) of
+ * 25 steps' on the shipped model. Guidance at scale 3, D_u + 3·(D_c − D_u): the shipped judge
+ * (models/mnist-classifier) read 100 of 100 such digits as their class, against 92 at scale 2 and 72
+ * unguided (dpm2m, 12 steps, seeds 0–99, interim weights of step 2,500), and the grid stays varied.
  */
 export interface DigitSettings { sampler: SamplerName; steps: number; guidance: number; perClass: number; seed: number }
-export const digitSettings: DigitSettings = { sampler: 'dpm2m', steps: 12, guidance: 2, perClass: 10, seed: 0 };
+export const digitSettings: DigitSettings = { sampler: 'dpm2m', steps: 12, guidance: 3, perClass: 10, seed: 0 };
 
 /** How the clips are drawn: DPM-Solver++(2M) again; the continued clips keep the first half of each held-out clip. */
 export interface ClipSettings { sampler: SamplerName; steps: number; n: number; seed: number; heldOutIndex: number }

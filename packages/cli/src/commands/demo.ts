@@ -30,13 +30,18 @@ import { clipFiles, digitFiles, sampleClips, sampleDigits } from './demo-models.
 export const demoParts = ['2d', 'digits', 'video'] as const;
 export type DemoPart = (typeof demoParts)[number];
 
+const demoFiles = (dir: string) => ({ samples: join(dir, 'samples.png'), trajectory: join(dir, 'trajectory.gif'), loss: join(dir, 'loss.png') });
+
+/** The names of the files a part writes, for the help. */
+const fileNames = (files: (dir: string) => Record<string, string>): string => Object.values(files('')).join(', ');
+
 export const demoCommand = defineCommand({
   summary: 'train on the Swiss roll and sample, then sample the shipped digit and video models, writing pictures into ./out/ (about 2 minutes)',
   options: {
     out: { type: 'string', placeholder: 'dir', default: 'out', description: 'where the pictures go (the files of the parts that run are replaced)' },
     only: {
       type: 'enum', choices: demoParts,
-      description: 'run one part (default: all three): 2d trains an MLP on the Swiss roll (samples.png, trajectory.gif, loss.png); digits samples models/mnist-cfg (digits.png, digits-trajectory.gif, digits-steps.png); video samples models/moving-mnist (clips.gif, clips-continued.gif). A part whose model file is missing is skipped with a note',
+      description: `run one part (default: all three): 2d trains an MLP on the Swiss roll (${fileNames(demoFiles)}); digits samples models/mnist-cfg (${fileNames(digitFiles)}); video samples models/moving-mnist (${fileNames(clipFiles)}). A part whose model file is missing is skipped with a note`,
     },
     steps: { type: 'number', integer: true, min: 1, max: 1_000_000_000, default: 3000, description: 'training steps of the 2d part' },
     n: { type: 'number', integer: true, min: 2, max: 100_000, default: 1000, description: 'samples the 2d part draws' },
@@ -48,8 +53,6 @@ export const demoConfig: RunConfig = {
   version: 1, data: 'swiss-roll', model: 'mlp', objective: 'edm', timesteps: 1000, seed: 0, batch: 256, lr: 2e-3, ema: 0.995,
   trainSize: 8192, cond: false, labelDropout: 0, numClasses: 0, imageFrames: 0,
 };
-
-const demoFiles = (dir: string) => ({ samples: join(dir, 'samples.png'), trajectory: join(dir, 'trajectory.gif'), loss: join(dir, 'loss.png') });
 
 /** The distances the 2d part prints: samples to held-out data, and between two held-out sets of the same size. */
 export interface SwissRollResult { samplesToHeldOut: number; heldOutHalves: number }
