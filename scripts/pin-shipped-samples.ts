@@ -7,11 +7,11 @@
  *   npx tsx scripts/pin-shipped-samples.ts
  */
 import { shippedModelNames } from '../packages/cli/src/run/shipped-models.ts';
-import { float32Text, probe, probeBackends } from '../packages/cli/src/shipped-models.test-support.ts';
+import { float32Text, probe, probeBackends, type Probe, type ProbeBackend } from '../packages/cli/src/shipped-models.test-support.ts';
 
 const lines = ['const pins = {'];
 for (const name of shippedModelNames) {
-  const drawn = [];
+  const drawn: (Probe & { backend: ProbeBackend })[] = [];
   for (const backend of probeBackends) drawn.push({ backend, ...(await probe(name, backend)) });
   const { sha256, step } = drawn[0]!;
   const gap = Math.max(...drawn[0]!.values.map((v, i) => Math.max(...drawn.map((d) => Math.abs(d.values[i]! - v)))));

@@ -28,10 +28,13 @@ function pictureSize(file: string): [number, number] {
   return [b.readUInt16LE(6), b.readUInt16LE(8)];
 }
 
-/** A one-step run of `train` with these flags, exported as shipped model `name` into the models folder `models`. */
+/**
+ * A one-step run of `train` with these flags, exported as shipped model `name` into the models folder
+ * `models`. On wasm, the demo's backend: `train --backend` stays the process's backend after it returns.
+ */
 async function smallShippedModel(name: ShippedModelName, models: string, ...flags: string[]): Promise<void> {
   const run = join(models, '..', `run-${name}`);
-  const trained = await runCli('train', ...flags, '--batch', '1', '--train-size', '2', '--steps', '1', '--preview', '0', '--out', run);
+  const trained = await runCli('train', ...flags, '--batch', '1', '--train-size', '2', '--steps', '1', '--preview', '0', '--backend', 'wasm', '--out', run);
   assert.equal(trained.code, 0, trained.err);
   mkdirSync(join(models, name), { recursive: true });
   const exported = await runCli('export', '--ckpt', run, '--out', shippedModelFile(name, models));
