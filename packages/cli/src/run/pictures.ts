@@ -22,17 +22,25 @@ export function pointLimits(...sets: Float32Array[]): { xLim: [number, number]; 
   return { xLim: [lo - pad, hi + pad], yLim: [lo - pad, hi + pad] };
 }
 
-/** The picture of one batch: `reference` (2-D only) is drawn underneath in grey. */
-export function picture(kind: DatasetKind, batch: SampleBatch, { reference, title, limits }: { reference?: Float32Array; title?: string; limits?: ReturnType<typeof pointLimits> } = {}): RgbaImage {
+/** Options of a picture: `reference` (2-D only) is drawn underneath in grey; `nrow` images (not clips) per row, default a square grid. */
+export interface PictureOptions {
+  reference?: Float32Array;
+  title?: string;
+  limits?: ReturnType<typeof pointLimits>;
+  nrow?: number;
+}
+
+/** The picture of one batch: a scatter plot of points, a grid of images, or one row of frames per clip. */
+export function picture(kind: DatasetKind, batch: SampleBatch, { reference, title, limits, nrow }: PictureOptions = {}): RgbaImage {
   switch (kind) {
     case '2d': {
       const series = [...(reference ? [{ name: 'data', points: reference, color: GREY }] : []), { name: 'samples', points: batch.data, color: BLUE }];
       return scatterPlot({ series, title, width: 480, height: 480, ...(limits ?? pointLimits(batch.data, ...(reference ? [reference] : []))) });
     }
     case 'image':
-      return imageGrid(batch.data, batch.shape as [number, number, number, number], { nrow: Math.ceil(Math.sqrt(batch.shape[0]!)) });
+      return imageGrid(batch.data, batch.shape as [number, number, number, number], { nrow: nrow ?? Math.ceil(Math.sqrt(batch.shape[0]!)) });
     case 'binary':
-      return imageGrid(batch.data, batch.shape as [number, number, number, number], { nrow: Math.ceil(Math.sqrt(batch.shape[0]!)), range: [0, 1] });
+      return imageGrid(batch.data, batch.shape as [number, number, number, number], { nrow: nrow ?? Math.ceil(Math.sqrt(batch.shape[0]!)), range: [0, 1] });
     case 'video': {
       // [n, C, F, H, W] → [n·F, C, H, W]: row k holds clip k's frames left to right.
       const [n, c, f, h, w] = batch.shape as [number, number, number, number, number];
@@ -53,11 +61,11 @@ function clipsToFrames(data: Float32Array, n: number, c: number, f: number, h: n
   return out;
 }
 
-/** A GIF of clips playing: frame t shows every clip's frame t in a grid. */
-export function clipsGif(batch: SampleBatch): Uint8Array {
+/** A GIF of clips playing: frame t shows every clip's frame t in a grid of `nrow` clips per row (default square). */
+export function clipsGif(batch: SampleBatch, { nrow = Math.ceil(Math.sqrt(batch.shape[0]!)) }: { nrow?: number } = {}): Uint8Array {
   const [n, c, f, h, w] = batch.shape as [number, number, number, number, number];
   const frames = clipsToFrames(batch.data, n, c, f, h, w);
-  const plane = c * h * w, nrow = Math.ceil(Math.sqrt(n));
+  const plane = c * h * w;
   const images = Array.from({ length: f }, (_, t) => {
     const frame = new Float32Array(n * plane);
     for (let i = 0; i < n; i++) frame.set(frames.subarray((i * f + t) * plane, (i * f + t + 1) * plane), i * plane);

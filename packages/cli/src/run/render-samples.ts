@@ -28,12 +28,15 @@ export function trajectoryRecorder(): { onStep: (info: StepInfo) => void; frames
   };
 }
 
-/** The bytes of the output file for these samples: PNG, or GIF (`frames` = the trajectory). */
-export function renderSamples(session: Session, samples: SampleBatch, format: 'png' | 'gif', frames: readonly SampleBatch[] = []): Uint8Array {
+/**
+ * The bytes of the output file for these samples: PNG, or GIF (`frames` = the trajectory; clips play).
+ * `nrow`: images or clips per row of the grid (default square; a PNG of clips has one clip per row).
+ */
+export function renderSamples(session: Session, samples: SampleBatch, format: 'png' | 'gif', frames: readonly SampleBatch[] = [], { nrow }: { nrow?: number } = {}): Uint8Array {
   const reference = session.kind === '2d' ? session.data.data.subarray(0, 2000) : undefined;
-  if (format === 'png') return encodePng(picture(session.kind, samples, { reference }));
-  if (session.kind === 'video') return clipsGif(samples);
+  if (format === 'png') return encodePng(picture(session.kind, samples, { reference, nrow }));
+  if (session.kind === 'video') return clipsGif(samples, { nrow });
   const limits = session.kind === '2d' ? pointLimits(reference!) : undefined;
-  const images = [...frames, samples].map((x, i) => picture(session.kind, x, { reference, limits, title: i < frames.length ? `step ${i + 1}: x0 estimate` : 'samples' }));
+  const images = [...frames, samples].map((x, i) => picture(session.kind, x, { reference, limits, nrow, title: i < frames.length ? `step ${i + 1}: x0 estimate` : 'samples' }));
   return encodeGif(images, { delayMs: 120 });
 }
