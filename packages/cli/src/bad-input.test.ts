@@ -123,7 +123,7 @@ describe('diffusion-ts bad input table', () => {
     [['export', '--ckpt', '@/run2d', '--out', '@/nodir/m.safetensors'], 1, /--out .*nodir\/m\.safetensors: the folder .*nodir does not exist/],
     [['export', '--ckpt', '@/nowhere', '--out', '@/m.safetensors'], 1, /no checkpoint at .*nowhere/],
     [['export', '--ckpt', '@/a-file', '--out', '@/m.safetensors'], 1, /cannot load checkpoint: loadCheckpoint\(".*a-file"\): decodeSafetensors: header length/],
-    [['demo', '--out', '@/a-file'], 1, /a-file is a file, so no folder can be made below it/],
+    [['demo', '--out', '@/a-file'], 1, /^diffusion-ts: --out \S*a-file is a file, not a folder\n$/],
   ];
   for (const [argv, code, fragment] of rows) {
     it(`${argv.join(' ')} → exit ${code}`, async () => {
