@@ -100,7 +100,7 @@ describe('diffusion-ts bad input table', () => {
     [['sample', '--ckpt', '@/run2d', '--out', '@/x.png', '--condition', '0', '--method', 'interpolate'], 2, /--method/],
     [['sample', '--ckpt', '@/run2d', '--out', '@/x.png', '--sampler', 'ddim'], 2, /--sampler ddim needs a discrete-time model/],
     [['sample', '--ckpt', '@/ddpm', '--out', '@/x.png', '--sampler', 'iddpm', '--steps', '80'], 2, /--steps 80 does not fit --sampler iddpm on this run's 50 timesteps/],
-    [['sample', '--ckpt', '@/ddpm', '--out', '@/x.png', '--sampler', 'ddim', '--steps', '80'], 2, /--steps 80 does not fit --sampler ddim on this run's 50 timesteps: ddimTimesteps: cannot create exactly 80 steps from 50/],
+    [['sample', '--ckpt', '@/ddpm', '--out', '@/x.png', '--sampler', 'ddim', '--steps', '80'], 2, /--steps 80 does not fit --sampler ddim on this run's 50 timesteps: spaceTimesteps: cannot divide section of 50 steps into 80/],
     [['sample', '--ckpt', '@/ddpm', '--out', '@/x.png', '--sampler', 'ddpm', '--steps', '7'], 2, /--sampler ddpm runs all 50 steps/],
     [['sample', '--ckpt', '@/nowhere', '--out', '@/x.png'], 1, /no checkpoint at .*nowhere/],
     [['sample', '--ckpt', '@/a-file', '--out', '@/x.png'], 1, /cannot load checkpoint: loadCheckpoint\(".*a-file"\): decodeSafetensors: header length/],

@@ -35,6 +35,17 @@ describe('createProgress on a non-TTY stream', () => {
     assert.ok(!stream.text().includes('\x1b'), 'no terminal escapes in a log');
   });
 
+  it('a resumed run (start = its checkpoint step) counts its rate and ETA from the steps done since', () => {
+    const stream = fakeStream(), clock = fakeClock();
+    const p = createProgress({ total: 100, start: 60, label: 'train', stream, logEvery: 10, now: clock.now });
+    for (let i = 61; i <= 70; i++) {
+      clock.advance(2000); // 0.5 steps/s
+      p.update(i);
+    }
+    assert.equal(stream.text(), 'train 70/100 (70%) | 2.00 s/step | ETA 1m00s\n');
+    assert.throws(() => createProgress({ total: 10, start: 11, stream }), /createProgress: start must be in \[0, total = 10\], got 11/);
+  });
+
   it('increment counts items and stop() writes the last state once', () => {
     const stream = fakeStream(), clock = fakeClock();
     const p = createProgress({ total: 100, unit: 'image', stream, now: clock.now });

@@ -28,6 +28,9 @@ export interface ProgressOptions<K extends string> {
   /** Plain mode: write a line whenever the step crosses a multiple of this (and at the end).
    *  Default: a twentieth of the total, at least 1. */
   logEvery?: number;
+  /** The step the work starts from (a resumed run's checkpoint step): the rate and ETA count only the
+   *  steps done since. Default 0. */
+  start?: number;
   /** Clock in milliseconds, for tests. Default `performance.now`. */
   now?: () => number;
 }
@@ -67,18 +70,19 @@ const BAR_WIDTH = 24;
 
 /** Start a progress display. */
 export function createProgress<const K extends string = never>(options: ProgressOptions<K>): Progress<K> {
-  const { total, label, unit = 'step', values: names = [], stream = process.stderr, now = () => performance.now() } = options;
+  const { total, label, unit = 'step', values: names = [], stream = process.stderr, start: first = 0, now = () => performance.now() } = options;
   if (!(total >= 0) || !Number.isFinite(total)) throw new RangeError(`createProgress: total must be finite and >= 0, got ${total}`);
+  if (!(first >= 0 && first <= total)) throw new RangeError(`createProgress: start must be in [0, total = ${total}], got ${first}`);
   const tty = options.tty ?? stream.isTTY === true;
   const logEvery = Math.max(1, Math.round(options.logEvery ?? total / 20));
   const start = now();
   const current = new Map<K, number>();
-  let step = 0, lastLogged = 0, stopped = false;
+  let step = first, lastLogged = first, stopped = false;
 
   /** The text after the bar: count, values, rate and ETA (or the total time once complete). */
   const status = (): string => {
     const elapsed = (now() - start) / 1000;
-    const rate = elapsed > 0 ? step / elapsed : NaN;
+    const rate = elapsed > 0 ? (step - first) / elapsed : NaN;
     const percent = total > 0 ? Math.floor((100 * step) / total) : 100;
     const parts = [`${step}/${total} (${percent}%)`];
     for (const name of names) {
@@ -86,7 +90,7 @@ export function createProgress<const K extends string = never>(options: Progress
       if (v !== undefined) parts.push(`${name} ${formatValue(v)}`);
     }
     parts.push(formatRate(rate, unit));
-    parts.push(step >= total ? `done in ${formatDuration(elapsed)}` : `ETA ${step > 0 ? formatDuration((total - step) / rate) : '--'}`);
+    parts.push(step >= total ? `done in ${formatDuration(elapsed)}` : `ETA ${step > first ? formatDuration((total - step) / rate) : '--'}`);
     return parts.join(' | ');
   };
   const prefix = label !== undefined ? `${label} ` : '';
@@ -107,7 +111,7 @@ export function createProgress<const K extends string = never>(options: Progress
         fps: 10,
       })
     : undefined;
-  bar?.start(total, 0);
+  bar?.start(total, first);
 
   const writeLine = (): void => {
     stream.write(`${prefix}${status()}\n`);
@@ -128,7 +132,7 @@ export function createProgress<const K extends string = never>(options: Progress
     stop() {
       if (stopped) return;
       if (bar) bar.stop();
-      else if (lastLogged !== step || step === 0) writeLine();
+      else if (lastLogged !== step || step === first) writeLine();
       stopped = true;
     },
   };

@@ -95,7 +95,7 @@ async function trainRun(v: TrainValues, out: string, io: Io, given: ReadonlySet<
   let stop = false;
   const onSigint = () => { stop = true; };
   process.once('SIGINT', onSigint);
-  const bar = createProgress({ total: v.steps, label: 'train', values: ['loss'], stream: io.err });
+  const bar = createProgress({ total: v.steps, start: Math.min(checkpoint?.step ?? 0, v.steps), label: 'train', values: ['loss'], stream: io.err });
   try {
     const result = await train({
       session, paths, steps: v.steps, resumeFrom: checkpoint, checkpointEvery: v['ckpt-every'],

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { GaussianDiffusion, linearBetas } from '@diffusion-ts/diffusion';
-import { defaultSampler, sampleLabels, samplerHelp, samplerNames, stepsFor, stepsHelp, sweepableSamplers } from './samplers.ts';
+import { ddimSteps, defaultSampler, sampleLabels, samplerHelp, samplerNames, stepsFor, stepsHelp, sweepableSamplers } from './samplers.ts';
 import type { Session } from './session.ts';
 
 /** Just what the table reads of a session: its objective's discrete process, if any. */
@@ -25,6 +25,16 @@ describe('the CLI sampler table', () => {
     // The default sampler (sample, eval, training previews, the demo) is one of the table's, at its default steps.
     assert.ok(samplerNames.includes(defaultSampler));
     assert.equal(stepsFor(defaultSampler, discrete), 18);
+  });
+
+  it('DDIM takes its integer stride where one gives exactly the steps asked, else even spacing (64 of 1000)', () => {
+    assert.deepEqual(ddimSteps(1000, 50), Array.from({ length: 50 }, (_, k) => 20 * k));
+    const steps = ddimSteps(1000, 64); // ceil(1000/s) skips 64 (s = 15 gives 67, s = 16 gives 63)
+    assert.equal(steps.length, 64);
+    assert.equal(steps[0], 0);
+    assert.equal(steps[63], 999);
+    for (let k = 1; k < 64; k++) assert.ok([15, 16].includes(steps[k]! - steps[k - 1]!), `gap ${steps[k]! - steps[k - 1]!} at ${k}`);
+    assert.throws(() => ddimSteps(50, 80), /cannot divide section of 50 steps into 80/);
   });
 
   it('a sweep runs every sampler that takes a step count and fits the model', () => {

@@ -52,6 +52,20 @@ export type FrameMethod = { kind: 'replacement' } | { kind: 'reconstruction'; we
 type SamplerFn = (session: Session, gens: Generator[], o: SampleOptions) => Tensor;
 
 /**
+ * The timesteps DDIM visits for `steps` steps of a T-step process: DDIM's integer stride [0, s, 2s, …]
+ * (improved-diffusion's "ddimN") where one gives exactly `steps`, as for 25 or 50 of 1000; otherwise
+ * the evenly spaced steps at fractional stride (T − 1)/(steps − 1) that guided-diffusion's DDIM runs
+ * with a plain count (`--timestep_respacing 64`), as for 64 of 1000, where no integer stride fits.
+ */
+export function ddimSteps(T: number, steps: number): number[] {
+  try {
+    return ddimTimesteps(T, steps);
+  } catch {
+    return spaceTimesteps(T, [steps]);
+  }
+}
+
+/**
  * Throw a UsageError when options do not fit the run (a discrete sampler on an EDM model, a step count
  * its process cannot be respaced to, a class or guidance for an unconditional run). Called before
  * any sampling, so a mistake costs nothing.
@@ -64,7 +78,7 @@ export function checkSampleOptions(session: Session, o: SampleOptions): void {
     if (o.sampler === 'ddpm' && o.steps !== d.numTimesteps) throw new UsageError(`--sampler ddpm runs all ${d.numTimesteps} steps (Algorithm 2 of Ho et al.); for ${o.steps} steps use --sampler iddpm`);
     if (o.sampler !== 'ddpm') {
       try {
-        if (o.sampler === 'ddim') ddimTimesteps(d.numTimesteps, o.steps);
+        if (o.sampler === 'ddim') ddimSteps(d.numTimesteps, o.steps);
         else spaceTimesteps(d.numTimesteps, [o.steps]);
       } catch (e) {
         throw new UsageError(`--steps ${o.steps} does not fit --sampler ${o.sampler} on this run's ${d.numTimesteps} timesteps: ${(e as Error).message}`);
@@ -220,7 +234,7 @@ const samplerTable = {
   ddim: {
     family: 'discrete', defaultSteps: 50, note: '',
     run: (session, gens, o) => {
-      const d = respaced(discrete(session), ddimTimesteps(discrete(session).numTimesteps, o.steps));
+      const d = respaced(discrete(session), ddimSteps(discrete(session).numTimesteps, o.steps));
       return sampleDdim(d, modelOf(session, o), randnFrom(gens, shapeOf(session, o.n)), { eta: o.eta ?? 0, noise: gens, clipDenoised: clip(session), predict: predictionOf(d, session, o, gens), condFn: condFnOf(o), onStep: o.onStep });
     },
   },
