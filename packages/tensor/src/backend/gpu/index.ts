@@ -12,7 +12,8 @@
  */
 import type { Kernels } from '../kernels.ts';
 import { registerBackend, unregisterBackend } from '../registry.ts';
-import { fromDevice, GpuBuffer, GpuEngine, KERNEL_CACHE_SIZE, webGpuIo, type GpuEngineKind, type GpuJs, type GpuJsParts } from './engine.ts';
+import { webGpuIo, type GpuEngineKind, type GpuJs, type GpuJsParts } from './device-io.ts';
+import { fromDevice, GpuBuffer, GpuEngine, KERNEL_CACHE_SIZE } from './engine.ts';
 import { startWebGl2, type WebGl2GpuClass } from './webgl2.ts';
 import { elementwiseKernels } from './elementwise.ts';
 import { kernelHelpers } from './indexing.ts';

@@ -5,7 +5,8 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { GpuBuffer, GpuEngine, KERNEL_CACHE_SIZE, type CompiledKernel, type DeviceIo, type DeviceResult, type GpuJs, type KernelSpec } from './engine.ts';
+import type { CompiledKernel, DeviceIo, DeviceResult, GpuJs } from './device-io.ts';
+import { GpuBuffer, GpuEngine, KERNEL_CACHE_SIZE, type KernelSpec } from './engine.ts';
 
 class FakeResult implements DeviceResult {
   deleted = false;

@@ -10,7 +10,8 @@
  * shaders run at `highp`, which WebGL2 guarantees to be IEEE float32 in range and precision but not in
  * NaN handling: a NaN may compare as a number, so NaN propagation through max/min/argmax is not promised.
  */
-import type { CompiledKernel, DeviceIo, DeviceResult, GpuJs, KernelThis } from './engine.ts';
+import type { CompiledKernel, DeviceIo, DeviceResult, GpuJs } from './device-io.ts';
+import type { KernelThis } from './engine.ts';
 
 /** A gpu.js WebGL texture handle, as far as reads and frees use it. */
 interface GlTexture extends DeviceResult {
