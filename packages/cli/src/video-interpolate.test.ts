@@ -1,39 +1,18 @@
 // `sample --condition ... --interpolate s` (temporal super-resolution, Ho et al. 2022, Sec. 3.1) end to end
 // on a tiny clips16 run: both methods, a discrete and a sigma-space sampler, safetensors and GIF output,
 // the given frames kept at 0, s, 2s, ..., sample k alone or in a batch, and the bad command lines.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { zeros } from '@diffusion-ts/tensor';
 import { interpolateFrames } from '@diffusion-ts/diffusion';
-import { decodeSafetensors } from '@diffusion-ts/nn';
 import { heldOut } from './data/registry.ts';
 import { runCli as run } from './testing/run-cli.ts';
+import { clipFrames, readSamples as samples, tinyVideoRuns } from './testing/video-runs.ts';
 import { interpolationBlocks } from './run/video-sampling.ts';
 
-let dir: string;
-const at = (...parts: string[]) => join(dir, ...parts);
-
-const samples = (file: string) => decodeSafetensors(readFileSync(file));
-/** Frame f of clip i of a [N, C, F, H, W] tensor, all channels. */
-function frame(t: { shape: number[]; data: ArrayLike<number> }, i: number, f: number): number[] {
-  const [, C, F, H, W] = t.shape as [number, number, number, number, number];
-  const out: number[] = [];
-  for (let c = 0; c < C; c++) for (let k = 0; k < H * W; k++) out.push(t.data[(((i * C + c) * F + f) * H * W) + k]!);
-  return out;
-}
-
-before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'diffusion-ts-interpolate-'));
-  const r = await run('train', '--data', 'clips16', '--model', 'video-unet', '--objective', 'ddpm', '--timesteps', '25', '--batch', '1', '--train-size', '2', '--steps', '1', '--preview', '0', '--out', at('video'));
-  assert.equal(r.code, 0, r.err);
-  const image = await run('train', '--data', 'shapes16', '--model', 'unet', '--batch', '1', '--train-size', '2', '--steps', '1', '--preview', '0', '--out', at('image'));
-  assert.equal(image.code, 0, image.err);
-});
-after(() => rmSync(dir, { recursive: true, force: true }));
+const at = tinyVideoRuns('diffusion-ts-interpolate-');
 
 describe('interpolationBlocks', () => {
   it('is the number of windows interpolateFrames samples', () => {
@@ -56,13 +35,13 @@ describe('diffusion-ts sample --interpolate (video runs)', () => {
     assert.deepEqual({ condition: metadata['condition'], interpolate: metadata['interpolate'], framesKnown: metadata['frames_known'], method: metadata['method'], weight: metadata['guidance_weight'] },
       { condition: '3', interpolate: '2', framesKnown: undefined, method: 'reconstruction', weight: '2' });
     const real = heldOut('clips16', 5, 0);
-    for (const k of [0, 1]) for (let i = 0; i < 8; i++) assert.deepEqual(frame(out, k, 2 * i), frame({ shape: real.shape, data: real.data }, 3 + k, i), `sample ${k}, given frame ${i}`);
+    for (const k of [0, 1]) for (let i = 0; i < 8; i++) assert.deepEqual(clipFrames(out, k, 2 * i), clipFrames({ shape: real.shape, data: real.data }, 3 + k, i), `sample ${k}, given frame ${i}`);
     assert.ok(out.data.every(Number.isFinite));
     // Sample k is the same alone or in a batch (seed + k, held-out clip i + k), through every window.
     const alone = await run('sample', '--ckpt', at('video'), '--sampler', 'euler', '--steps', '2', '--n', '1', '--seed', '1', '--condition', '4', '--interpolate', '2', '--out', at('alone.safetensors'));
     assert.equal(alone.code, 0, alone.err);
     const one = samples(at('alone.safetensors')).tensors['samples']!;
-    for (let f = 0; f < 15; f++) assert.deepEqual(frame(one, 0, f), frame(out, 1, f), `frame ${f}`);
+    for (let f = 0; f < 15; f++) assert.deepEqual(clipFrames(one, 0, f), clipFrames(out, 1, f), `frame ${f}`);
   });
 
   it('the replacement method on the discrete DDIM sampler, on a clip file of 3 frames (one clip for every sample); a GIF from Heun', async () => {
@@ -72,7 +51,7 @@ describe('diffusion-ts sample --interpolate (video runs)', () => {
     assert.equal(r.code, 0, r.err);
     const out = samples(at('replaced.safetensors')).tensors['samples']!, source = samples(at('three.safetensors')).tensors['samples']!;
     assert.deepEqual(out.shape, [2, 3, 7, 16, 16]);
-    for (const k of [0, 1]) for (let i = 0; i < 3; i++) assert.deepEqual(frame(out, k, 3 * i), frame(source, 0, i));
+    for (const k of [0, 1]) for (let i = 0; i < 3; i++) assert.deepEqual(clipFrames(out, k, 3 * i), clipFrames(source, 0, i));
     assert.ok(out.data.every(Number.isFinite));
     const gif = await run('sample', '--ckpt', at('video'), '--sampler', 'heun', '--steps', '1', '--n', '1', '--condition', '0', '--interpolate', '4', '--method', 'replacement', '--out', at('dense.gif'));
     assert.equal(gif.code, 0, gif.err);
@@ -80,7 +59,7 @@ describe('diffusion-ts sample --interpolate (video runs)', () => {
   });
 
   it('refuses --interpolate on a non-video run, with --frames-known or --length, and out of range, naming the flags; leaves no file', async () => {
-    const before = readdirSync(dir).sort();
+    const before = readdirSync(at()).sort();
     const rows: [string, string[], number, RegExp][] = [
       ['video', ['--condition', '0', '--interpolate', '2', '--frames-known', '4'], 2, /--interpolate and --frames-known contradict each other/],
       ['video', ['--condition', '0', '--interpolate', '2', '--length', '12'], 2, /--interpolate and --length contradict each other/],
@@ -95,7 +74,7 @@ describe('diffusion-ts sample --interpolate (video runs)', () => {
       assert.equal(r.code, code, `${flags.join(' ')}: ${r.err}`);
       assert.match(r.err, message, flags.join(' '));
     }
-    assert.deepEqual(readdirSync(dir).sort(), before);
+    assert.deepEqual(readdirSync(at()).sort(), before);
     assert.ok(!existsSync(at('bad.safetensors')));
   });
 });

@@ -1,35 +1,14 @@
 // `sample` on a video run conditioned on known frames (Ho et al. 2022, Sec. 3.1), end to end on a tiny
 // clips16 run: both methods, the discrete and sigma-space samplers, autoregressive extension past the
 // run's 8 frames, GIF and safetensors output, sample k alone or in a batch, and the bad command lines.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { decodeSafetensors } from '@diffusion-ts/nn';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { heldOut } from './data/registry.ts';
 import { runCli as run } from './testing/run-cli.ts';
+import { clipFrames, readSamples as samples, tinyVideoRuns } from './testing/video-runs.ts';
 
-let dir: string;
-const at = (...parts: string[]) => join(dir, ...parts);
-
-const samples = (file: string) => decodeSafetensors(readFileSync(file));
-/** Frames [from, from + count) of clip i of a [N, C, F, H, W] tensor. */
-function frames(t: { shape: number[]; data: ArrayLike<number> }, i: number, from: number, count: number): number[] {
-  const [, C, F, H, W] = t.shape as [number, number, number, number, number];
-  const out: number[] = [];
-  for (let c = 0; c < C; c++) for (let f = from; f < from + count; f++) for (let k = 0; k < H * W; k++) out.push(t.data[(((i * C + c) * F + f) * H * W) + k]!);
-  return out;
-}
-
-before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'diffusion-ts-video-'));
-  const r = await run('train', '--data', 'clips16', '--model', 'video-unet', '--objective', 'ddpm', '--timesteps', '25', '--batch', '1', '--train-size', '2', '--steps', '1', '--preview', '0', '--out', at('video'));
-  assert.equal(r.code, 0, r.err);
-  const image = await run('train', '--data', 'shapes16', '--model', 'unet', '--batch', '1', '--train-size', '2', '--steps', '1', '--preview', '0', '--out', at('image'));
-  assert.equal(image.code, 0, image.err);
-});
-after(() => rmSync(dir, { recursive: true, force: true }));
+const at = tinyVideoRuns('diffusion-ts-video-');
 
 describe('diffusion-ts sample --condition (video runs)', () => {
   it('continues held-out clips past the run\'s 8 frames by reconstruction guidance: [N, C, 12, H, W], known frames kept, settings in the metadata', async () => {
@@ -41,7 +20,7 @@ describe('diffusion-ts sample --condition (video runs)', () => {
     assert.deepEqual({ condition: metadata['condition'], framesKnown: metadata['frames_known'], method: metadata['method'], weight: metadata['guidance_weight'] }, { condition: '3', framesKnown: '4', method: 'reconstruction', weight: '2' });
     // Sample k continues held-out clip 3 + k: its first 4 frames are that clip's, exactly.
     const real = heldOut('clips16', 5, 0);
-    for (const k of [0, 1]) assert.deepEqual(frames(out, k, 0, 4), frames({ shape: real.shape, data: real.data }, 3 + k, 0, 4));
+    for (const k of [0, 1]) assert.deepEqual(clipFrames(out, k, 0, 4), clipFrames({ shape: real.shape, data: real.data }, 3 + k, 0, 4));
     assert.ok(out.data.every(Number.isFinite));
   });
 
@@ -49,7 +28,7 @@ describe('diffusion-ts sample --condition (video runs)', () => {
     const r = await run('sample', '--ckpt', at('video'), '--sampler', 'euler', '--steps', '2', '--n', '1', '--seed', '1', '--condition', '4', '--frames-known', '4', '--length', '12', '--guidance-weight', '2', '--out', at('alone.safetensors'));
     assert.equal(r.code, 0, r.err);
     const batch = samples(at('guided.safetensors')).tensors['samples']!, alone = samples(at('alone.safetensors')).tensors['samples']!;
-    assert.deepEqual(frames(alone, 0, 0, 12), frames(batch, 1, 0, 12));
+    assert.deepEqual(clipFrames(alone, 0, 0, 12), clipFrames(batch, 1, 0, 12));
   });
 
   it('the replacement method on the discrete DDIM sampler, conditioned on a clip file (one clip for every sample), as a GIF', async () => {
@@ -57,7 +36,7 @@ describe('diffusion-ts sample --condition (video runs)', () => {
     assert.equal(r.code, 0, r.err);
     const out = samples(at('replaced.safetensors')).tensors['samples']!, source = samples(at('alone.safetensors')).tensors['samples']!;
     assert.deepEqual(out.shape, [2, 3, 8, 16, 16]);
-    for (const k of [0, 1]) assert.deepEqual(frames(out, k, 0, 3), frames(source, 0, 0, 3));
+    for (const k of [0, 1]) assert.deepEqual(clipFrames(out, k, 0, 3), clipFrames(source, 0, 0, 3));
     const gif = await run('sample', '--ckpt', at('video'), '--sampler', 'ddpm', '--n', '1', '--condition', '0', '--frames-known', '2', '--method', 'replacement', '--out', at('clip.gif'));
     assert.equal(gif.code, 0, gif.err);
     assert.equal(readFileSync(at('clip.gif')).subarray(0, 6).toString(), 'GIF89a');
@@ -87,7 +66,7 @@ describe('diffusion-ts sample --condition (video runs)', () => {
   });
 
   it('refuses video flags that do not fit, naming the flag, and leaves no file', async () => {
-    const before = readdirSync(dir).sort();
+    const before = readdirSync(at()).sort();
     const rows: [string[], number, RegExp][] = [
       [['--condition', '0', '--method', 'replacement', '--guidance-weight', '2'], 2, /--guidance-weight is the weight w_r of --method reconstruction; --method replacement has none/],
       [['--condition', '0', '--frames-known', '8'], 2, /--frames-known 8 must be in \[1, 7\]: the run's clips have 8 frames/],
@@ -104,7 +83,7 @@ describe('diffusion-ts sample --condition (video runs)', () => {
     const image = await run('sample', '--ckpt', at('image'), '--condition', '0', '--out', at('bad.png'));
     assert.equal(image.code, 2);
     assert.match(image.err, /--condition needs a video run; this run's data, shapes16, is images/);
-    assert.deepEqual(readdirSync(dir).sort(), before);
+    assert.deepEqual(readdirSync(at()).sort(), before);
     assert.ok(!existsSync(at('bad.safetensors')));
   });
 });
