@@ -7,6 +7,7 @@
 //   npx tsx scripts/quality-tables.ts --uncond runs/digits-u --cond runs/digits-c --classifier runs/noised \
 //     [--judge file] [--n 5000] [--steps 2,4,8,16,32,64] [--seed 0]   (Heun at 64 steps: 127 NFE)
 //     [--table 1|2] (one table only: run the two in parallel processes) [--uncond-steps k] [--cond-steps k]
+//     [--samplers ddim,heun] (table 2's rows; default every sampler of EDM's Figure 2 plus DDIM and ancestral Euler)
 //     (table 1's step counts; default each sampler's own: DDIM 50 for a discrete run, Heun 18 for an EDM one)
 import { parseArgs } from 'node:util';
 import {
@@ -20,7 +21,7 @@ const { values: v } = parseArgs({
     n: { type: 'string', default: '5000' }, seed: { type: 'string', default: '0' },
     steps: { type: 'string', default: '2,4,8,16,32,64' },
     'cfg-scales': { type: 'string', default: '0,1,2,4' }, 'classifier-scales': { type: 'string', default: '1,2,4,8' },
-    table: { type: 'string' }, 'uncond-steps': { type: 'string' }, 'cond-steps': { type: 'string' },
+    table: { type: 'string' }, samplers: { type: 'string' }, 'uncond-steps': { type: 'string' }, 'cond-steps': { type: 'string' },
   },
 });
 const n = Number(v.n), seed = Number(v.seed);
@@ -85,7 +86,9 @@ if (table1) {
 const sweepRun = (uncond ?? cond)!;
 const stepsList = list(v.steps);
 const studied: SamplerName[] = ['euler', 'heun', 'dpm2m', 'ddim', 'euler-a', 'edm']; // EDM's Figure 2 line-up plus DDIM and ancestral Euler
-const samplers = studied.filter((s) => sweepableSamplers(sweepRun).includes(s));
+const sweepable = sweepableSamplers(sweepRun);
+const samplers = v.samplers === undefined ? studied.filter((s) => sweepable.includes(s)) : v.samplers.split(',') as SamplerName[];
+for (const s of samplers) if (!sweepable.includes(s)) throw new Error(`quality-tables: --samplers ${s} does not sweep this run; it takes ${sweepable.join(', ')}`);
 if (!table2) process.exit(0);
 console.log(`\nFréchet distance against NFE (network evaluations per sample), ${n} samples per cell, ${uncond ? 'unconditional' : 'conditional'} run:\n`);
 console.log(`| sampler | ${stepsList.map((s) => `${s} steps`).join(' | ')} |\n|---|${stepsList.map(() => '---:').join('|')}|`);
