@@ -11,7 +11,8 @@ import { gemmMacro, gemmPackA, gemmPackB } from './gemm-kernel.ts';
 import type { GemmShape } from './gemm-kernel.ts';
 import { groupNormBackwardKernel, groupNormKernel } from './group-norm-kernel.ts';
 import { softmaxKernel } from './softmax-kernel.ts';
-import { winoFilter, winoFilterGrad, winoGradient, winoInput, winoOutput } from './winograd-kernel.ts';
+import { winoFilterGrad, winoGradient } from './winograd-grad-kernel.ts';
+import { winoFilter, winoInput, winoOutput } from './winograd-kernel.ts';
 import { siluBackwardKernel, unaryKernels } from './unary-kernel.ts';
 
 /** The kernels of the engine users load, in opcode order. To add one: export its descriptor from its `*-kernel.ts` and list it here. */

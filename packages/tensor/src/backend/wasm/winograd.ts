@@ -20,7 +20,8 @@ import type { Push } from './commands.ts';
 import type { Engine } from './engine.ts';
 import { gemmMacro } from './gemm-kernel.ts';
 import { splitRange } from './sgemm.ts';
-import { inputPlaneBytes, outputPlaneBytes, winoFilter, winoFilterGrad, winoGradient, winoInput, winoOutput } from './winograd-kernel.ts';
+import { winoFilterGrad, winoGradient } from './winograd-grad-kernel.ts';
+import { inputPlaneBytes, outputPlaneBytes, winoFilter, winoInput, winoOutput } from './winograd-kernel.ts';
 import type { GemmProblem } from './sgemm.ts';
 import { queueGemm, runGemms } from './sgemm.ts';
 
