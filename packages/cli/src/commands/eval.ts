@@ -41,7 +41,7 @@ export const evalCommand = defineCommand({
     'classifier-scale': { type: 'number', min: 0, default: 1, description: 'the classifier guidance scale s (with --classifier)' },
     video: { type: 'boolean', description: 'video runs: per-frame quality (Fréchet distance of frame --features to held-out clips) and temporal coherence (warping error, centroid acceleration, mass and size variation) for data against data, the model unconditional, continuing held-out clips by replacement and by reconstruction guidance, and every frame sampled independently (a table on stdout; try --n 16)' },
     sampler: { type: 'enum', choices: samplerNames, description: `with --fid, --accuracy or --video: the sampler (default ${defaultSampler}): ${samplerHelp}` },
-    steps: { type: 'number', integer: true, min: 1, max: 100_000, description: `with --fid, --accuracy or --video: sampling steps; ${stepsHelp}` },
+    steps: { type: 'number', integer: true, min: 1, max: 100_000, description: `with --fid, --accuracy or --video: ${stepsHelp}` },
     features: { type: 'enum', choices: frameFeatureNames, description: `with --video: the frame features of the Fréchet distance: ${frameFeatureHelp}` },
     'frames-known': { type: 'number', integer: true, min: 1, max: 4096, description: 'with --video: frames known in the conditional rows (default half the run\'s frames)' },
     'guidance-weight': { type: 'number', min: 0, max: 1e6, description: `with --video: w_r of reconstruction guidance (default ${DEFAULT_GUIDANCE_WEIGHT})` },
