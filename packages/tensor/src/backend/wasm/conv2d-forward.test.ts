@@ -4,7 +4,8 @@
  * im2col, on engines of one and two threads and with blocking small enough that every loop
  * (depth blocks, row blocks, column blocks, edge tiles) runs more than once. Checked against the
  * direct loops in float64 on the engine itself, and through the public ops against the `js`
- * reference backend, forward and both gradients.
+ * reference backend, forward and both gradients. Also the input gradient of a conv to few channels
+ * from many, which runs Winograd (`winogradInputGradWins`).
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -28,6 +29,8 @@ const cases: [string, ConvShape][] = [
   ['3×3/2 batch 1 (per-item path)', shape(1, 5, 9, 8, 6, 3, 2, 1)],
   ['3×3 from 3 channels', shape(2, 3, 7, 6, 5, 3, 1, 1)],
   ['3×3 to 3 channels, few inputs', shape(3, 4, 6, 5, 3, 3, 1, 1)],
+  ['3×3 to 3 channels from 16 (input grad by Winograd)', shape(3, 16, 7, 6, 3, 3, 1, 1)],
+  ['3×3 to 3 channels from 32, batch 1, pad 2', shape(1, 32, 5, 9, 3, 3, 1, 2)],
 ];
 
 function random(n: number, seed: number): Float32Array {

@@ -15,7 +15,7 @@
  * per-item path above.
  *
  * Stride-1 3×3 convolutions with one group take Winograd's F(2×2, 3×3) instead (winograd.ts) for
- * all three, where it measured faster (`winogradWins`, `winogradWeightGradWins`).
+ * all three, where it measured faster (`winogradWins`, `winogradInputGradWins`, `winogradWeightGradWins`).
  */
 
 import type { Conv2dParams } from '../kernels.ts';
@@ -26,7 +26,7 @@ import { gemmMacro, gemmPackA, gemmPackB } from './gemm-kernel.ts';
 import type { GemmProblem } from './sgemm.ts';
 import type { Push } from './commands.ts';
 import { convCol2im, convIm2col } from './conv-kernel.ts';
-import { winogradConv, winogradWeightGrad, winogradWeightGradWins, winogradWins } from './winograd.ts';
+import { winogradConv, winogradInputGradWins, winogradWeightGrad, winogradWeightGradWins, winogradWins } from './winograd.ts';
 
 /** Sizes of one conv2d: x [N, C, H, W], w [O, C/groups, kH, kW], y [N, O, oH, oW]. */
 export interface ConvShape {
@@ -213,7 +213,7 @@ function forwardPrepacked(engine: Engine, x: number, w: number, y: number, pl: P
 
 /** dx = ∂L/∂x of conv2d given dy (dx is overwritten). */
 export function conv2dInputGrad(engine: Engine, dy: number, w: number, dx: number, s: ConvShape): void {
-  if (winogradFits(s) && s.p.padding.every((v) => v <= 2) && winogradWins(s.O)) {
+  if (winogradFits(s) && s.p.padding.every((v) => v <= 2) && winogradInputGradWins(s.O, s.C)) {
     // dx = dy ⋆ (w transposed and rotated 180°) with padding 2 − p: a stride-1 3×3 correlation again.
     winogradConv(engine, dy, w, dx, { N: s.N, Cin: s.O, H: s.oH, W: s.oW, Cout: s.C, oH: s.H, oW: s.W, pH: 2 - s.p.padding[0], pW: 2 - s.p.padding[1] }, 'adjoint');
     return;
