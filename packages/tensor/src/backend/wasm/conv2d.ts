@@ -10,18 +10,23 @@
  * matrix (and, for the weight gradient, its own partial dW, summed at the end). With fewer items
  * than threads, items run one after another and each GEMM is split across the threads instead.
  *
+ * The forward packs the weights once per call and runs every image's product against them as one
+ * batched GEMM (`forwardPrepacked`); only images fewer than threads with a column matrix take the
+ * per-item path above.
+ *
  * Stride-1 3×3 convolutions with one group take Winograd's F(2×2, 3×3) instead (winograd.ts) for
- * all three, where it measured faster (`winogradWins`, `winogradWeightGradWins`).
+ * all three, where it measured faster (`winogradWins`, `winogradInputGradWins`, `winogradWeightGradWins`).
  */
 
 import type { Conv2dParams } from '../kernels.ts';
 import { ConvGeometryWords } from './conv-kernel.ts';
 import type { Engine } from './engine.ts';
-import { gemmParallel, queueGemm } from './sgemm.ts';
+import { gemmParallel, queueGemm, splitRange } from './sgemm.ts';
+import { gemmMacro, gemmPackA, gemmPackB } from './gemm-kernel.ts';
 import type { GemmProblem } from './sgemm.ts';
 import type { Push } from './commands.ts';
 import { convCol2im, convIm2col } from './conv-kernel.ts';
-import { winogradConv, winogradWeightGrad, winogradWeightGradWins, winogradWins } from './winograd.ts';
+import { winogradConv, winogradInputGradWins, winogradWeightGrad, winogradWeightGradWins, winogradWins } from './winograd.ts';
 
 /** Sizes of one conv2d: x [N, C, H, W], w [O, C/groups, kH, kW], y [N, O, oH, oW]. */
 export interface ConvShape {
@@ -123,6 +128,11 @@ export function conv2dForward(engine: Engine, x: number, w: number, y: number, s
     return;
   }
   const pl = plan(engine, s);
+  if (pl.direct || pl.items.length >= engine.threads) {
+    forwardPrepacked(engine, x, w, y, pl);
+    return;
+  }
+  // Fewer images than threads, with a column matrix: each image's GEMM is split across the threads.
   const { cg, og, K, P } = pl, HW = s.H * s.W;
   forItems(engine, pl, ({ n, gi }, t, push, col, whole) => {
     const xg = x + 4 * (n * s.C + gi * cg) * HW;
@@ -136,9 +146,74 @@ export function conv2dForward(engine: Engine, x: number, w: number, y: number, s
   });
 }
 
+/**
+ * The forward as one batched GEMM, Y[n, g] = W[g] · col(X[n, g]) for every image n, with A = W[g]
+ * packed into MR-row panels once per call (as XNNPACK packs a layer's weights once) instead of once
+ * per image: the products then differ only in their B operand, which each task packs straight from
+ * the image (a 1×1 needs no column matrix) or from its im2col columns. Tasks are (image, group,
+ * column range): a 1×1 on few images or few pixels (the attention blocks' [8, 64, 1, 64], batch-1
+ * sampling) is split by columns into about four tasks per thread, so small H·W still fills both
+ * cores; with a column matrix a task is a whole image (its im2col is not split). One `runTasks`
+ * runs the whole call, so even one thread pays one dispatch, not one per image.
+ */
+function forwardPrepacked(engine: Engine, x: number, w: number, y: number, pl: Plan): void {
+  const { s, cg, og, K, P } = pl, HW = s.H * s.W;
+  const { mc: MC, kc: KC, nc: NC } = engine.blocking;
+  const { mr, nr } = engine.shape;
+  const ogPad = Math.ceil(og / mr) * mr;
+  // Packed A: group gi's depth block pc holds all of its rows as MR-row panels kc deep, at
+  // ap + 4·(gi·ogPad·K + pc·ogPad); row block ic of that depth block starts ic·kc floats in.
+  const ap = engine.heap.alloc(4 * pl.groups * ogPad * K);
+  const T = engine.threads;
+  const parts = pl.direct ? Math.max(1, Math.min(Math.ceil(P / nr), Math.ceil((4 * T) / pl.items.length))) : 1;
+  const cols = pl.direct ? [] : Array.from({ length: T }, () => engine.heap.alloc(4 * K * P));
+  try {
+    for (let gi = 0; gi < pl.groups; gi++) {
+      for (let pc = 0; pc < K; pc += KC) {
+        const kc = Math.min(KC, K - pc);
+        engine.push(0, gemmPackA, { src: w + 4 * (gi * og * K + pc), rowStride: 4 * K, kStride: 4, mc: og, kc, dst: ap + 4 * (gi * ogPad * K + pc * ogPad) });
+      }
+    }
+    engine.flush();
+    for (const { n, gi } of pl.items) {
+      for (const [j0, j1] of splitRange(P, parts, nr)) {
+        engine.addTask((t, push) => {
+          const { packB, tile } = engine.scratch[t]!;
+          const xg = x + 4 * (n * s.C + gi * cg) * HW;
+          let b = xg;
+          if (!pl.direct) {
+            push(convIm2col, { geometry: pl.geometry, x: xg, col: cols[t]! });
+            b = cols[t]!;
+          }
+          const yg = y + 4 * (n * s.O + gi * og) * P;
+          for (let jc = j0; jc < j1; jc += NC) {
+            const nc = Math.min(NC, j1 - jc);
+            for (let pc = 0; pc < K; pc += KC) {
+              const kc = Math.min(KC, K - pc);
+              push(gemmPackB, { src: b + 4 * (pc * P + jc), colStride: 4, kStride: 4 * P, nc, kc, dst: packB });
+              for (let ic = 0; ic < og; ic += MC) {
+                const mcRows = Math.min(MC, og - ic);
+                push(gemmMacro, {
+                  mc: mcRows, nc, kc, ap: ap + 4 * (gi * ogPad * K + pc * ogPad + ic * kc), bp: packB,
+                  c: yg + 4 * (ic * P + jc), ldc: 4 * P, accumulate: pc > 0 ? 1 : 0, scratch: tile,
+                });
+              }
+            }
+          }
+        });
+      }
+    }
+    engine.runTasks();
+  } finally {
+    engine.heap.release(ap);
+    for (const col of cols) engine.heap.release(col);
+    engine.heap.release(pl.geometry);
+  }
+}
+
 /** dx = ∂L/∂x of conv2d given dy (dx is overwritten). */
 export function conv2dInputGrad(engine: Engine, dy: number, w: number, dx: number, s: ConvShape): void {
-  if (winogradFits(s) && s.p.padding.every((v) => v <= 2) && winogradWins(s.O)) {
+  if (winogradFits(s) && s.p.padding.every((v) => v <= 2) && winogradInputGradWins(s.O, s.C)) {
     // dx = dy ⋆ (w transposed and rotated 180°) with padding 2 − p: a stride-1 3×3 correlation again.
     winogradConv(engine, dy, w, dx, { N: s.N, Cin: s.O, H: s.oH, W: s.oW, Cout: s.C, oH: s.H, oW: s.W, pH: 2 - s.p.padding[0], pW: 2 - s.p.padding[1] }, 'adjoint');
     return;

@@ -66,6 +66,16 @@ export const winogradWins = (Cin: number): boolean => Cin >= 8;
 export const winogradWeightGradWins = (Cin: number): boolean => Cin >= 16;
 
 /**
+ * The same for the input gradient, which runs F(2×2, 3×3) on dy (O channels) into dx (C channels).
+ * Its alternative is not im2col but a GEMM with k = O into a C·9 × P column matrix and a col2im
+ * scatter, which costs in proportion to C·9·P whatever O is; so beside `winogradWins(O)`, Winograd
+ * also wins from few dy channels when dx has many (one thread, CPU time, best of 30, 2026-12-06):
+ * O = 3 into C = 16, 32, 128 2.06×, 2.1×, 2.4× (the bench U-Net's last conv: 1.23 → 0.58 ms),
+ * O = 4 into C = 64 2.2×; but 0.6–1.0× into C ≤ 8.
+ */
+export const winogradInputGradWins = (O: number, C: number): boolean => winogradWins(O) || C >= 16;
+
+/**
  * How a call walks the images, for both Winograd paths: the 2×2-output tile grid (tilesWp padded to
  * the transforms' 4-tile lanes), and images per chunk. With at least as many images as threads a
  * task runs a group of images start to end (transform, 16 products, inverse) on its own scratch:
