@@ -5,6 +5,9 @@
  *   npx tsx bench/video-metrics.ts --data moving-mnist --n 64                  # the floor: data against data
  *   npx tsx bench/video-metrics.ts --ckpt runs/mm --n 64 --sampler heun        # every row, for a trained video run
  *
+ * `--bootstrap B` (default 200; 0: none) resamples the clips for standard errors and the paired comparison
+ * of reconstruction guidance against replacement, as `eval --video --bootstrap`.
+ *
  * `--features judge|pixels` picks the frame features (default: the MNIST judge's on Moving MNIST, pixel
  * statistics elsewhere; `--judge <classifier>` replaces the shipped judge), as `eval --video --features`.
  *
@@ -13,13 +16,13 @@
  */
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { defaultSampler, floorRow, frameFeatureNames, frameFeaturesFor, isDatasetName, loadSession, resolveCheckpoint, samplerNames, stepsFor, videoRows, videoTable, type FrameFeatureName, type SamplerName } from '@diffusion-ts/cli';
+import { defaultSampler, floorRow, frameFeatureNames, frameFeaturesFor, isDatasetName, loadSession, resolveCheckpoint, samplerNames, stepsFor, videoEvaluation, videoTable, comparisonTable, type FrameFeatureName, type SamplerName } from '@diffusion-ts/cli';
 
 const { values } = parseArgs({
   options: {
     data: { type: 'string' }, ckpt: { type: 'string' }, n: { type: 'string', default: '64' }, seed: { type: 'string', default: '0' },
     sampler: { type: 'string', default: defaultSampler }, steps: { type: 'string' }, 'frames-known': { type: 'string' }, 'guidance-weight': { type: 'string', default: '2' },
-    features: { type: 'string' }, judge: { type: 'string' },
+    features: { type: 'string' }, judge: { type: 'string' }, bootstrap: { type: 'string', default: '200' },
   },
 });
 if (values.features !== undefined && !(frameFeatureNames as readonly string[]).includes(values.features)) throw new Error(`--features ${values.features} is not one of ${frameFeatureNames.join(', ')}`);
@@ -43,8 +46,9 @@ if (values.ckpt === undefined) {
   const F = session.data.shape[2]!;
   const framesKnown = values['frames-known'] === undefined ? Math.floor(F / 2) : Number(values['frames-known']);
   const features = await frameFeaturesFor(session.config.data, featureChoice, values.judge);
-  const rows = await videoRows(session, { n, seed, sampler, steps, framesKnown, guidanceWeight: Number(values['guidance-weight']), features });
-  console.log(`${session.config.data}, run at step ${session.step}: ${n} clips per row, ${sampler} ${steps} steps, ${framesKnown} frames known (seed ${seed})\n`);
+  const { rows, comparison } = await videoEvaluation(session, { n, seed, sampler, steps, framesKnown, guidanceWeight: Number(values['guidance-weight']), features, bootstrap: Number(values.bootstrap) });
+  console.log(`${session.config.data}, run at step ${session.step}: ${n} clips per row, ${sampler} ${steps} steps, ${framesKnown} frames known (seed ${seed})${comparison ? `; ± is the bootstrap standard error over clips (B = ${comparison.replicates})` : ''}\n`);
   console.log(videoTable(rows, features));
+  if (comparison) console.log(comparisonTable(comparison));
 }
 console.log(`took ${((Date.now() - started) / 1000).toFixed(1)} s; load average ${loadAtStart} at the start, ${load()} at the end`);

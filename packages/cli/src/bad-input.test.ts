@@ -111,6 +111,7 @@ describe('diffusion-ts bad input table', () => {
     [['eval', '--ckpt', '@/run2d', '--video'], 2, /--video needs a video run; this run's data, swiss-roll, is 2d data/],
     [['eval', '--ckpt', '@/run2d', '--sweep', '--guidance-weight', '2'], 2, /--guidance-weight only applies with --video/],
     [['eval', '--ckpt', '@/run2d', '--sweep', '--features', 'pixels'], 2, /--features only applies with --video/],
+    [['eval', '--ckpt', '@/run2d', '--sweep', '--bootstrap', '50'], 2, /--bootstrap only applies with --video/],
     [['eval', '--ckpt', '@/run2d', '--video', '--features', 'inception'], 2, /--features: invalid choice 'inception'; choices: judge, pixels/],
     [['eval', '--ckpt', '@/run2d', '--nll'], 2, /--nll needs a discrete-time model/],
     [['eval', '--ckpt', '@/ddpm', '--nll'], 2, /'swiss-roll' is continuous 2-D data/],

@@ -25,4 +25,4 @@ export { loadSession, type LoadedSession, type Session } from './run/session.ts'
 // sampler table's names and default steps, and the video table of `eval --video`.
 export { resolveCheckpoint } from './run/run-folder.ts';
 export { defaultSampler, samplerNames, stepsFor, sweepableSamplers, type SampleOptions, type SamplerName } from './run/samplers.ts';
-export { floorRow, frameFeatureNames, frameFeaturesFor, videoRows, videoTable, type FrameFeatureName, type VideoEvalOptions, type VideoRow } from './run/video-eval.ts';
+export { comparisonTable, floorRow, frameFeatureNames, frameFeaturesFor, videoEvaluation, videoTable, type FrameFeatureName, type VideoComparison, type VideoEvalOptions, type VideoEvaluation, type VideoRow } from './run/video-eval.ts';

@@ -46,16 +46,29 @@ describe('diffusion-ts sample --condition (video runs)', () => {
     const r = await run('eval', '--ckpt', at('video'), '--video', '--n', '3', '--sampler', 'euler', '--steps', '1', '--frames-known', '4');
     assert.equal(r.code, 0, r.err);
     for (const name of ['data against data (floor)', 'video model, unconditional', 'replacement', 'reconstruction guidance, w_r = 2', 'every frame independent']) assert.ok(r.out.includes(name), name);
-    const rows = r.out.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| |'));
+    const [table, comparison] = r.out.split('Reconstruction guidance minus replacement');
+    const rows = table!.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| |'));
     assert.equal(rows.length, 5);
-    for (const row of rows) assert.ok(!row.includes('NaN'), row);
+    for (const row of rows) {
+      assert.ok(!row.includes('NaN'), row);
+      assert.equal(row.match(/\d ± \d/g)?.length, 5, `every cell has its bootstrap standard error: ${row}`);
+    }
     assert.match(r.out, /\| \| Fréchet distance \(pixel statistics\) \|/); // clips16: no digits for the MNIST judge
+    assert.match(r.out, /; ± is the bootstrap standard error over clips \(B = 200\)/);
+    assert.match(comparison!, /\| difference \|.*\n\| standard error \|.*\n\| 95% percentile interval \| \[/);
+    assert.match(comparison!, /\| ahead by the interval(?: \| (?:reconstruction guidance|replacement|neither \(holds 0\)|n\/a)){5} \|\n/);
+    const plain = await run('eval', '--ckpt', at('video'), '--video', '--n', '3', '--sampler', 'euler', '--steps', '1', '--frames-known', '4', '--bootstrap', '0');
+    assert.equal(plain.code, 0, plain.err);
+    assert.ok(!plain.out.includes('±') && !plain.out.includes('minus replacement'), plain.out);
   });
 
-  it('eval --video --features judge on clips16 is refused before any sampling, naming the data', async () => {
+  it('eval --video --features judge on clips16 and --bootstrap 1 are refused before any sampling, naming the data and the flag', async () => {
     const r = await run('eval', '--ckpt', at('video'), '--video', '--features', 'judge', '--n', '3');
     assert.equal(r.code, 2);
     assert.match(r.err, /--features judge: the MNIST judge measures Moving MNIST frames \(moving-mnist, moving-mnist64\); 'clips16' is not, so use --features pixels/);
+    const one = await run('eval', '--ckpt', at('video'), '--video', '--bootstrap', '1', '--n', '3');
+    assert.equal(one.code, 2);
+    assert.match(one.err, /--bootstrap 1: a standard error needs at least 2 resamples \(or 0 for none\)/);
   });
 
   it('sample --help names both methods', async () => {

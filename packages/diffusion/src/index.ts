@@ -99,3 +99,6 @@ export { symmetricEigen, symmetricSqrt, type SymmetricEigen } from './metrics/sy
 export * from './video/index.ts';
 // Video metrics: Fréchet distance of frame features (frechetDistance above) and temporal coherence.
 export { frameFrechet, frameMoments, centroidCrops, temporalCoherence, pixelStatistics, type CentroidCropOptions, type ClipBatch, type FrameFeatures, type TemporalCoherence } from './metrics/video.ts';
+// Their per-clip parts, so that a bootstrap resample of the clips pools without recomputing.
+export { ClipFeatureMoments, clipCoherences, pooledCoherence, type ClipCoherence } from './metrics/video.ts';
+export { bootstrapWeights, summarizeReplicates, type BootstrapSummary } from './metrics/bootstrap.ts';

@@ -22,10 +22,13 @@ import { isClassifier } from '../run/config.ts';
 import { labelTensor } from '../run/objectives.ts';
 import { heldOutAccuracy } from '../run/classify.ts';
 import { checkJudgeFits, classAccuracy, fid, generateSet, loadJudge, referenceSize, shippedClassifier } from '../run/quality.ts';
-import { frameFeatureHelp, frameFeatureNames, frameFeaturesFor, videoRows, videoTable, type VideoEvalOptions } from '../run/video-eval.ts';
+import { comparisonTable, frameFeatureHelp, frameFeatureNames, frameFeaturesFor, videoEvaluation, videoTable, type VideoEvalOptions } from '../run/video-eval.ts';
 import { DEFAULT_GUIDANCE_WEIGHT } from '../run/video-sampling.ts';
 import { loadSession, type Session } from '../run/session.ts';
 import { backendNames, chooseBackend, releaseBackend } from './backend.ts';
+
+/** Bootstrap resamples of `eval --video` by default: enough for standard errors (Efron & Tibshirani 1993, Sec. 6.4). */
+const DEFAULT_BOOTSTRAP = 200;
 
 export const evalCommand = defineCommand({
   summary: 'evaluate a trained run: bits/dim on held-out data (--nll), error against NFE per sampler (--sweep), Fréchet distance (--fid) and class accuracy (--accuracy) of samples, video quality and temporal coherence (--video)',
@@ -45,6 +48,7 @@ export const evalCommand = defineCommand({
     features: { type: 'enum', choices: frameFeatureNames, description: `with --video: the frame features of the Fréchet distance: ${frameFeatureHelp}` },
     'frames-known': { type: 'number', integer: true, min: 1, max: 4096, description: 'with --video: frames known in the conditional rows (default half the run\'s frames)' },
     'guidance-weight': { type: 'number', min: 0, max: 1e6, description: `with --video: w_r of reconstruction guidance (default ${DEFAULT_GUIDANCE_WEIGHT})` },
+    bootstrap: { type: 'number', integer: true, min: 0, max: 100_000, description: `with --video: bootstrap resamples of the clips (Efron & Tibshirani 1993) for each cell's standard error and the paired comparison of reconstruction guidance against replacement (default ${DEFAULT_BOOTSTRAP}; 0: none)` },
     n: { type: 'number', integer: true, min: 2, max: 100_000, default: 500, description: 'held-out examples (--nll, --accuracy of a classifier) or samples (--sweep and --video: per setting; --fid, --accuracy)' },
     seed: { type: 'number', integer: true, min: 0, max: MAX_SEED, default: 0, description: 'seed of the held-out draw and the noise' },
     backend: { type: 'enum', choices: backendNames, default: 'js', description: 'tensor backend' },
@@ -56,7 +60,7 @@ export async function runEval(v: EvalValues, io: Io = processIo): Promise<void> 
   if (!v.nll && !v.sweep && !v.video && !v.fid && !v.accuracy) throw new UsageError('eval: choose --nll, --sweep, --fid, --accuracy or --video (one or more)');
   if (v.classifier === undefined && v['classifier-scale'] !== 1) throw new UsageError(`eval: --classifier-scale ${v['classifier-scale']} needs --classifier <noised-classifier run>`);
   const samples = v.video || v.fid || v.accuracy;
-  const videoOnly = (['frames-known', 'guidance-weight', 'features'] as const).filter((k) => v[k] !== undefined);
+  const videoOnly = (['frames-known', 'guidance-weight', 'features', 'bootstrap'] as const).filter((k) => v[k] !== undefined);
   if (!v.video && videoOnly.length > 0) throw new UsageError(`eval: ${videoOnly.map((k) => `--${k}`).join(', ')} only ${videoOnly.length === 1 ? 'applies' : 'apply'} with --video`);
   const samplerFlags = (['sampler', 'steps'] as const).filter((k) => v[k] !== undefined);
   if (!samples && samplerFlags.length > 0) throw new UsageError(`eval: ${samplerFlags.map((k) => `--${k}`).join(', ')} only ${samplerFlags.length === 1 ? 'applies' : 'apply'} with --fid, --accuracy or --video`);
@@ -87,10 +91,11 @@ export async function runEval(v: EvalValues, io: Io = processIo): Promise<void> 
       io.out.write(`${table}\nwrote ${files.table} and ${files.plot}\n`);
     }
     if (video !== undefined) {
-      const bar = createProgress({ total: 5, label: 'video rows', stream: io.err });
-      const rows = await videoRows(session, { ...video.options, features: video.features, onRow: () => bar.increment() });
+      const bar = createProgress({ total: 5 + (video.options.bootstrap > 0 ? 1 : 0), label: 'video rows', stream: io.err });
+      const { rows, comparison } = await videoEvaluation(session, { ...video.options, features: video.features, onRow: () => bar.increment() });
       bar.stop();
-      io.out.write(`${v.n} clips per row, ${video.options.sampler} ${video.options.steps} steps, seed ${v.seed}\n\n${videoTable(rows, video.features)}`);
+      const resampled = comparison ? `; ± is the bootstrap standard error over clips (B = ${comparison.replicates})` : '';
+      io.out.write(`${v.n} clips per row, ${video.options.sampler} ${video.options.steps} steps, seed ${v.seed}${resampled}\n\n${videoTable(rows, video.features)}${comparison ? `\n${comparisonTable(comparison)}` : ''}`);
     }
   } finally {
     await releaseBackend(v.backend);
@@ -145,7 +150,9 @@ function videoEvalOptions(session: Session, v: OptionValues<typeof evalCommand.o
   const F = session.data.shape[2]!;
   const framesKnown = v['frames-known'] ?? Math.floor(F / 2);
   if (framesKnown >= F) throw new UsageError(`eval: --frames-known ${framesKnown} must be in [1, ${F - 1}]: the run's clips have ${F} frames`);
-  return { n: v.n, seed: v.seed, sampler, steps, framesKnown, guidanceWeight: v['guidance-weight'] ?? DEFAULT_GUIDANCE_WEIGHT };
+  const bootstrap = v.bootstrap ?? DEFAULT_BOOTSTRAP;
+  if (bootstrap === 1) throw new UsageError('eval: --bootstrap 1: a standard error needs at least 2 resamples (or 0 for none)');
+  return { n: v.n, seed: v.seed, sampler, steps, framesKnown, guidanceWeight: v['guidance-weight'] ?? DEFAULT_GUIDANCE_WEIGHT, bootstrap };
 }
 
 /** Throw a UsageError unless the run has a bound in bits/dim: a discrete model of 8-bit data. */

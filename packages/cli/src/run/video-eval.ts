@@ -14,7 +14,7 @@
  */
 import { tensor } from '@diffusion-ts/tensor';
 import { VideoUNet } from '@diffusion-ts/nn';
-import { frameCondition, frameMoments, frechetDistance, pixelStatistics, temporalCoherence, type ClipBatch, type FrameFeatures, type MeanCovariance, type TemporalCoherence } from '@diffusion-ts/diffusion';
+import { ClipFeatureMoments, clipCoherences, frameCondition, pixelStatistics, type ClipBatch, type FrameFeatures, type TemporalCoherence } from '@diffusion-ts/diffusion';
 import { UsageError } from '../args.ts';
 import { heldOut, type DatasetName } from '../data/registry.ts';
 import type { Dataset } from '../data/types.ts';
@@ -22,11 +22,27 @@ import { judgeFrameFeatures, judgeFramePools, judgeMeasures } from './judge-fram
 import { loadJudge, shippedClassifier } from './quality.ts';
 import { generate, type FrameMethod, type SamplerName } from './samplers.ts';
 import type { Session } from './session.ts';
+import { bootstrapRows, measuresOf, pairedDifference, standardErrors, videoMeasureNames, type ClipParts, type Difference, type VideoMeasureName, type VideoMeasures } from './video-bootstrap.ts';
 
 export interface VideoRow {
   name: string;
   frechet: number;
   coherence: TemporalCoherence;
+  /** The bootstrap standard error of each measure, when the evaluation resampled. */
+  standardError?: VideoMeasures;
+}
+
+/** Reconstruction guidance minus replacement on the same held-out clips, by the paired bootstrap. */
+export interface VideoComparison {
+  replicates: number;
+  level: number;
+  differences: Record<VideoMeasureName, Difference>;
+}
+
+export interface VideoEvaluation {
+  rows: VideoRow[];
+  /** Absent when the evaluation did not resample (`bootstrap` 0). */
+  comparison?: VideoComparison;
 }
 
 export interface VideoEvalOptions {
@@ -39,8 +55,10 @@ export interface VideoEvalOptions {
   guidanceWeight: number;
   /** The frame features of the Fréchet distances (`frameFeaturesFor`). */
   features: FrameFeatures;
-  /** Called once a row is done (for progress). */
-  onRow?: (row: VideoRow) => void;
+  /** Bootstrap resamples of the clips for the standard errors and the comparison (0: none; else ≥ 2). */
+  bootstrap: number;
+  /** Called once a row is done, and once more when the resampling is (for progress). */
+  onRow?: (row: VideoRow | undefined) => void;
 }
 
 /** The frame features `--features` chooses between: the MNIST judge's (Moving MNIST only) and pixel statistics. */
@@ -79,28 +97,43 @@ function framesFrom(clips: ClipBatch, from: number): ClipBatch {
 
 const asBatch = (d: Dataset): ClipBatch => ({ data: d.data, shape: d.shape });
 
-/**
- * The data-against-data row: `n` held-out clips (seed + 1) against the reference set (seed), and the
- * reference's feature moments, which every other row is compared with.
- */
-export async function floorRow(data: DatasetName, n: number, seed: number, features: FrameFeatures): Promise<{ reference: MeanCovariance; row: VideoRow }> {
-  const reference = await frameMoments(asBatch(heldOut(data, n, seed)), features), other = asBatch(heldOut(data, n, seed + 1));
-  return { reference, row: { name: 'data against data (floor)', frechet: frechetDistance(await frameMoments(other, features), reference), coherence: temporalCoherence(other) } };
+/** A set of clips as per-clip parts; the Fréchet distance sees frames [from, F) only. */
+async function partsOf(clips: ClipBatch, features: FrameFeatures, from = 0): Promise<ClipParts> {
+  return { features: await ClipFeatureMoments.of(from === 0 ? clips : framesFrom(clips, from), features), coherence: clipCoherences(clips) };
 }
 
-/** Every row of the table for a trained video run. */
-export async function videoRows(session: Session, o: VideoEvalOptions): Promise<VideoRow[]> {
+function rowOf(name: string, parts: ClipParts, reference: ClipFeatureMoments): VideoRow {
+  const { frechet, ...coherence } = measuresOf(parts, reference.moments());
+  return { name, frechet, coherence };
+}
+
+/**
+ * The data-against-data row: `n` held-out clips (seed + 1) against the reference set (seed), the
+ * reference's per-clip feature moments, which every other row is compared with, and the row's parts.
+ */
+export async function floorRow(data: DatasetName, n: number, seed: number, features: FrameFeatures): Promise<{ reference: ClipFeatureMoments; row: VideoRow; parts: ClipParts }> {
+  const reference = await ClipFeatureMoments.of(asBatch(heldOut(data, n, seed)), features), parts = await partsOf(asBatch(heldOut(data, n, seed + 1)), features);
+  return { reference, parts, row: rowOf('data against data (floor)', parts, reference) };
+}
+
+/**
+ * Every row of the table for a trained video run, with bootstrap standard errors and the paired comparison
+ * of reconstruction guidance against replacement when `bootstrap` ≥ 2.
+ */
+export async function videoEvaluation(session: Session, o: VideoEvalOptions): Promise<VideoEvaluation> {
+  if (o.bootstrap !== 0 && !(Number.isSafeInteger(o.bootstrap) && o.bootstrap >= 2)) throw new RangeError(`videoEvaluation: bootstrap must be 0 or an integer ≥ 2, got ${o.bootstrap}`);
   const { features } = o;
-  const { reference, row: floor } = await floorRow(session.config.data, o.n, o.seed, features);
+  const { reference, row: floor, parts: floorParts } = await floorRow(session.config.data, o.n, o.seed, features);
   o.onRow?.(floor);
-  const rows = [floor];
+  const rows = [floor], parts = [floorParts];
   const add = async (name: string, s: Session, frames: { clips: ClipBatch; k: number; method: FrameMethod } | undefined) => {
     const condition = frames === undefined ? undefined : frameCondition(tensor(Float32Array.from(frames.clips.data), { shape: [...frames.clips.shape] }), Array.from({ length: frames.k }, (_, f) => f));
     const x = generate(s, { sampler: o.sampler, steps: o.steps, n: o.n, seed: o.seed, ...(condition ? { frames: { condition, method: frames!.method } } : {}) });
-    const clips: ClipBatch = { data: Float32Array.from(await x.data()), shape: x.shape };
-    const row = { name, frechet: frechetDistance(await frameMoments(frames ? framesFrom(clips, frames.k) : clips, features), reference), coherence: temporalCoherence(clips) };
+    const p = await partsOf({ data: Float32Array.from(await x.data()), shape: x.shape }, features, frames?.k ?? 0);
+    const row = rowOf(name, p, reference);
     o.onRow?.(row);
     rows.push(row);
+    parts.push(p);
   };
   await add('video model, unconditional', session, undefined);
   const toContinue = asBatch(heldOut(session.config.data, o.n, o.seed + 2));
@@ -110,16 +143,53 @@ export async function videoRows(session: Session, o: VideoEvalOptions): Promise<
     const net = session.module, F = session.data.shape[2]!;
     await add('the same network, every frame independent (flicker baseline)', { ...session, forward: (x, t, y) => net.forward(x, t, y, { imageFrames: F }) }, undefined);
   }
-  return rows;
+  if (o.bootstrap === 0) return { rows };
+  const replicates = bootstrapRows(parts, reference, { replicates: o.bootstrap, seed: o.seed });
+  rows.forEach((r, i) => { r.standardError = standardErrors(replicates[i]!); });
+  const point = (r: VideoRow): VideoMeasures => ({ frechet: r.frechet, ...r.coherence });
+  const level = 0.95, [replacement, reconstruction] = [2, 3];
+  const differences = pairedDifference({ point: point(rows[reconstruction]!), replicates: replicates[reconstruction]! }, { point: point(rows[replacement]!), replicates: replicates[replacement]! }, level);
+  o.onRow?.(undefined);
+  return { rows, comparison: { replicates: o.bootstrap, level, differences } };
 }
 
-/** The rows as a Markdown table, its Fréchet column headed by the features' name. */
+const columnHeads: Record<VideoMeasureName, string> = { frechet: 'Fréchet distance', warpError: 'warping error', centroidAcceleration: 'centroid acceleration (px)', massVariation: 'mass variation', sizeVariation: 'size variation' };
+const digits: Record<VideoMeasureName, number> = { frechet: 4, warpError: 5, centroidAcceleration: 3, massVariation: 3, sizeVariation: 3 };
+const format = (v: number, m: VideoMeasureName, extra = 0) => (Number.isFinite(v) ? v.toFixed(digits[m] + extra) : 'n/a');
+const header = (first: string) => [`|${first === '' ? ' ' : ` ${first} `}| ${videoMeasureNames.map((m) => columnHeads[m]).join(' | ')} |`, `|---|${videoMeasureNames.map(() => '---:').join('|')}|`];
+
+/**
+ * The rows as a Markdown table, its Fréchet column headed by the features' name; a cell reads
+ * "value ± standard error" where the evaluation resampled.
+ */
 export function videoTable(rows: readonly VideoRow[], features: FrameFeatures): string {
-  const f = (v: number, digits = 4) => (Number.isFinite(v) ? v.toFixed(digits) : 'n/a');
+  const [head, rule] = header('');
   return [
-    `| | Fréchet distance (${features.name}) | warping error | centroid acceleration (px) | mass variation | size variation |`,
-    '|---|---:|---:|---:|---:|---:|',
-    ...rows.map((r) => `| ${r.name} | ${f(r.frechet)} | ${f(r.coherence.warpError, 5)} | ${f(r.coherence.centroidAcceleration, 3)} | ${f(r.coherence.massVariation, 3)} | ${f(r.coherence.sizeVariation, 3)} |`),
+    head!.replace('Fréchet distance', `Fréchet distance (${features.name})`),
+    rule!,
+    ...rows.map((r) => {
+      const values: VideoMeasures = { frechet: r.frechet, ...r.coherence };
+      return `| ${r.name} | ${videoMeasureNames.map((m) => format(values[m], m) + (r.standardError ? ` ± ${format(r.standardError[m], m)}` : '')).join(' | ')} |`;
+    }),
+    '',
+  ].join('\n');
+}
+
+/**
+ * The paired comparison as a Markdown table: difference, standard error, percentile interval, and which
+ * method the interval puts ahead (lower is better in every column; "neither" when it holds 0).
+ */
+export function comparisonTable(c: VideoComparison): string {
+  const cells = (f: (d: Difference, m: VideoMeasureName) => string) => videoMeasureNames.map((m) => f(c.differences[m], m)).join(' | ');
+  const verdict = (d: Difference) => (d.high < 0 ? 'reconstruction guidance' : d.low > 0 ? 'replacement' : Number.isFinite(d.low) ? 'neither (holds 0)' : 'n/a');
+  return [
+    `Reconstruction guidance minus replacement, on the same held-out clips (paired bootstrap over clips, B = ${c.replicates}; lower is better in every column):`,
+    '',
+    ...header(''),
+    `| difference | ${cells((d, m) => format(d.difference, m, 1))} |`,
+    `| standard error | ${cells((d, m) => format(d.standardError, m, 1))} |`,
+    `| ${Math.round(c.level * 100)}% percentile interval | ${cells((d, m) => `[${format(d.low, m, 1)}, ${format(d.high, m, 1)}]`)} |`,
+    `| ahead by the interval | ${cells(verdict)} |`,
     '',
   ].join('\n');
 }

@@ -107,20 +107,84 @@ function framesOf(clips: ClipBatch): { frames: Float32Array; shape: [number, num
   return { frames, shape: [N * F, C, H, W] };
 }
 
+/** The frame features of every frame of the clips, [N·F × dim] (frame-major within a clip), checked. */
+async function frameFeatureRows(op: string, clips: ClipBatch, features: FrameFeatures): Promise<{ values: Float64Array; frames: number }> {
+  const { frames, shape } = framesOf(clips);
+  const values = await features.extract(frames, shape);
+  if (values.length !== shape[0] * features.dim) throw new RangeError(`${op}: '${features.name}' gave ${values.length} numbers for ${shape[0]} frames of ${features.dim} features`);
+  return { values, frames: shape[0] };
+}
+
 /**
  * Mean and covariance of the frame features of a set of clips (every frame is one sample), all frames
  * extracted in one call. Compute a reference set's once and compare many sets to it with `frechetDistance`.
  */
 export async function frameMoments(clips: ClipBatch, features: FrameFeatures = pixelStatistics): Promise<MeanCovariance> {
-  const { frames, shape } = framesOf(clips);
-  const values = await features.extract(frames, shape);
-  if (values.length !== shape[0] * features.dim) throw new RangeError(`frameMoments: '${features.name}' gave ${values.length} numbers for ${shape[0]} frames of ${features.dim} features`);
-  return new RunningMoments(features.dim).add(values).moments();
+  return new RunningMoments(features.dim).add((await frameFeatureRows('frameMoments', clips, features)).values).moments();
 }
 
 /** Fréchet distance between the frame features of two sets of clips (every frame is one sample). */
 export async function frameFrechet(a: ClipBatch, b: ClipBatch, features: FrameFeatures = pixelStatistics): Promise<number> {
   return frechetDistance(await frameMoments(a, features), await frameMoments(b, features));
+}
+
+/**
+ * The frame features of a set of clips kept per clip, so that the feature moments of any resample of the
+ * clips (clip i counted w_i times: `moments(weights)`, for the bootstrap) need no second extraction.
+ * With x̄ the mean over all the set's frames, clip i keeps s_i = Σ_f (x_if − x̄) and the upper triangle of
+ * S_i = Σ_f (x_if − x̄)(x_if − x̄)ᵀ; a resample of N = F Σ_i w_i frames has mean x̄ + δ, δ = Σ_i w_i s_i / N,
+ * and unbiased covariance (Σ_i w_i S_i − N δδᵀ) / (N − 1). Centring on x̄ first keeps that difference from
+ * cancelling in float64. With every weight 1 these are `frameMoments`' moments.
+ */
+export class ClipFeatureMoments {
+  private constructor(
+    readonly dim: number,
+    readonly clips: number,
+    readonly framesPerClip: number,
+    private readonly centre: Float64Array,
+    /** s_i, [clips × dim]. */
+    private readonly sums: Float64Array,
+    /** The upper triangle (row-major, j ≥ k) of S_i, [clips × dim(dim + 1)/2]. */
+    private readonly products: Float64Array,
+  ) {}
+
+  static async of(clips: ClipBatch, features: FrameFeatures = pixelStatistics): Promise<ClipFeatureMoments> {
+    const [N, , F] = checkClips('ClipFeatureMoments.of', clips);
+    const d = features.dim, { values } = await frameFeatureRows('ClipFeatureMoments.of', clips, features);
+    const centre = new Float64Array(d);
+    for (let r = 0; r < N * F; r++) for (let j = 0; j < d; j++) centre[j] = centre[j]! + values[r * d + j]!;
+    for (let j = 0; j < d; j++) centre[j] = centre[j]! / (N * F);
+    const tri = (d * (d + 1)) / 2, sums = new Float64Array(N * d), products = new Float64Array(N * tri), x = new Float64Array(d);
+    for (let i = 0; i < N; i++) {
+      for (let f = 0; f < F; f++) {
+        for (let j = 0; j < d; j++) { x[j] = values[(i * F + f) * d + j]! - centre[j]!; sums[i * d + j] = sums[i * d + j]! + x[j]!; }
+        let at = i * tri;
+        for (let j = 0; j < d; j++) for (let k = j; k < d; k++, at++) products[at] = products[at]! + x[j]! * x[k]!;
+      }
+    }
+    return new ClipFeatureMoments(d, N, F, centre, sums, products);
+  }
+
+  /** Mean and unbiased covariance of the frames of the clips, clip i counted `weights[i]` times (default once). */
+  moments(weights?: ArrayLike<number>): MeanCovariance {
+    const { dim: d, clips } = this, tri = (d * (d + 1)) / 2;
+    if (weights !== undefined && weights.length !== clips) throw new RangeError(`ClipFeatureMoments.moments: ${weights.length} weights for ${clips} clips`);
+    const delta = new Float64Array(d), upper = new Float64Array(tri);
+    let total = 0;
+    for (let i = 0; i < clips; i++) {
+      const w = weights === undefined ? 1 : weights[i]!;
+      if (w === 0) continue;
+      total += w;
+      for (let j = 0; j < d; j++) delta[j] = delta[j]! + w * this.sums[i * d + j]!;
+      for (let t = 0, at = i * tri; t < tri; t++) upper[t] = upper[t]! + w * this.products[at + t]!;
+    }
+    const N = total * this.framesPerClip;
+    if (N < 2) throw new RangeError(`ClipFeatureMoments.moments: a covariance needs at least 2 frames, got ${N}`);
+    for (let j = 0; j < d; j++) delta[j] = delta[j]! / N;
+    const covariance = new Float64Array(d * d);
+    for (let j = 0, t = 0; j < d; j++) for (let k = j; k < d; k++, t++) covariance[j * d + k] = covariance[k * d + j] = (upper[t]! - N * delta[j]! * delta[k]!) / (N - 1);
+    return { mean: this.centre.map((c, j) => c + delta[j]!), covariance };
+  }
 }
 
 export interface CentroidCropOptions {
@@ -205,26 +269,68 @@ const cv = (xs: number[]): number => {
   return m > 0 ? Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / xs.length) / m : 0;
 };
 
-/** Temporal coherence of clips [N, C, F, H, W] (F ≥ 3), definitions above. */
-export function temporalCoherence(clips: ClipBatch): TemporalCoherence {
+/**
+ * One clip's part of `TemporalCoherence`, as sums and counts, so that any set of clips (a bootstrap
+ * resample among them, `pooledCoherence`) pools exactly as the whole set does.
+ */
+export interface ClipCoherence {
+  /** Σ over the clip's F − 1 frame pairs of the best-translation squared error. */
+  warpSum: number;
+  warpCount: number;
+  /** Σ over frame triples whose three frames have a foreground of |c_{t+1} − 2c_t + c_{t−1}|. */
+  accelerationSum: number;
+  accelerationCount: number;
+  /** std/mean over the clip's frames of the foreground mass. */
+  massVariation: number;
+  /** std/mean over the frames with a foreground of the radius of gyration. */
+  sizeVariation: number;
+}
+
+/** Each clip's part of the temporal coherence of clips [N, C, F, H, W] (F ≥ 3), definitions above. */
+export function clipCoherences(clips: ClipBatch): ClipCoherence[] {
   const [N, , F, H, W] = checkClips('temporalCoherence', clips);
   if (F < 3) throw new RangeError(`temporalCoherence: needs at least 3 frames per clip, got ${F}`);
   const r = Math.ceil(Math.max(H, W) / 8);
-  let warp = 0, warpCount = 0, accel = 0, accelCount = 0, mass = 0, size = 0;
-  for (let i = 0; i < N; i++) {
+  return Array.from({ length: N }, (_, i) => {
     const ws = Array.from({ length: F }, (_, f) => foreground(grey(clips, i, f)));
     const blobs = ws.map((w) => blobOf(w, H, W));
+    let warpSum = 0, accelerationSum = 0, accelerationCount = 0;
     for (let f = 0; f + 1 < F; f++) {
       let best = Infinity;
       for (let dy = -r; dy <= r; dy++) for (let dx = -r; dx <= r; dx++) best = Math.min(best, shiftedError(ws[f]!, ws[f + 1]!, H, W, dx, dy));
-      warp += best; warpCount++;
+      warpSum += best;
     }
     for (let f = 1; f + 1 < F; f++) {
       const [a, b, c] = [blobs[f - 1]!, blobs[f]!, blobs[f + 1]!];
-      if (a.mass > 0 && b.mass > 0 && c.mass > 0) { accel += Math.hypot(c.cx - 2 * b.cx + a.cx, c.cy - 2 * b.cy + a.cy); accelCount++; }
+      if (a.mass > 0 && b.mass > 0 && c.mass > 0) { accelerationSum += Math.hypot(c.cx - 2 * b.cx + a.cx, c.cy - 2 * b.cy + a.cy); accelerationCount++; }
     }
-    mass += cv(blobs.map((b) => b.mass));
-    size += cv(blobs.filter((b) => b.mass > 0).map((b) => b.radius));
-  }
-  return { warpError: warp / warpCount, centroidAcceleration: accelCount > 0 ? accel / accelCount : NaN, massVariation: mass / N, sizeVariation: size / N };
+    return {
+      warpSum, warpCount: F - 1, accelerationSum, accelerationCount,
+      massVariation: cv(blobs.map((b) => b.mass)), sizeVariation: cv(blobs.filter((b) => b.mass > 0).map((b) => b.radius)),
+    };
+  });
+}
+
+/**
+ * The temporal coherence of a set of clips from their parts, clip i counted `weights[i]` times (default
+ * once each): warping error and centroid acceleration are means over all the set's frame pairs and
+ * triples, mass and size variation means over its clips.
+ */
+export function pooledCoherence(parts: readonly ClipCoherence[], weights?: ArrayLike<number>): TemporalCoherence {
+  if (weights !== undefined && weights.length !== parts.length) throw new RangeError(`pooledCoherence: ${weights.length} weights for ${parts.length} clips`);
+  let warp = 0, warpCount = 0, accel = 0, accelCount = 0, mass = 0, size = 0, clips = 0;
+  parts.forEach((p, i) => {
+    const w = weights === undefined ? 1 : weights[i]!;
+    if (w === 0) return;
+    warp += w * p.warpSum; warpCount += w * p.warpCount;
+    accel += w * p.accelerationSum; accelCount += w * p.accelerationCount;
+    mass += w * p.massVariation; size += w * p.sizeVariation; clips += w;
+  });
+  if (clips === 0) throw new RangeError('pooledCoherence: no clips (every weight is 0)');
+  return { warpError: warp / warpCount, centroidAcceleration: accelCount > 0 ? accel / accelCount : NaN, massVariation: mass / clips, sizeVariation: size / clips };
+}
+
+/** Temporal coherence of clips [N, C, F, H, W] (F ≥ 3), definitions above. */
+export function temporalCoherence(clips: ClipBatch): TemporalCoherence {
+  return pooledCoherence(clipCoherences(clips));
 }
