@@ -16,7 +16,7 @@
  */
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { defaultSampler, floorRow, frameFeatureNames, frameFeaturesFor, isDatasetName, loadSession, resolveCheckpoint, samplerNames, stepsFor, videoEvaluation, videoTable, comparisonTable, type FrameFeatureName, type SamplerName } from '@diffusion-ts/cli';
+import { defaultSampler, floorRow, frameFeatureNames, frameFeaturesFor, isDatasetName, loadSession, resolveCheckpoint, samplerNames, stepsFor, videoEvaluation, videoTable, comparisonTable, bootstrapRows, standardErrors, type FrameFeatureName, type SamplerName } from '@diffusion-ts/cli';
 
 const { values } = parseArgs({
   options: {
@@ -35,8 +35,10 @@ if (values.ckpt === undefined) {
   const data = values.data ?? 'moving-mnist';
   if (!isDatasetName(data)) throw new Error(`--data ${data} is not a data set`);
   const features = await frameFeaturesFor(data, featureChoice, values.judge);
-  const { row } = await floorRow(data, n, seed, features);
-  console.log(`${data}: ${n} held-out clips against ${n} others (seed ${seed}); the model rows need a trained video run (--ckpt)\n`);
+  const { row, parts, reference } = await floorRow(data, n, seed, features);
+  const B = Number(values.bootstrap);
+  if (B > 0) row.standardError = standardErrors(bootstrapRows([parts], reference, { replicates: B, seed })[0]!);
+  console.log(`${data}: ${n} held-out clips against ${n} others (seed ${seed})${B > 0 ? `; ± is the bootstrap standard error over clips (B = ${B})` : ''}; the model rows need a trained video run (--ckpt)\n`);
   console.log(videoTable([row], features));
 } else {
   const session = await loadSession(resolveCheckpoint(values.ckpt).checkpoint);

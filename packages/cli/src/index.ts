@@ -26,3 +26,4 @@ export { loadSession, type LoadedSession, type Session } from './run/session.ts'
 export { resolveCheckpoint } from './run/run-folder.ts';
 export { defaultSampler, samplerNames, stepsFor, sweepableSamplers, type SampleOptions, type SamplerName } from './run/samplers.ts';
 export { comparisonTable, floorRow, frameFeatureNames, frameFeaturesFor, videoEvaluation, videoTable, type FrameFeatureName, type VideoComparison, type VideoEvalOptions, type VideoEvaluation, type VideoRow } from './run/video-eval.ts';
+export { bootstrapRows, pairedDifference, standardErrors, videoMeasureNames, type ClipParts, type VideoMeasures } from './run/video-bootstrap.ts';
