@@ -10,9 +10,9 @@
  * matrix (and, for the weight gradient, its own partial dW, summed at the end). With fewer items
  * than threads, items run one after another and each GEMM is split across the threads instead.
  *
- * The forward packs the weights once per call and runs every image's product against them as one
- * batched GEMM (`forwardPrepacked`); only images fewer than threads with a column matrix take the
- * per-item path above.
+ * The forward takes none of that: it packs the weights once per call and runs every image's product
+ * against them as one batched GEMM (`forwardPrepacked`), writing im2col columns straight into the
+ * GEMM's packed panels (im2col-packed-kernel.ts).
  *
  * Stride-1 3×3 convolutions with one group take Winograd's F(2×2, 3×3) instead (winograd.ts) for
  * all three, where it measured faster (`winogradWins`, `winogradInputGradWins`, `winogradWeightGradWins`).
@@ -128,23 +128,7 @@ export function conv2dForward(engine: Engine, x: number, w: number, y: number, s
     winogradConv(engine, x, w, y, { N: s.N, Cin: s.C, H: s.H, W: s.W, Cout: s.O, oH: s.oH, oW: s.oW, pH: s.p.padding[0], pW: s.p.padding[1] }, 'forward');
     return;
   }
-  const pl = plan(engine, s);
-  if (pl.direct || pl.items.length >= engine.threads) {
-    forwardPrepacked(engine, x, w, y, pl);
-    return;
-  }
-  // Fewer images than threads, with a column matrix: each image's GEMM is split across the threads.
-  const { cg, og, K, P } = pl, HW = s.H * s.W;
-  forItems(engine, pl, ({ n, gi }, t, push, col, whole) => {
-    const xg = x + 4 * (n * s.C + gi * cg) * HW;
-    if (!pl.direct) push(convIm2col, { geometry: pl.geometry, x: xg, col });
-    gemm(engine, t, push, whole, {
-      m: og, n: P, k: K,
-      a: w + 4 * gi * og * K, rsA: K, csA: 1,
-      b: pl.direct ? xg : col, rsB: P, csB: 1,
-      c: y + 4 * (n * s.O + gi * og) * P, ldc: P, accumulate: false,
-    });
-  });
+  forwardPrepacked(engine, x, w, y, plan(engine, s));
 }
 
 /**
@@ -154,9 +138,10 @@ export function conv2dForward(engine: Engine, x: number, w: number, y: number, s
  * the image (a 1×1 needs no column matrix) or writes as im2col columns straight in the packed layout
  * from the image's zero-padded copy (`convPadImage`, `convIm2colPacked`: no column matrix, no
  * second pass, no bounds tests; an unpadded convolution reads the image itself). Tasks are (image,
- * group, column range): a 1×1 on few images or few pixels (the attention blocks' [8, 64, 1, 64],
- * batch-1 sampling) is split by columns into about four tasks per thread, so small H·W still fills
- * both cores; with a column matrix a task is a whole image. The depth K is cut into equal blocks of
+ * group, column range): with fewer than four images per thread (batch-1 sampling; the attention
+ * blocks' [8, 64, 1, 64] 1×1) each image is split by columns into about four tasks per thread, so
+ * small batches and small H·W still fill both cores; then every image is padded once, before the
+ * tasks, instead of once per task. The depth K is cut into equal blocks of
  * at most KC (288 taps as 144 + 144, not 256 + 32). One `runTasks` runs the whole call, so even one
  * thread pays one dispatch, not one per image.
  */
@@ -170,25 +155,29 @@ function forwardPrepacked(engine: Engine, x: number, w: number, y: number, pl: P
   // ap + 4·(gi·ogPad·K + pc·ogPad); row block ic of that depth block starts ic·kc floats in.
   const ap = engine.heap.alloc(4 * pl.groups * ogPad * K);
   const T = engine.threads;
-  const parts = pl.direct ? Math.max(1, Math.min(Math.ceil(P / nr), Math.ceil((4 * T) / pl.items.length))) : 1;
+  const parts = Math.max(1, Math.min(Math.ceil(P / nr), Math.ceil((4 * T) / pl.items.length)));
   const [pH, pW] = s.p.padding;
   const padded = !pl.direct && pH + pW > 0;
-  const pads = padded ? Array.from({ length: T }, () => engine.heap.alloc(paddedImageBytes(cg, s.H, s.W, pH, pW))) : [];
+  // Padded copies: one per thread, made by each task; or, when images are split, one per item, made first.
+  const padEach = padded && parts > 1;
+  const pads = !padded ? [] : Array.from({ length: padEach ? pl.items.length : T }, () => engine.heap.alloc(paddedImageBytes(cg, s.H, s.W, pH, pW)));
+  const imageOf = (n: number, gi: number): number => x + 4 * (n * s.C + gi * cg) * HW;
   try {
     for (let gi = 0; gi < pl.groups; gi++) {
       for (const [pc, kc] of depth) {
         engine.push(0, gemmPackA, { src: w + 4 * (gi * og * K + pc), rowStride: 4 * K, kStride: 4, mc: og, kc, dst: ap + 4 * (gi * ogPad * K + pc * ogPad) });
       }
     }
+    if (padEach) pl.items.forEach(({ n, gi }, i) => engine.push(i % T, convPadImage, { geometry: pl.geometry, x: imageOf(n, gi), xp: pads[i]! }));
     engine.flush();
-    for (const { n, gi } of pl.items) {
+    pl.items.forEach(({ n, gi }, i) => {
       for (const [j0, j1] of splitRange(P, parts, nr)) {
         engine.addTask((t, push) => {
           const { packB, tile } = engine.scratch[t]!;
-          const xg = x + 4 * (n * s.C + gi * cg) * HW;
+          const xg = imageOf(n, gi);
           const yg = y + 4 * (n * s.O + gi * og) * P;
-          const xp = padded ? pads[t]! : xg;
-          if (padded) push(convPadImage, { geometry: pl.geometry, x: xg, xp });
+          const xp = !padded ? xg : padEach ? pads[i]! : pads[t]!;
+          if (padded && !padEach) push(convPadImage, { geometry: pl.geometry, x: xg, xp });
           for (let jc = j0; jc < j1; jc += NC) {
             const nc = Math.min(NC, j1 - jc);
             for (const [pc, kc] of depth) {
@@ -205,7 +194,7 @@ function forwardPrepacked(engine: Engine, x: number, w: number, y: number, pl: P
           }
         });
       }
-    }
+    });
     engine.runTasks();
   } finally {
     for (const p of [ap, ...pads, pl.geometry]) engine.heap.release(p);
