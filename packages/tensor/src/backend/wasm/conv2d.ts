@@ -140,10 +140,10 @@ export function conv2dForward(engine: Engine, x: number, w: number, y: number, s
  * second pass, no bounds tests; an unpadded convolution reads the image itself). Tasks are (image,
  * group, column range): with fewer than four images per thread (batch-1 sampling; the attention
  * blocks' [8, 64, 1, 64] 1×1) each image is split by columns into about four tasks per thread, so
- * small batches and small H·W still fill both cores; then every image is padded once, before the
- * tasks, instead of once per task. The depth K is cut into equal blocks of
- * at most KC (288 taps as 144 + 144, not 256 + 32). One `runTasks` runs the whole call, so even one
- * thread pays one dispatch, not one per image.
+ * small batches and small H·W still fill both cores; a task pads only the input rows its output
+ * rows read. The depth K is cut into equal blocks of at most KC (288 taps as 144 + 144, not
+ * 256 + 32). One `runTasks` runs the whole call, so even one thread pays one dispatch, not one per
+ * image.
  */
 function forwardPrepacked(engine: Engine, x: number, w: number, y: number, pl: Plan): void {
   const { s, cg, og, K, P } = pl, HW = s.H * s.W;
@@ -158,9 +158,9 @@ function forwardPrepacked(engine: Engine, x: number, w: number, y: number, pl: P
   const parts = Math.max(1, Math.min(Math.ceil(P / nr), Math.ceil((4 * T) / pl.items.length)));
   const [pH, pW] = s.p.padding;
   const padded = !pl.direct && pH + pW > 0;
-  // Padded copies: one per thread, made by each task; or, when images are split, one per item, made first.
-  const padEach = padded && parts > 1;
-  const pads = !padded ? [] : Array.from({ length: padEach ? pl.items.length : T }, () => engine.heap.alloc(paddedImageBytes(cg, s.H, s.W, pH, pW)));
+  // Each thread's padded copy, of which a task writes the rows its pixels read.
+  const pads = padded ? Array.from({ length: T }, () => engine.heap.alloc(paddedImageBytes(cg, s.H, s.W, pH, pW))) : [];
+  const [sH] = s.p.stride, [dH] = s.p.dilation;
   const imageOf = (n: number, gi: number): number => x + 4 * (n * s.C + gi * cg) * HW;
   try {
     for (let gi = 0; gi < pl.groups; gi++) {
@@ -168,16 +168,17 @@ function forwardPrepacked(engine: Engine, x: number, w: number, y: number, pl: P
         engine.push(0, gemmPackA, { src: w + 4 * (gi * og * K + pc), rowStride: 4 * K, kStride: 4, mc: og, kc, dst: ap + 4 * (gi * ogPad * K + pc * ogPad) });
       }
     }
-    if (padEach) pl.items.forEach(({ n, gi }, i) => engine.push(i % T, convPadImage, { geometry: pl.geometry, x: imageOf(n, gi), xp: pads[i]! }));
     engine.flush();
-    pl.items.forEach(({ n, gi }, i) => {
+    for (const { n, gi } of pl.items) {
       for (const [j0, j1] of splitRange(P, parts, nr)) {
         engine.addTask((t, push) => {
           const { packB, tile } = engine.scratch[t]!;
           const xg = imageOf(n, gi);
           const yg = y + 4 * (n * s.O + gi * og) * P;
-          const xp = !padded ? xg : padEach ? pads[i]! : pads[t]!;
-          if (padded && !padEach) push(convPadImage, { geometry: pl.geometry, x: xg, xp });
+          const xp = padded ? pads[t]! : xg;
+          // Pixels [j0, j1) are in output rows oi0 … oi1, which read padded rows oi0·sH … oi1·sH + (kH − 1)·dH.
+          const r0 = Math.floor(j0 / s.oW) * sH, r1 = Math.floor((j1 - 1) / s.oW) * sH + (s.kH - 1) * dH + 1;
+          if (padded) push(convPadImage, { geometry: pl.geometry, x: xg, xp, r0, r1 });
           for (let jc = j0; jc < j1; jc += NC) {
             const nc = Math.min(NC, j1 - jc);
             for (const [pc, kc] of depth) {
@@ -194,7 +195,7 @@ function forwardPrepacked(engine: Engine, x: number, w: number, y: number, pl: P
           }
         });
       }
-    });
+    }
     engine.runTasks();
   } finally {
     for (const p of [ap, ...pads, pl.geometry]) engine.heap.release(p);

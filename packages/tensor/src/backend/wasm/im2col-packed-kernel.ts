@@ -17,9 +17,12 @@ import { kernel } from './commands.ts';
 import { ConvGeometryWords, stridedCopy } from './conv-kernel.ts';
 import { Code, i32 } from './emit/code.ts';
 
-/** conv_pad_image: xp[c][r][q] = x[c][r − pH][q − pW] (0 outside), C planes of Hp × Wp at xp. */
+/**
+ * conv_pad_image: rows [r0, r1) of the zero-padded copy, xp[c][r][q] = x[c][r − pH][q − pW] (0
+ * outside the image), for each of the C planes of Hp × Wp at xp; other rows are left as they are.
+ */
 export const convPadImage = kernel({
-  name: 'conv_pad_image', params: ['geometry', 'x', 'xp'],
+  name: 'conv_pad_image', params: ['geometry', 'x', 'xp', 'r0', 'r1'],
   emit: (ctx) => ctx.once('conv-pad', () => ctx.mod.declare('conv_pad_image', padImage())),
 });
 
@@ -43,28 +46,34 @@ function words<const Names extends readonly (keyof typeof ConvGeometryWords)[]>(
 }
 
 function padImage(): Code {
-  const c = new Code([i32, i32, i32]);
-  const [g, x, xp] = [0, 1, 2];
+  const c = new Code([i32, i32, i32, i32, i32]);
+  const [g, x, xp, r0, r1] = [0, 1, 2, 3, 4];
   const { C, H, W, pH, pW } = words(c, g, ['C', 'H', 'W', 'pH', 'pW'] as const);
-  const Wp = c.local(i32), rows = c.local(i32), r = c.local(i32), s = c.local(i32), d = c.local(i32), n = c.local(i32), one = c.local(i32), four = c.local(i32);
+  const local = (): number => c.local(i32);
+  const Wp = local(), planeBytes = local(), plane = local(), ch = local(), lo = local(), hi = local(), r = local();
+  const s = local(), d = local(), n = local(), one = local(), four = local();
   c.localGet(W).localGet(pW).i32Const(2).i32Mul().i32Add().localSet(Wp);
-  // Zero everything, then copy each image row to row r + pH, column pW of its padded plane.
-  c.localGet(xp).i32Const(0);
-  c.localGet(C).localGet(H).localGet(pH).i32Const(2).i32Mul().i32Add().i32Mul().localGet(Wp).i32Mul().i32Const(4).i32Mul();
-  c.memoryFill();
+  c.localGet(H).localGet(pH).i32Const(2).i32Mul().i32Add().localGet(Wp).i32Mul().i32Const(4).i32Mul().localSet(planeBytes);
   c.i32Const(1).localSet(one);
   c.i32Const(4).localSet(four);
-  c.localGet(C).localGet(H).i32Mul().localSet(rows);
-  c.localGet(x).localSet(s);
-  c.localGet(xp).localGet(pH).localGet(Wp).i32Mul().localGet(pW).i32Add().i32Const(4).i32Mul().i32Add().localSet(d);
-  c.while(() => c.localGet(r).localGet(rows).i32LtS(), () => {
-    c.localGet(W).localSet(n);
-    stridedCopy(c, d, s, n, one, four);
-    // d is at column pW + W of its row: skip 2·pW columns, and 2·pH rows after a plane's last row.
-    c.localGet(d).localGet(pW).i32Const(8).i32Mul().i32Add().localSet(d);
-    c.localGet(r).i32Const(1).i32Add().localTee(r).localGet(H).i32RemU().i32Eqz().if(() => {
-      c.localGet(d).localGet(pH).localGet(Wp).i32Mul().i32Const(8).i32Mul().i32Add().localSet(d);
+  // Rows [lo, hi) of [r0, r1) hold image rows: lo = max(r0, pH), hi = min(r1, pH + H).
+  c.localGet(r0).localGet(pH).localGet(r0).localGet(pH).i32GtS().select().localSet(lo);
+  c.localGet(pH).localGet(H).i32Add().localTee(hi).localGet(r1).localGet(hi).localGet(r1).i32LtS().select().localSet(hi);
+  c.localGet(xp).localSet(plane);
+  c.while(() => c.localGet(ch).localGet(C).i32LtS(), () => {
+    // Zero the rows, then copy each image row to column pW of its padded row.
+    c.localGet(plane).localGet(r0).localGet(Wp).i32Mul().i32Const(4).i32Mul().i32Add().i32Const(0);
+    c.localGet(r1).localGet(r0).i32Sub().localGet(Wp).i32Mul().i32Const(4).i32Mul().memoryFill();
+    c.localGet(lo).localSet(r);
+    c.while(() => c.localGet(r).localGet(hi).i32LtS(), () => {
+      c.localGet(x).localGet(ch).localGet(H).i32Mul().localGet(r).i32Add().localGet(pH).i32Sub().localGet(W).i32Mul().i32Const(4).i32Mul().i32Add().localSet(s);
+      c.localGet(plane).localGet(r).localGet(Wp).i32Mul().localGet(pW).i32Add().i32Const(4).i32Mul().i32Add().localSet(d);
+      c.localGet(W).localSet(n);
+      stridedCopy(c, d, s, n, one, four);
+      c.localGet(r).i32Const(1).i32Add().localSet(r);
     });
+    c.localGet(plane).localGet(planeBytes).i32Add().localSet(plane);
+    c.localGet(ch).i32Const(1).i32Add().localSet(ch);
   });
   return c;
 }
