@@ -7,7 +7,7 @@
  *
  * Both read a geometry record (i32 words, see `ConvGeometryWords`) whose per-kj tables give the
  * range [ojLo, ojHi) of output columns whose input column is inside the image, so the inner loops
- * never test bounds: one zero run, one copy run (vectorised when sW = 1), one zero run per row.
+ * never test bounds: one zero run, one copy run (vectorised when sW is 1 or 2), one zero run per row.
  */
 
 import { kernel } from './commands.ts';

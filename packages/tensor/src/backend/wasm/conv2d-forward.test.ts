@@ -1,7 +1,7 @@
 /**
  * The conv2d forward with its weights packed once per call (`forwardPrepacked` in conv2d.ts): 1×1
  * convolutions as one batched GEMM split by columns, stride-2 and 3-channel convolutions through
- * im2col, on engines of one and two threads and with blocking small enough that every loop
+ * im2col written straight into the packed panels from a padded copy (im2col-packed-kernel.ts), on engines of one and two threads and with blocking small enough that every loop
  * (depth blocks, row blocks, column blocks, edge tiles) runs more than once. Checked against the
  * direct loops in float64 on the engine itself, and through the public ops against the `js`
  * reference backend, forward and both gradients. Also the input gradient of a conv to few channels
@@ -27,7 +27,7 @@ const cases: [string, ConvShape][] = [
   ['1×1 two groups', shape(2, 6, 3, 5, 4, 1, 1, 0, 2)],
   ['1×1 stride 2 (im2col)', shape(3, 4, 5, 7, 3, 1, 2)],
   ['3×3/2 pad 1, odd', shape(3, 5, 9, 7, 6, 3, 2, 1)],
-  ['3×3/2 batch 1 (per-item path)', shape(1, 5, 9, 8, 6, 3, 2, 1)],
+  ['3×3/2 batch 1 (split by columns)', shape(1, 5, 9, 8, 6, 3, 2, 1)],
   ['3×3 from 3 channels', shape(2, 3, 7, 6, 5, 3, 1, 1)],
   ['3×3 to 3 channels, few inputs', shape(3, 4, 6, 5, 3, 3, 1, 1)],
   ['3×3 to 3 channels from 16 (input grad by Winograd)', shape(3, 16, 7, 6, 3, 3, 1, 1)],
