@@ -7,7 +7,7 @@
  *
  * Both read a geometry record (i32 words, see `ConvGeometryWords`) whose per-kj tables give the
  * range [ojLo, ojHi) of output columns whose input column is inside the image, so the inner loops
- * never test bounds: one zero run, one copy run (vectorised when sW = 1), one zero run per row.
+ * never test bounds: one zero run, one copy run (vectorised when sW is 1 or 2), one zero run per row.
  */
 
 import { kernel } from './commands.ts';
@@ -56,19 +56,10 @@ function columns(direction: 'im2col' | 'col2im'): Code {
   const xoff = local(), lo = local(), hi = local(), n = local(), s = local(), d = local(), z = local();
   const zero = c.local(v128);
 
-  /** ptr[0..count) = 0, four at a time, then one at a time (im2col only). */
+  /** ptr[0..count) = 0 (im2col only). */
   const zeroRun = (ptr: number, count: number): void => {
     c.localGet(ptr).localSet(d).localGet(count).localSet(n);
-    c.while(() => c.localGet(n).i32Const(4).i32GeS(), () => {
-      c.localGet(d).localGet(zero).v128Store();
-      c.localGet(d).i32Const(16).i32Add().localSet(d);
-      c.localGet(n).i32Const(4).i32Sub().localSet(n);
-    });
-    c.while(() => c.localGet(n).i32Const(0).i32GtS(), () => {
-      c.localGet(d).f32Const(0).f32Store();
-      c.localGet(d).i32Const(4).i32Add().localSet(d);
-      c.localGet(n).i32Const(1).i32Sub().localSet(n);
-    });
+    zeroFloats(c, d, n, zero);
   };
 
   // z = 4·sW: byte step along an input row.
@@ -99,20 +90,7 @@ function columns(direction: 'im2col' | 'col2im'): Code {
               c.localGet(plane).localGet(y).localGet(W).i32Mul().localGet(lo).localGet(sW).i32Mul().i32Add().localGet(xoff).i32Add().i32Const(4).i32Mul().i32Add().localSet(s);
               c.localGet(colm).localGet(lo).i32Const(4).i32Mul().i32Add().localSet(d);
               c.localGet(hi).localGet(lo).i32Sub().localSet(n);
-              c.localGet(sW).i32Const(1).i32Eq().if(() => {
-                c.while(() => c.localGet(n).i32Const(4).i32GeS(), () => {
-                  c.localGet(d).localGet(s).v128Load().v128Store();
-                  c.localGet(s).i32Const(16).i32Add().localSet(s);
-                  c.localGet(d).i32Const(16).i32Add().localSet(d);
-                  c.localGet(n).i32Const(4).i32Sub().localSet(n);
-                });
-              });
-              c.while(() => c.localGet(n).i32Const(0).i32GtS(), () => {
-                c.localGet(d).localGet(s).f32Load().f32Store();
-                c.localGet(s).localGet(z).i32Add().localSet(s);
-                c.localGet(d).i32Const(4).i32Add().localSet(d);
-                c.localGet(n).i32Const(1).i32Sub().localSet(n);
-              });
+              stridedCopy(c, d, s, n, sW, z);
               c.localGet(colm).localGet(hi).i32Const(4).i32Mul().i32Add().localSet(row);
               c.localGet(oW).localGet(hi).i32Sub().localSet(n);
               zeroRun(row, n);
@@ -152,4 +130,47 @@ function columns(direction: 'im2col' | 'col2im'): Code {
     c.localGet(ch).i32Const(1).i32Add().localSet(ch);
   });
   return c;
+}
+
+/** d[0..n) = 0 (byte address in local d, count in local n; both advanced): four at a time, then one at a time. */
+export function zeroFloats(c: Code, d: number, n: number, zero: number): void {
+  c.while(() => c.localGet(n).i32Const(4).i32GeS(), () => {
+    c.localGet(d).localGet(zero).v128Store();
+    c.localGet(d).i32Const(16).i32Add().localSet(d);
+    c.localGet(n).i32Const(4).i32Sub().localSet(n);
+  });
+  c.while(() => c.localGet(n).i32Const(0).i32GtS(), () => {
+    c.localGet(d).f32Const(0).f32Store();
+    c.localGet(d).i32Const(4).i32Add().localSet(d);
+    c.localGet(n).i32Const(1).i32Sub().localSet(n);
+  });
+}
+
+/**
+ * d[i] = s[i·sW] for i < n (byte addresses in locals d and s, count in n, all three advanced; z holds
+ * 4·sW). Four values per trip when sW is 1 (one vector load) or 2 (two vector loads, s[0..4) and
+ * s[3..7), and a shuffle that picks s[0], s[2], s[4], s[6]: nothing past s[6], the last value those
+ * four outputs need, so no load leaves the run); then one value per trip.
+ */
+export function stridedCopy(c: Code, d: number, s: number, n: number, sW: number, z: number): void {
+  const vectorTrips = (copy: () => void, sBytes: number): void => {
+    c.while(() => c.localGet(n).i32Const(4).i32GeS(), () => {
+      copy();
+      c.localGet(s).i32Const(sBytes).i32Add().localSet(s);
+      c.localGet(d).i32Const(16).i32Add().localSet(d);
+      c.localGet(n).i32Const(4).i32Sub().localSet(n);
+    });
+  };
+  c.localGet(sW).i32Const(1).i32Eq().if(
+    () => vectorTrips(() => c.localGet(d).localGet(s).v128Load().v128Store(), 16),
+    () => c.localGet(sW).i32Const(2).i32Eq().if(() => vectorTrips(() => {
+      c.localGet(d).localGet(s).v128Load().localGet(s).v128Load(12).shuffle32([0, 2, 5, 7]).v128Store();
+    }, 32)),
+  );
+  c.while(() => c.localGet(n).i32Const(0).i32GtS(), () => {
+    c.localGet(d).localGet(s).f32Load().f32Store();
+    c.localGet(s).localGet(z).i32Add().localSet(s);
+    c.localGet(d).i32Const(4).i32Add().localSet(d);
+    c.localGet(n).i32Const(1).i32Sub().localSet(n);
+  });
 }

@@ -1,7 +1,7 @@
 /**
  * The conv2d forward with its weights packed once per call (`forwardPrepacked` in conv2d.ts): 1×1
  * convolutions as one batched GEMM split by columns, stride-2 and 3-channel convolutions through
- * im2col, on engines of one and two threads and with blocking small enough that every loop
+ * im2col written straight into the packed panels from a padded copy (im2col-packed-kernel.ts), on engines of one and two threads and with blocking small enough that every loop
  * (depth blocks, row blocks, column blocks, edge tiles) runs more than once. Checked against the
  * direct loops in float64 on the engine itself, and through the public ops against the `js`
  * reference backend, forward and both gradients. Also the input gradient of a conv to few channels
@@ -13,9 +13,10 @@ import { assertConvClose, checkConvOnEngine, uniformData } from '../../testing/c
 import { Engine } from './engine.ts';
 import { conv2d, getBackend, setBackend, tensor, type Tensor } from '../../index.ts';
 
-function shape(N: number, C: number, H: number, W: number, O: number, k: number, stride = 1, padding = 0, groups = 1): ConvShape {
-  const oH = Math.floor((H + 2 * padding - k) / stride) + 1, oW = Math.floor((W + 2 * padding - k) / stride) + 1;
-  return { N, C, H, W, O, kH: k, kW: k, oH, oW, p: { stride: [stride, stride], padding: [padding, padding], dilation: [1, 1], groups } };
+function shape(N: number, C: number, H: number, W: number, O: number, k: number, stride = 1, padding = 0, groups = 1, dilation = 1): ConvShape {
+  const span = dilation * (k - 1) + 1;
+  const oH = Math.floor((H + 2 * padding - span) / stride) + 1, oW = Math.floor((W + 2 * padding - span) / stride) + 1;
+  return { N, C, H, W, O, kH: k, kW: k, oH, oW, p: { stride: [stride, stride], padding: [padding, padding], dilation: [dilation, dilation], groups } };
 }
 
 /** Odd sizes, batch 1, K above the depth block, groups, stride 2, 3 channels in and out. */
@@ -26,11 +27,25 @@ const cases: [string, ConvShape][] = [
   ['1×1 two groups', shape(2, 6, 3, 5, 4, 1, 1, 0, 2)],
   ['1×1 stride 2 (im2col)', shape(3, 4, 5, 7, 3, 1, 2)],
   ['3×3/2 pad 1, odd', shape(3, 5, 9, 7, 6, 3, 2, 1)],
-  ['3×3/2 batch 1 (per-item path)', shape(1, 5, 9, 8, 6, 3, 2, 1)],
+  ['3×3/2 batch 1 (split by columns)', shape(1, 5, 9, 8, 6, 3, 2, 1)],
   ['3×3 from 3 channels', shape(2, 3, 7, 6, 5, 3, 1, 1)],
   ['3×3 to 3 channels, few inputs', shape(3, 4, 6, 5, 3, 3, 1, 1)],
   ['3×3 to 3 channels from 16 (input grad by Winograd)', shape(3, 16, 7, 6, 3, 3, 1, 1)],
   ['3×3 to 3 channels from 32, batch 1, pad 2', shape(1, 32, 5, 9, 3, 3, 1, 2)],
+  // im2col into the packed panels: output rows of NR = 16, NR/2, NR/4 and other widths, at strides 1
+  // and 2, padded and not, odd and even H and W, depth blocks that start inside a channel's taps.
+  ['3×3/2 pad 0, even H and W', shape(2, 4, 8, 10, 5, 3, 2, 0)],
+  ['3×3/2 pad 1, output rows of 16', shape(2, 3, 32, 31, 4, 3, 2, 1)],
+  ['3×3/2 pad 1, output rows of 8', shape(2, 6, 16, 15, 5, 3, 2, 1)],
+  ['3×3/2 pad 1, output rows of 4, even', shape(2, 5, 8, 8, 3, 3, 2, 1)],
+  ['3×3/2 pad 1, odd H, even W, batch 3', shape(3, 7, 11, 12, 4, 3, 2, 1)],
+  ['3×3/2 two groups', shape(2, 6, 9, 8, 4, 3, 2, 1, 2)],
+  ['3×3/2 K = 315 in two depth blocks of 158 + 157', shape(2, 35, 7, 9, 6, 3, 2, 1)],
+  ['3×3/2 dilation 2, pad 2', shape(2, 4, 11, 12, 3, 3, 2, 2, 1, 2)],
+  ['3×3 from 3 channels, output rows of 16', shape(2, 3, 5, 16, 4, 3, 1, 1)],
+  ['3×3 from 3 channels, output rows of 8, pad 0', shape(1, 3, 6, 10, 4, 3, 1, 0)],
+  ['3×3 dilation 2 from 8 channels (not Winograd)', shape(2, 8, 9, 10, 5, 3, 1, 1, 1, 2)],
+  ['5×5 pad 2 from 2 channels', shape(2, 2, 7, 9, 3, 5, 1, 2)],
 ];
 
 const engines: [string, Engine][] = [
@@ -56,7 +71,7 @@ describe('conv2d forward with weights packed once', () => {
         const results = (['js', 'wasm'] as const).map((backend) => {
           setBackend(backend);
           const xt = tensor(x, { shape: [s.N, s.C, s.H, s.W], requiresGrad: true }), wt = tensor(w, { shape: [s.O, s.C / s.p.groups, s.kH, s.kW], requiresGrad: true });
-          const y: Tensor = conv2d(xt, wt, undefined, { stride: s.p.stride[0], padding: s.p.padding[0], groups: s.p.groups });
+          const y: Tensor = conv2d(xt, wt, undefined, { stride: s.p.stride[0], padding: s.p.padding[0], dilation: s.p.dilation[0], groups: s.p.groups });
           y.mul(tensor(g, { shape: y.shape })).sum().backward();
           return [y.dataSync(), xt.grad!.dataSync(), wt.grad!.dataSync()] as const;
         });

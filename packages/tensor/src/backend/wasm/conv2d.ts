@@ -10,9 +10,9 @@
  * matrix (and, for the weight gradient, its own partial dW, summed at the end). With fewer items
  * than threads, items run one after another and each GEMM is split across the threads instead.
  *
- * The forward packs the weights once per call and runs every image's product against them as one
- * batched GEMM (`forwardPrepacked`); only images fewer than threads with a column matrix take the
- * per-item path above.
+ * The forward takes none of that: it packs the weights once per call and runs every image's product
+ * against them as one batched GEMM (`forwardPrepacked`), writing im2col columns straight into the
+ * GEMM's packed panels (im2col-packed-kernel.ts).
  *
  * Stride-1 3×3 convolutions with one group take Winograd's F(2×2, 3×3) instead (winograd.ts) for
  * all three, where it measured faster (`winogradWins`, `winogradInputGradWins`, `winogradWeightGradWins`).
@@ -26,6 +26,7 @@ import { gemmMacro, gemmPackA, gemmPackB } from './gemm-kernel.ts';
 import type { GemmProblem } from './sgemm.ts';
 import type { Push } from './commands.ts';
 import { convCol2im, convIm2col } from './conv-kernel.ts';
+import { convIm2colPacked, convPadImage, paddedImageBytes } from './im2col-packed-kernel.ts';
 import { winogradConv, winogradInputGradWins, winogradWeightGrad, winogradWeightGradWins, winogradWins } from './winograd.ts';
 
 /** Sizes of one conv2d: x [N, C, H, W], w [O, C/groups, kH, kW], y [N, O, oH, oW]. */
@@ -127,50 +128,43 @@ export function conv2dForward(engine: Engine, x: number, w: number, y: number, s
     winogradConv(engine, x, w, y, { N: s.N, Cin: s.C, H: s.H, W: s.W, Cout: s.O, oH: s.oH, oW: s.oW, pH: s.p.padding[0], pW: s.p.padding[1] }, 'forward');
     return;
   }
-  const pl = plan(engine, s);
-  if (pl.direct || pl.items.length >= engine.threads) {
-    forwardPrepacked(engine, x, w, y, pl);
-    return;
-  }
-  // Fewer images than threads, with a column matrix: each image's GEMM is split across the threads.
-  const { cg, og, K, P } = pl, HW = s.H * s.W;
-  forItems(engine, pl, ({ n, gi }, t, push, col, whole) => {
-    const xg = x + 4 * (n * s.C + gi * cg) * HW;
-    if (!pl.direct) push(convIm2col, { geometry: pl.geometry, x: xg, col });
-    gemm(engine, t, push, whole, {
-      m: og, n: P, k: K,
-      a: w + 4 * gi * og * K, rsA: K, csA: 1,
-      b: pl.direct ? xg : col, rsB: P, csB: 1,
-      c: y + 4 * (n * s.O + gi * og) * P, ldc: P, accumulate: false,
-    });
-  });
+  forwardPrepacked(engine, x, w, y, plan(engine, s));
 }
 
 /**
  * The forward as one batched GEMM, Y[n, g] = W[g] · col(X[n, g]) for every image n, with A = W[g]
  * packed into MR-row panels once per call (as XNNPACK packs a layer's weights once) instead of once
  * per image: the products then differ only in their B operand, which each task packs straight from
- * the image (a 1×1 needs no column matrix) or from its im2col columns. Tasks are (image, group,
- * column range): a 1×1 on few images or few pixels (the attention blocks' [8, 64, 1, 64], batch-1
- * sampling) is split by columns into about four tasks per thread, so small H·W still fills both
- * cores; with a column matrix a task is a whole image (its im2col is not split). One `runTasks`
- * runs the whole call, so even one thread pays one dispatch, not one per image.
+ * the image (a 1×1 needs no column matrix) or writes as im2col columns straight in the packed layout
+ * from the image's zero-padded copy (`convPadImage`, `convIm2colPacked`: no column matrix, no
+ * second pass, no bounds tests; an unpadded convolution reads the image itself). Tasks are (image,
+ * group, column range): with fewer than four images per thread (batch-1 sampling; the attention
+ * blocks' [8, 64, 1, 64] 1×1) each image is split by columns into about four tasks per thread, so
+ * small batches and small H·W still fill both cores; a task pads only the input rows its output
+ * rows read. The depth K is cut into equal blocks of at most KC (288 taps as 144 + 144, not
+ * 256 + 32). One `runTasks` runs the whole call, so even one thread pays one dispatch, not one per
+ * image.
  */
 function forwardPrepacked(engine: Engine, x: number, w: number, y: number, pl: Plan): void {
   const { s, cg, og, K, P } = pl, HW = s.H * s.W;
   const { mc: MC, kc: KC, nc: NC } = engine.blocking;
   const { mr, nr } = engine.shape;
   const ogPad = Math.ceil(og / mr) * mr;
-  // Packed A: group gi's depth block pc holds all of its rows as MR-row panels kc deep, at
+  const depth = depthBlocks(K, KC);
+  // Packed A: group gi's depth block [pc, pc + kc) holds all of its rows as MR-row panels kc deep, at
   // ap + 4·(gi·ogPad·K + pc·ogPad); row block ic of that depth block starts ic·kc floats in.
   const ap = engine.heap.alloc(4 * pl.groups * ogPad * K);
   const T = engine.threads;
-  const parts = pl.direct ? Math.max(1, Math.min(Math.ceil(P / nr), Math.ceil((4 * T) / pl.items.length))) : 1;
-  const cols = pl.direct ? [] : Array.from({ length: T }, () => engine.heap.alloc(4 * K * P));
+  const parts = Math.max(1, Math.min(Math.ceil(P / nr), Math.ceil((4 * T) / pl.items.length)));
+  const [pH, pW] = s.p.padding;
+  const padded = !pl.direct && pH + pW > 0;
+  // Each thread's padded copy, of which a task writes the rows its pixels read.
+  const pads = padded ? Array.from({ length: T }, () => engine.heap.alloc(paddedImageBytes(cg, s.H, s.W, pH, pW))) : [];
+  const [sH] = s.p.stride, [dH] = s.p.dilation;
+  const imageOf = (n: number, gi: number): number => x + 4 * (n * s.C + gi * cg) * HW;
   try {
     for (let gi = 0; gi < pl.groups; gi++) {
-      for (let pc = 0; pc < K; pc += KC) {
-        const kc = Math.min(KC, K - pc);
+      for (const [pc, kc] of depth) {
         engine.push(0, gemmPackA, { src: w + 4 * (gi * og * K + pc), rowStride: 4 * K, kStride: 4, mc: og, kc, dst: ap + 4 * (gi * ogPad * K + pc * ogPad) });
       }
     }
@@ -179,18 +173,17 @@ function forwardPrepacked(engine: Engine, x: number, w: number, y: number, pl: P
       for (const [j0, j1] of splitRange(P, parts, nr)) {
         engine.addTask((t, push) => {
           const { packB, tile } = engine.scratch[t]!;
-          const xg = x + 4 * (n * s.C + gi * cg) * HW;
-          let b = xg;
-          if (!pl.direct) {
-            push(convIm2col, { geometry: pl.geometry, x: xg, col: cols[t]! });
-            b = cols[t]!;
-          }
+          const xg = imageOf(n, gi);
           const yg = y + 4 * (n * s.O + gi * og) * P;
+          const xp = padded ? pads[t]! : xg;
+          // Pixels [j0, j1) are in output rows oi0 … oi1, which read padded rows oi0·sH … oi1·sH + (kH − 1)·dH.
+          const r0 = Math.floor(j0 / s.oW) * sH, r1 = Math.floor((j1 - 1) / s.oW) * sH + (s.kH - 1) * dH + 1;
+          if (padded) push(convPadImage, { geometry: pl.geometry, x: xg, xp, r0, r1 });
           for (let jc = j0; jc < j1; jc += NC) {
             const nc = Math.min(NC, j1 - jc);
-            for (let pc = 0; pc < K; pc += KC) {
-              const kc = Math.min(KC, K - pc);
-              push(gemmPackB, { src: b + 4 * (pc * P + jc), colStride: 4, kStride: 4 * P, nc, kc, dst: packB });
+            for (const [pc, kc] of depth) {
+              if (pl.direct) push(gemmPackB, { src: xg + 4 * (pc * P + jc), colStride: 4, kStride: 4 * P, nc, kc, dst: packB });
+              else push(convIm2colPacked, { geometry: pl.geometry, xp, k0: pc, kc, j0: jc, nc, dst: packB });
               for (let ic = 0; ic < og; ic += MC) {
                 const mcRows = Math.min(MC, og - ic);
                 push(gemmMacro, {
@@ -205,10 +198,16 @@ function forwardPrepacked(engine: Engine, x: number, w: number, y: number, pl: P
     }
     engine.runTasks();
   } finally {
-    engine.heap.release(ap);
-    for (const col of cols) engine.heap.release(col);
-    engine.heap.release(pl.geometry);
+    for (const p of [ap, ...pads, pl.geometry]) engine.heap.release(p);
   }
+}
+
+/** [start, length] of ⌈K / KC⌉ depth blocks of near-equal length (each at most KC) covering [0, K). */
+export function depthBlocks(K: number, KC: number): [number, number][] {
+  const count = Math.max(1, Math.ceil(K / KC)), length = Math.ceil(K / count);
+  const blocks: [number, number][] = [];
+  for (let pc = 0; pc < K; pc += length) blocks.push([pc, Math.min(length, K - pc)]);
+  return blocks;
 }
 
 /** dx = ∂L/∂x of conv2d given dy (dx is overwritten). */
