@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { add, exp, Generator, matmul, mean, mul, randn, setBackend, getBackend, square, sub, tidy, keep, type Tensor } from '../../index.ts';
 import { outputPool } from './buffer-pool.ts';
 
-const DEFAULT_BYTES = 64 * 2 ** 20;
+const DEFAULT_BYTES = outputPool.maxBytes; // the default, read before any test changes it
 const onWasm = <R>(fn: () => R): R => {
   const previous = getBackend();
   setBackend('wasm');
@@ -106,6 +106,24 @@ describe('wasm output pool', () => {
       for (const t of ts) t.dispose();
       assert.ok(outputPool.heldBytes <= 5000, `holds ${outputPool.heldBytes} bytes`);
       assert.equal(outputPool.heldBytes, 4000);
+    });
+  });
+
+  it('by default holds a whole scope of large outputs (96 MiB here), so running the scope again makes no fresh buffer', () => {
+    onWasm(() => {
+      outputPool.setMaxBytes(0); // empty it
+      outputPool.setMaxBytes(DEFAULT_BYTES);
+      const x = randn([1024, 1024], { generator: new Generator(8) });
+      const scope = () => tidy(() => {
+        let y = x;
+        for (let i = 0; i < 12; i++) y = exp(mul(y, 0.01)); // 24 outputs of 4 MiB
+        return y.sum();
+      }, { recycle: true });
+      const value = (s: Tensor): number => { const v = s.item(); s.dispose(); return v; };
+      const first = value(scope());
+      const made = outputPool.made;
+      assert.equal(value(scope()), first);
+      assert.equal(outputPool.made, made, `${outputPool.made - made} outputs made fresh on the second run`);
     });
   });
 

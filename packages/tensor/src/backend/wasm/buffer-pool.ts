@@ -13,8 +13,13 @@
  * counted, so never pooled. A taken buffer holds stale values: kernels that take one overwrite all
  * of it.
  *
- * Bounded: the pool holds at most `maxBytes` (default 64 MiB); a released buffer that does not fit is
- * left to the garbage collector, so the pool can add at most that much to the process's memory.
+ * Bounded: the pool holds at most `maxBytes` (default 512 MiB); a released buffer that does not fit is
+ * left to the garbage collector, so the pool can add at most that much to the process's memory. The
+ * bound is set to hold a whole step's or evaluation's outputs (a batch-16 evaluation of the bench
+ * U-Net releases ~310 MiB): with 64 MiB, two thirds of that evaluation's outputs were fresh memory,
+ * whose page faults made up most of the time spent copying results out of the engine heap, while
+ * the peak resident set was the same either way (the buffers were live at the peak anyway).
+ * bench/README.md, "Round two", 2026-12-06 night.
  */
 import type { DType, TypedArray } from '../kernels.ts';
 import { alloc } from '../js/util.ts';
@@ -27,7 +32,7 @@ export class BufferPool {
   reused = 0;
   made = 0;
 
-  constructor(private bound = 64 * 2 ** 20) {}
+  constructor(private bound = 512 * 2 ** 20) {}
 
   /** The bound on the bytes of free buffers held. */
   get maxBytes(): number { return this.bound; }
