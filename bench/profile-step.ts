@@ -3,7 +3,7 @@
  * time on `wasm`, by kernel and phase (forward, backward, optimizer), timed around every kernel call,
  * and how many minor page faults (fresh memory) a step takes. The step runs in a recycling `tidy`
  * scope as the CLI's trainer runs it; `poolMiB` bounds the engine's pool of output buffers (default
- * 64; 0 turns it off), and the run prints how many outputs the pool supplied.
+ * 512; 0 turns it off), and the run prints how many outputs the pool supplied.
  */
 import { tidy } from '@diffusion-ts/tensor';
 import type { Tensor } from '@diffusion-ts/tensor';

@@ -2,7 +2,7 @@
  * Peak resident memory of the U-Net training step, one library per process so they share nothing:
  * `tsx bench/rss.ts ours|peer <steps> [poolMiB]` builds the model, runs the steps and prints
  * {"side", "steps", "maxRssMiB"} (the process's peak RSS, model and runtime included); `poolMiB`
- * bounds the wasm engine's pool of output buffers (default 64; 0 turns it off), for measuring it.
+ * bounds the wasm engine's pool of output buffers (default 512; 0 turns it off), for measuring it.
  * `peakRss(side, steps)` runs that child from the benchmark.
  */
 import { execFileSync } from 'node:child_process';
