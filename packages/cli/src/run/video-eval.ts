@@ -126,19 +126,20 @@ export async function videoEvaluation(session: Session, o: VideoEvalOptions): Pr
   const { reference, row: floor, parts: floorParts } = await floorRow(session.config.data, o.n, o.seed, features);
   o.onRow?.(floor);
   const rows = [floor], parts = [floorParts];
-  const add = async (name: string, s: Session, frames: { clips: ClipBatch; k: number; method: FrameMethod } | undefined) => {
+  /** Sample and measure one row; returns its index. */
+  const add = async (name: string, s: Session, frames: { clips: ClipBatch; k: number; method: FrameMethod } | undefined): Promise<number> => {
     const condition = frames === undefined ? undefined : frameCondition(tensor(Float32Array.from(frames.clips.data), { shape: [...frames.clips.shape] }), Array.from({ length: frames.k }, (_, f) => f));
     const x = generate(s, { sampler: o.sampler, steps: o.steps, n: o.n, seed: o.seed, ...(condition ? { frames: { condition, method: frames!.method } } : {}) });
     const p = await partsOf({ data: Float32Array.from(await x.data()), shape: x.shape }, features, frames?.k ?? 0);
     const row = rowOf(name, p, reference);
     o.onRow?.(row);
-    rows.push(row);
     parts.push(p);
+    return rows.push(row) - 1;
   };
   await add('video model, unconditional', session, undefined);
   const toContinue = asBatch(heldOut(session.config.data, o.n, o.seed + 2));
-  await add(`continuing held-out clips from ${o.framesKnown} frames: replacement`, session, { clips: toContinue, k: o.framesKnown, method: { kind: 'replacement' } });
-  await add(`continuing held-out clips from ${o.framesKnown} frames: reconstruction guidance, w_r = ${o.guidanceWeight}`, session, { clips: toContinue, k: o.framesKnown, method: { kind: 'reconstruction', weight: o.guidanceWeight } });
+  const replacement = await add(`continuing held-out clips from ${o.framesKnown} frames: replacement`, session, { clips: toContinue, k: o.framesKnown, method: { kind: 'replacement' } });
+  const reconstruction = await add(`continuing held-out clips from ${o.framesKnown} frames: reconstruction guidance, w_r = ${o.guidanceWeight}`, session, { clips: toContinue, k: o.framesKnown, method: { kind: 'reconstruction', weight: o.guidanceWeight } });
   if (session.module instanceof VideoUNet) {
     const net = session.module, F = session.data.shape[2]!;
     await add('the same network, every frame independent (flicker baseline)', { ...session, forward: (x, t, y) => net.forward(x, t, y, { imageFrames: F }) }, undefined);
@@ -147,7 +148,7 @@ export async function videoEvaluation(session: Session, o: VideoEvalOptions): Pr
   const replicates = bootstrapRows(parts, reference, { replicates: o.bootstrap, seed: o.seed });
   rows.forEach((r, i) => { r.standardError = standardErrors(replicates[i]!); });
   const point = (r: VideoRow): VideoMeasures => ({ frechet: r.frechet, ...r.coherence });
-  const level = 0.95, [replacement, reconstruction] = [2, 3];
+  const level = 0.95;
   const differences = pairedDifference({ point: point(rows[reconstruction]!), replicates: replicates[reconstruction]! }, { point: point(rows[replacement]!), replicates: replicates[replacement]! }, level);
   o.onRow?.(undefined);
   return { rows, comparison: { replicates: o.bootstrap, level, differences } };
@@ -156,17 +157,16 @@ export async function videoEvaluation(session: Session, o: VideoEvalOptions): Pr
 const columnHeads: Record<VideoMeasureName, string> = { frechet: 'Fréchet distance', warpError: 'warping error', centroidAcceleration: 'centroid acceleration (px)', massVariation: 'mass variation', sizeVariation: 'size variation' };
 const digits: Record<VideoMeasureName, number> = { frechet: 4, warpError: 5, centroidAcceleration: 3, massVariation: 3, sizeVariation: 3 };
 const format = (v: number, m: VideoMeasureName, extra = 0) => (Number.isFinite(v) ? v.toFixed(digits[m] + extra) : 'n/a');
-const header = (first: string) => [`|${first === '' ? ' ' : ` ${first} `}| ${videoMeasureNames.map((m) => columnHeads[m]).join(' | ')} |`, `|---|${videoMeasureNames.map(() => '---:').join('|')}|`];
+const header = [`| | ${videoMeasureNames.map((m) => columnHeads[m]).join(' | ')} |`, `|---|${videoMeasureNames.map(() => '---:').join('|')}|`] as const;
 
 /**
  * The rows as a Markdown table, its Fréchet column headed by the features' name; a cell reads
  * "value ± standard error" where the evaluation resampled.
  */
 export function videoTable(rows: readonly VideoRow[], features: FrameFeatures): string {
-  const [head, rule] = header('');
   return [
-    head!.replace('Fréchet distance', `Fréchet distance (${features.name})`),
-    rule!,
+    header[0].replace('Fréchet distance', `Fréchet distance (${features.name})`),
+    header[1],
     ...rows.map((r) => {
       const values: VideoMeasures = { frechet: r.frechet, ...r.coherence };
       return `| ${r.name} | ${videoMeasureNames.map((m) => format(values[m], m) + (r.standardError ? ` ± ${format(r.standardError[m], m)}` : '')).join(' | ')} |`;
@@ -185,7 +185,7 @@ export function comparisonTable(c: VideoComparison): string {
   return [
     `Reconstruction guidance minus replacement, on the same held-out clips (paired bootstrap over clips, B = ${c.replicates}; lower is better in every column):`,
     '',
-    ...header(''),
+    ...header,
     `| difference | ${cells((d, m) => format(d.difference, m, 1))} |`,
     `| standard error | ${cells((d, m) => format(d.standardError, m, 1))} |`,
     `| ${Math.round(c.level * 100)}% percentile interval | ${cells((d, m) => `[${format(d.low, m, 1)}, ${format(d.high, m, 1)}]`)} |`,
