@@ -14,7 +14,7 @@
  */
 import { tensor } from '@diffusion-ts/tensor';
 import { VideoUNet } from '@diffusion-ts/nn';
-import { ClipFeatureMoments, clipCoherences, frameCondition, pixelStatistics, type ClipBatch, type FrameFeatures, type TemporalCoherence } from '@diffusion-ts/diffusion';
+import { ClipFeatureMoments, clipCoherences, frameCondition, pixelStatistics, type ClipBatch, type FrameFeatures, type MeanCovariance, type TemporalCoherence } from '@diffusion-ts/diffusion';
 import { UsageError } from '../args.ts';
 import { heldOut, type DatasetName } from '../data/registry.ts';
 import type { Dataset } from '../data/types.ts';
@@ -102,8 +102,8 @@ async function partsOf(clips: ClipBatch, features: FrameFeatures, from = 0): Pro
   return { features: await ClipFeatureMoments.of(from === 0 ? clips : framesFrom(clips, from), features), coherence: clipCoherences(clips) };
 }
 
-function rowOf(name: string, parts: ClipParts, reference: ClipFeatureMoments): VideoRow {
-  const { frechet, ...coherence } = measuresOf(parts, reference.moments());
+function rowOf(name: string, parts: ClipParts, reference: MeanCovariance): VideoRow {
+  const { frechet, ...coherence } = measuresOf(parts, reference);
   return { name, frechet, coherence };
 }
 
@@ -113,7 +113,7 @@ function rowOf(name: string, parts: ClipParts, reference: ClipFeatureMoments): V
  */
 export async function floorRow(data: DatasetName, n: number, seed: number, features: FrameFeatures): Promise<{ reference: ClipFeatureMoments; row: VideoRow; parts: ClipParts }> {
   const reference = await ClipFeatureMoments.of(asBatch(heldOut(data, n, seed)), features), parts = await partsOf(asBatch(heldOut(data, n, seed + 1)), features);
-  return { reference, parts, row: rowOf('data against data (floor)', parts, reference) };
+  return { reference, parts, row: rowOf('data against data (floor)', parts, reference.moments()) };
 }
 
 /**
@@ -125,13 +125,13 @@ export async function videoEvaluation(session: Session, o: VideoEvalOptions): Pr
   const { features } = o;
   const { reference, row: floor, parts: floorParts } = await floorRow(session.config.data, o.n, o.seed, features);
   o.onRow?.(floor);
-  const rows = [floor], parts = [floorParts];
+  const rows = [floor], parts = [floorParts], referenceMoments = reference.moments();
   /** Sample and measure one row; returns its index. */
   const add = async (name: string, s: Session, frames: { clips: ClipBatch; k: number; method: FrameMethod } | undefined): Promise<number> => {
     const condition = frames === undefined ? undefined : frameCondition(tensor(Float32Array.from(frames.clips.data), { shape: [...frames.clips.shape] }), Array.from({ length: frames.k }, (_, f) => f));
     const x = generate(s, { sampler: o.sampler, steps: o.steps, n: o.n, seed: o.seed, ...(condition ? { frames: { condition, method: frames!.method } } : {}) });
     const p = await partsOf({ data: Float32Array.from(await x.data()), shape: x.shape }, features, frames?.k ?? 0);
-    const row = rowOf(name, p, reference);
+    const row = rowOf(name, p, referenceMoments);
     o.onRow?.(row);
     parts.push(p);
     return rows.push(row) - 1;

@@ -89,6 +89,6 @@ describe('video metrics resampled by clip', () => {
     const weighted = parts.moments(weights), direct = await frameMoments(repeated(clips, weights), pixelStatistics);
     close(weighted.mean, direct.mean, 'weighted mean');
     close(weighted.covariance, direct.covariance, 'weighted covariance');
-    assert.throws(() => parts.moments(new Uint32Array(9)), /a covariance needs at least 2 frames, got 0/);
+    assert.throws(() => parts.moments(new Uint32Array(9)), /a covariance needs at least 2 points, got 0/);
   });
 });

@@ -146,6 +146,24 @@ describe('RunningMoments', () => {
     }), { seed: 4, numRuns: 80 });
   });
 
+  it('merging batches, each counted `times` times, equals the two-pass moments of the points repeated', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 5 }), fc.array(fc.tuple(fc.integer({ min: 0, max: 6 }), fc.integer({ min: 0, max: 3 })), { minLength: 1, maxLength: 6 }), fc.nat(), (d, batches, seed) => {
+      const g = new Generator(seed);
+      const merged = new RunningMoments(d), repeated: number[] = [];
+      for (const [size, times] of batches) {
+        const points = Array.from({ length: size * d }, () => 1000 + g.normal());
+        merged.merge(new RunningMoments(d).add(points), times);
+        for (let k = 0; k < times; k++) repeated.push(...points);
+      }
+      fc.pre(repeated.length >= 2 * d);
+      const got = merged.moments(), want = momentsOf(Float64Array.from(repeated), d);
+      assert.ok(maxAbsDiff(got.mean, want.mean) < 1e-10);
+      assert.ok(maxAbsDiff(got.covariance, want.covariance) < 1e-9, `${maxAbsDiff(got.covariance, want.covariance)}`);
+    }), { seed: 5, numRuns: 80 });
+    assert.throws(() => new RunningMoments(2).merge(new RunningMoments(3)), /RunningMoments.merge: d = 3 into d = 2/);
+    assert.throws(() => new RunningMoments(2).merge(new RunningMoments(2), 1.5), /times must be a non-negative integer, got 1.5/);
+  });
+
   it('refuses a partial point, a non-finite value, and a covariance of fewer than 2 points', () => {
     assert.throws(() => new RunningMoments(2).add([1, 2, 3]), /RunningMoments.add: 3 numbers are not whole points of d = 2/);
     assert.throws(() => new RunningMoments(2).add([1, NaN]), /point 0 has NaN at coordinate 1/);

@@ -57,6 +57,7 @@ function multiply(a: ArrayLike<number>, b: ArrayLike<number>, d: number): Float6
  * (1979; with n = 1 it is Welford's 1962 update):
  *   δ = x̄_B − x̄_A,  x̄ = x̄_A + δ n_B / n,  M = M_A + M_B + δ δᵀ n_A n_B / n,
  * so no sum of squares of large numbers is ever formed, and 5,000+ points need only O(d²) memory.
+ * `merge` applies the same update to another accumulator's moments (w copies of its points).
  */
 export class RunningMoments {
   readonly d: number;
@@ -82,15 +83,36 @@ export class RunningMoments {
     const meanB = new Float64Array(d);
     for (let i = 0; i < nB; i++) for (let j = 0; j < d; j++) meanB[j] = meanB[j]! + points[i * d + j]!;
     for (let j = 0; j < d; j++) meanB[j] = meanB[j]! / nB;
-    const centred = new Float64Array(nB * d);
+    const centred = new Float64Array(nB * d), comomentB = new Float64Array(d * d);
     for (let i = 0; i < nB; i++) for (let j = 0; j < d; j++) centred[i * d + j] = points[i * d + j]! - meanB[j]!;
-    const nA = this.count, n = nA + nB, w = (nA * nB) / n;
-    const delta = meanB.map((v, j) => v - this.mean[j]!);
     for (let p = 0; p < d; p++) {
       for (let q = p; q < d; q++) {
         let sum = 0;
         for (let i = 0; i < nB; i++) sum += centred[i * d + p]! * centred[i * d + q]!;
-        const v = this.comoment[p * d + q]! + sum + delta[p]! * delta[q]! * w;
+        comomentB[p * d + q] = comomentB[q * d + p] = sum;
+      }
+    }
+    return this.combine(nB, meanB, comomentB, 1);
+  }
+
+  /**
+   * Merge `other`'s points, `times` copies of them (a bootstrap resample's multiplicity), as if they had
+   * been added here: copies share their mean, so they are one batch of times·n points with co-moment
+   * times·M, merged by the same update.
+   */
+  merge(other: RunningMoments, times = 1): this {
+    if (other.d !== this.d) throw new RangeError(`RunningMoments.merge: d = ${other.d} into d = ${this.d}`);
+    if (!Number.isSafeInteger(times) || times < 0) throw new RangeError(`RunningMoments.merge: times must be a non-negative integer, got ${times}`);
+    return times === 0 || other.count === 0 ? this : this.combine(times * other.count, other.mean, other.comoment, times);
+  }
+
+  /** Chan, Golub & LeVeque's update with a batch of nB points of mean meanB and co-moment scale·MB. */
+  private combine(nB: number, meanB: Float64Array, MB: Float64Array, scale: number): this {
+    const d = this.d, nA = this.count, n = nA + nB, w = (nA * nB) / n;
+    const delta = meanB.map((v, j) => v - this.mean[j]!);
+    for (let p = 0; p < d; p++) {
+      for (let q = p; q < d; q++) {
+        const v = this.comoment[p * d + q]! + scale * MB[p * d + q]! + delta[p]! * delta[q]! * w;
         this.comoment[p * d + q] = v;
         this.comoment[q * d + p] = v;
       }

@@ -108,11 +108,11 @@ function framesOf(clips: ClipBatch): { frames: Float32Array; shape: [number, num
 }
 
 /** The frame features of every frame of the clips, [N·F × dim] (frame-major within a clip), checked. */
-async function frameFeatureRows(op: string, clips: ClipBatch, features: FrameFeatures): Promise<{ values: Float64Array; frames: number }> {
+async function frameFeatureRows(op: string, clips: ClipBatch, features: FrameFeatures): Promise<Float64Array> {
   const { frames, shape } = framesOf(clips);
   const values = await features.extract(frames, shape);
   if (values.length !== shape[0] * features.dim) throw new RangeError(`${op}: '${features.name}' gave ${values.length} numbers for ${shape[0]} frames of ${features.dim} features`);
-  return { values, frames: shape[0] };
+  return values;
 }
 
 /**
@@ -120,7 +120,7 @@ async function frameFeatureRows(op: string, clips: ClipBatch, features: FrameFea
  * extracted in one call. Compute a reference set's once and compare many sets to it with `frechetDistance`.
  */
 export async function frameMoments(clips: ClipBatch, features: FrameFeatures = pixelStatistics): Promise<MeanCovariance> {
-  return new RunningMoments(features.dim).add((await frameFeatureRows('frameMoments', clips, features)).values).moments();
+  return new RunningMoments(features.dim).add(await frameFeatureRows('frameMoments', clips, features)).moments();
 }
 
 /** Fréchet distance between the frame features of two sets of clips (every frame is one sample). */
@@ -129,61 +129,29 @@ export async function frameFrechet(a: ClipBatch, b: ClipBatch, features: FrameFe
 }
 
 /**
- * The frame features of a set of clips kept per clip, so that the feature moments of any resample of the
- * clips (clip i counted w_i times: `moments(weights)`, for the bootstrap) need no second extraction.
- * With x̄ the mean over all the set's frames, clip i keeps s_i = Σ_f (x_if − x̄) and the upper triangle of
- * S_i = Σ_f (x_if − x̄)(x_if − x̄)ᵀ; a resample of N = F Σ_i w_i frames has mean x̄ + δ, δ = Σ_i w_i s_i / N,
- * and unbiased covariance (Σ_i w_i S_i − N δδᵀ) / (N − 1). Centring on x̄ first keeps that difference from
- * cancelling in float64. With every weight 1 these are `frameMoments`' moments.
+ * The frame features of a set of clips kept per clip, as each clip's `RunningMoments`, so that the feature
+ * moments of any resample of the clips (clip i counted w_i times: `moments(weights)`, for the bootstrap)
+ * need no second extraction: they merge the clips' moments by the same pairwise update that streams
+ * points. With every weight 1 these are `frameMoments`' moments.
  */
 export class ClipFeatureMoments {
-  private constructor(
-    readonly dim: number,
-    readonly clips: number,
-    readonly framesPerClip: number,
-    private readonly centre: Float64Array,
-    /** s_i, [clips × dim]. */
-    private readonly sums: Float64Array,
-    /** The upper triangle (row-major, j ≥ k) of S_i, [clips × dim(dim + 1)/2]. */
-    private readonly products: Float64Array,
-  ) {}
+  private constructor(private readonly perClip: readonly RunningMoments[]) {}
+
+  /** The number of clips. */
+  get clips(): number { return this.perClip.length; }
 
   static async of(clips: ClipBatch, features: FrameFeatures = pixelStatistics): Promise<ClipFeatureMoments> {
     const [N, , F] = checkClips('ClipFeatureMoments.of', clips);
-    const d = features.dim, { values } = await frameFeatureRows('ClipFeatureMoments.of', clips, features);
-    const centre = new Float64Array(d);
-    for (let r = 0; r < N * F; r++) for (let j = 0; j < d; j++) centre[j] = centre[j]! + values[r * d + j]!;
-    for (let j = 0; j < d; j++) centre[j] = centre[j]! / (N * F);
-    const tri = (d * (d + 1)) / 2, sums = new Float64Array(N * d), products = new Float64Array(N * tri), x = new Float64Array(d);
-    for (let i = 0; i < N; i++) {
-      for (let f = 0; f < F; f++) {
-        for (let j = 0; j < d; j++) { x[j] = values[(i * F + f) * d + j]! - centre[j]!; sums[i * d + j] = sums[i * d + j]! + x[j]!; }
-        let at = i * tri;
-        for (let j = 0; j < d; j++) for (let k = j; k < d; k++, at++) products[at] = products[at]! + x[j]! * x[k]!;
-      }
-    }
-    return new ClipFeatureMoments(d, N, F, centre, sums, products);
+    const d = features.dim, values = await frameFeatureRows('ClipFeatureMoments.of', clips, features);
+    return new ClipFeatureMoments(Array.from({ length: N }, (_, i) => new RunningMoments(d).add(values.subarray(i * F * d, (i + 1) * F * d))));
   }
 
   /** Mean and unbiased covariance of the frames of the clips, clip i counted `weights[i]` times (default once). */
   moments(weights?: ArrayLike<number>): MeanCovariance {
-    const { dim: d, clips } = this, tri = (d * (d + 1)) / 2;
-    if (weights !== undefined && weights.length !== clips) throw new RangeError(`ClipFeatureMoments.moments: ${weights.length} weights for ${clips} clips`);
-    const delta = new Float64Array(d), upper = new Float64Array(tri);
-    let total = 0;
-    for (let i = 0; i < clips; i++) {
-      const w = weights === undefined ? 1 : weights[i]!;
-      if (w === 0) continue;
-      total += w;
-      for (let j = 0; j < d; j++) delta[j] = delta[j]! + w * this.sums[i * d + j]!;
-      for (let t = 0, at = i * tri; t < tri; t++) upper[t] = upper[t]! + w * this.products[at + t]!;
-    }
-    const N = total * this.framesPerClip;
-    if (N < 2) throw new RangeError(`ClipFeatureMoments.moments: a covariance needs at least 2 frames, got ${N}`);
-    for (let j = 0; j < d; j++) delta[j] = delta[j]! / N;
-    const covariance = new Float64Array(d * d);
-    for (let j = 0, t = 0; j < d; j++) for (let k = j; k < d; k++, t++) covariance[j * d + k] = covariance[k * d + j] = (upper[t]! - N * delta[j]! * delta[k]!) / (N - 1);
-    return { mean: this.centre.map((c, j) => c + delta[j]!), covariance };
+    if (weights !== undefined && weights.length !== this.clips) throw new RangeError(`ClipFeatureMoments.moments: ${weights.length} weights for ${this.clips} clips`);
+    const all = new RunningMoments(this.perClip[0]!.d);
+    this.perClip.forEach((m, i) => all.merge(m, weights === undefined ? 1 : weights[i]!));
+    return all.moments();
   }
 }
 

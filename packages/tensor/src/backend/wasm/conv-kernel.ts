@@ -19,6 +19,16 @@ export const ConvGeometryWords = {
   C: 0, H: 1, W: 2, kH: 3, kW: 4, sH: 5, sW: 6, pH: 7, pW: 8, dH: 9, dW: 10, oH: 11, oW: 12, TABLE: 16,
 } as const;
 
+/** Read the listed words of the geometry record at local g into new i32 locals, by name. */
+export function geometryLocals<const Names extends readonly (keyof typeof ConvGeometryWords)[]>(c: Code, g: number, names: Names): Record<Names[number], number> {
+  const out = {} as Record<string, number>;
+  for (const name of names) {
+    out[name] = c.local(i32);
+    c.localGet(g).i32Load(4 * ConvGeometryWords[name]).localSet(out[name]);
+  }
+  return out as Record<Names[number], number>;
+}
+
 export interface ConvFunctions {
   /** im2col(geometry, x, col) */
   readonly im2col: number;
@@ -46,12 +56,7 @@ function columns(direction: 'im2col' | 'col2im'): Code {
   const G = ConvGeometryWords;
   const word = (w: number): void => { c.localGet(g).i32Load(4 * w); };
   const local = (): number => c.local(i32);
-  const C = local(), H = local(), W = local(), kH = local(), kW = local(), sH = local();
-  const pH = local(), dH = local(), oW = local(), oH = local(), sW = local();
-  for (const [l, w] of [[C, G.C], [H, G.H], [W, G.W], [kH, G.kH], [kW, G.kW], [sH, G.sH], [pH, G.pH], [dH, G.dH], [oW, G.oW], [oH, G.oH], [sW, G.sW]] as const) {
-    word(w);
-    c.localSet(l);
-  }
+  const { C, H, W, kH, kW, sH, pH, dH, oW, oH, sW } = geometryLocals(c, g, ['C', 'H', 'W', 'kH', 'kW', 'sH', 'pH', 'dH', 'oW', 'oH', 'sW'] as const);
   const ch = local(), ki = local(), kj = local(), oi = local(), y = local(), plane = local(), row = local();
   const xoff = local(), lo = local(), hi = local(), n = local(), s = local(), d = local(), z = local();
   const zero = c.local(v128);

@@ -1,8 +1,9 @@
 /**
  * The conv2d forward with its weights packed once per call (`forwardPrepacked` in conv2d.ts): 1×1
  * convolutions as one batched GEMM split by columns, stride-2 and 3-channel convolutions through
- * im2col written straight into the packed panels from a padded copy (im2col-packed-kernel.ts), on engines of one and two threads and with blocking small enough that every loop
- * (depth blocks, row blocks, column blocks, edge tiles) runs more than once. Checked against the
+ * im2col written straight into the packed panels from a padded copy (im2col-packed-kernel.ts), on
+ * engines of one and two threads and with blocking small enough that every loop (depth blocks, row
+ * blocks, column blocks, edge tiles) runs more than once. Checked against the
  * direct loops in float64 on the engine itself, and through the public ops against the `js`
  * reference backend, forward and both gradients. Also the input gradient of a conv to few channels
  * from many, which runs Winograd (`winogradInputGradWins`).

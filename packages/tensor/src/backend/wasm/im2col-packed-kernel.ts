@@ -14,7 +14,7 @@
  */
 
 import { kernel } from './commands.ts';
-import { ConvGeometryWords, stridedCopy } from './conv-kernel.ts';
+import { geometryLocals, stridedCopy } from './conv-kernel.ts';
 import { Code, i32 } from './emit/code.ts';
 
 /**
@@ -35,20 +35,10 @@ export const convIm2colPacked = kernel({
 /** Bytes of the zero-padded copy of one image and group that `conv_pad_image` writes. */
 export const paddedImageBytes = (channels: number, H: number, W: number, pH: number, pW: number): number => 4 * channels * (H + 2 * pH) * (W + 2 * pW);
 
-/** Read the listed geometry words into new i32 locals. */
-function words<const Names extends readonly (keyof typeof ConvGeometryWords)[]>(c: Code, g: number, names: Names): Record<Names[number], number> {
-  const out = {} as Record<string, number>;
-  for (const name of names) {
-    out[name] = c.local(i32);
-    c.localGet(g).i32Load(4 * ConvGeometryWords[name]).localSet(out[name]);
-  }
-  return out as Record<Names[number], number>;
-}
-
 function padImage(): Code {
   const c = new Code([i32, i32, i32, i32, i32]);
   const [g, x, xp, r0, r1] = [0, 1, 2, 3, 4];
-  const { C, H, W, pH, pW } = words(c, g, ['C', 'H', 'W', 'pH', 'pW'] as const);
+  const { C, H, W, pH, pW } = geometryLocals(c, g, ['C', 'H', 'W', 'pH', 'pW'] as const);
   const local = (): number => c.local(i32);
   const Wp = local(), planeBytes = local(), plane = local(), ch = local(), lo = local(), hi = local(), r = local();
   const s = local(), d = local(), n = local(), one = local(), four = local();
@@ -81,7 +71,7 @@ function padImage(): Code {
 function im2colPacked(nr: number): Code {
   const c = new Code([i32, i32, i32, i32, i32, i32, i32]);
   const [g, xp, k0, kc, j0, nc, dst] = [0, 1, 2, 3, 4, 5, 6];
-  const { H, W, kH, kW, sH, sW, pH, pW, dH, dW, oW } = words(c, g, ['H', 'W', 'kH', 'kW', 'sH', 'sW', 'pH', 'pW', 'dH', 'dW', 'oW'] as const);
+  const { H, W, kH, kW, sH, sW, pH, pW, dH, dW, oW } = geometryLocals(c, g, ['H', 'W', 'kH', 'kW', 'sH', 'sW', 'pH', 'pW', 'dH', 'dW', 'oW'] as const);
   const local = (): number => c.local(i32);
   const Wp = local(), planeBytes = local(), ch0 = local(), ki0 = local(), kj0 = local(), tapStart = local();
   const pj = local(), pn = local(), lane = local(), panel = local(), oi = local(), oj = local(), len = local();
