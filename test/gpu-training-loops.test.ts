@@ -28,7 +28,7 @@ describe('training loops on the gpu backend', { timeout: 300_000 }, () => {
   });
   after(() => shutdownGpu());
 
-  it('trainOnBound: the losses of the js run, and live buffers flat from step 5 to step 40', async () => {
+  it('trainOnBound: the losses of the js run, and no more live buffers at step 40 than at step 5', async () => {
     const run = (steps: number, probe?: (step: number) => void) => {
       const g = new Generator(3);
       const net = new Linear({ inFeatures: 3, outFeatures: 3, generator: g });
@@ -41,7 +41,9 @@ describe('training loops on the gpu backend', { timeout: 300_000 }, () => {
     close(got, want, 'loss');
     const live: Record<number, number> = {};
     await on('gpu', () => run(40, (step) => { if (step === 4 || step === 39) live[step] = gpuMemory().buffers; }));
-    assert.equal(live[39], live[4], `live buffers at step 5: ${live[4]}, at step 40: ${live[39]}`);
+    // A leak grows the count by at least one buffer a step (35 by step 40). The count may fall: buffers
+    // of tensors the collector has not reached yet are still live at step 5 under load.
+    assert.ok(live[39]! <= live[4]!, `live buffers at step 5: ${live[4]}, at step 40: ${live[39]}`);
   });
 
   it('trainClassifierStep: the losses and accuracies of the js run', async () => {

@@ -4,7 +4,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { tensor } from '@diffusion-ts/tensor';
+import { frameCondition } from '@diffusion-ts/diffusion';
 import { heldOut } from './data/registry.ts';
+import { generateSet } from './run/quality.ts';
+import { loadSession } from './run/session.ts';
 import { runCli as run } from './testing/run-cli.ts';
 import { clipFrames, readSamples as samples, tinyVideoRuns } from './testing/video-runs.ts';
 
@@ -69,6 +73,23 @@ describe('diffusion-ts sample --condition (video runs)', () => {
     const one = await run('eval', '--ckpt', at('video'), '--video', '--bootstrap', '1', '--n', '3');
     assert.equal(one.code, 2);
     assert.match(one.err, /--bootstrap 1: a standard error needs at least 2 resamples \(or 0 for none\)/);
+  });
+
+  it('generateSet continues clip i in sample i, the same in chunks of 2 as in one call of 5 (the video table samples in chunks)', async () => {
+    const session = await loadSession(at('video', 'checkpoint.safetensors'));
+    const real = heldOut('clips16', 5, 0);
+    const condition = frameCondition(tensor(Float32Array.from(real.data), { shape: [...real.shape] }), [0, 1, 2]);
+    for (const method of [{ kind: 'replacement' }, { kind: 'reconstruction', weight: 2 }] as const) {
+      const o = { sampler: 'euler', steps: 2, n: 5, seed: 3, frames: { condition, method } } as const;
+      const whole = await generateSet(session, o, { chunk: 5 }), chunked = await generateSet(session, o, { chunk: 2 });
+      assert.deepEqual(chunked.shape, [5, ...real.shape.slice(1)]);
+      assert.deepEqual([...chunked.data], [...whole.data], method.kind);
+      // The known frames are clip i's, to the rounding of the last Euler step (x + (0 − σ)·(x − D)/σ).
+      for (const i of [0, 3, 4]) {
+        const want = clipFrames({ shape: real.shape, data: real.data }, i, 0, 3);
+        clipFrames(chunked, i, 0, 3).forEach((v, k) => assert.ok(Math.abs(v - want[k]!) <= 1e-6, `${method.kind}, clip ${i}, value ${k}: ${v} against ${want[k]}`));
+      }
+    }
   });
 
   it('sample --help names both methods', async () => {

@@ -7,7 +7,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
-import { frechetDistance, RunningMoments } from '@diffusion-ts/diffusion';
+import { frameCondition, frechetDistance, RunningMoments } from '@diffusion-ts/diffusion';
 import { release } from '@diffusion-ts/nn/internal';
 import { UsageError } from '../args.ts';
 import { datasets, heldOut, type DatasetEntry, type DatasetName } from '../data/registry.ts';
@@ -52,8 +52,10 @@ export interface GeneratedSet extends Images {
 }
 
 /**
- * n samples of the run, in chunks of `chunk`: sample i uses seed + i (as `sample` does). A run that takes
- * a class gets classes in equal blocks: sample i is of class ⌊i·K/n⌋ (or all `classLabel` if given).
+ * n samples of the run, in chunks of `chunk`: sample i uses seed + i (as `sample` does), so the set is
+ * the same whatever the chunk, and memory is bounded by one chunk's sampling. A run that takes a class
+ * gets classes in equal blocks: sample i is of class ⌊i·K/n⌋ (or all `classLabel` if given). Known
+ * frames (`o.frames`, one clip per sample) are cut into the same chunks: sample i continues clip i.
  */
 export async function generateSet(session: Session, o: Omit<SampleOptions, 'onStep'>, { chunk = 100, onProgress }: { chunk?: number; onProgress?: (done: number) => void } = {}): Promise<GeneratedSet> {
   const K = session.config.numClasses;
@@ -64,9 +66,12 @@ export async function generateSet(session: Session, o: Omit<SampleOptions, 'onSt
   for (let at = 0; at < o.n;) {
     let end = Math.min(o.n, at + chunk);
     if (requested) while (end > at + 1 && requested[end - 1] !== requested[at]) end--; // one class per call
-    const x = generate(session, { ...o, n: end - at, seed: o.seed + at, ...(requested ? { classLabel: requested[at] } : {}) });
+    const known = o.frames?.condition.known.narrow(0, at, end - at);
+    const frames = o.frames && { ...o.frames, condition: frameCondition(known!, o.frames.condition.frames) };
+    const x = generate(session, { ...o, n: end - at, seed: o.seed + at, ...(requested ? { classLabel: requested[at] } : {}), ...(frames ? { frames } : {}) });
     const batch = await readBatch(x);
     release(x);
+    if (known) release(known);
     const row = batch.data.length / (end - at);
     data ??= new Float32Array(o.n * row);
     data.set(batch.data, at * row);

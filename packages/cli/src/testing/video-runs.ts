@@ -30,7 +30,7 @@ export function tinyVideoRuns(prefix: string): (...parts: string[]) => string {
 export const readSamples = (file: string) => decodeSafetensors(readFileSync(file));
 
 /** Frames [from, from + count) of clip i of a [N, C, F, H, W] tensor, all channels. */
-export function clipFrames(t: { shape: number[]; data: ArrayLike<number> }, i: number, from: number, count = 1): number[] {
+export function clipFrames(t: { shape: readonly number[]; data: ArrayLike<number> }, i: number, from: number, count = 1): number[] {
   const [, C, F, H, W] = t.shape as [number, number, number, number, number];
   const out: number[] = [];
   for (let c = 0; c < C; c++) for (let f = from; f < from + count; f++) for (let k = 0; k < H * W; k++) out.push(t.data[(((i * C + c) * F + f) * H * W) + k]!);

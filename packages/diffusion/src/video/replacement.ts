@@ -15,8 +15,9 @@ import { checkClip, mergeFrames, type FrameCondition } from './frame-condition.t
  * D̃(x; σ) = m·xᵃ + (1 − m)·D(m·(xᵃ + σ n) + (1 − m)·x; σ), n ~ N(0, I) drawn afresh at each call
  * from `noise` (one generator per sample keeps sample k batch-independent). In σ space the forward
  * process is x = x₀ + σ n (Karras et al. 2022, Eq. 2 with s(t) = 1), so xᵃ + σ n is exactly a draw of
- * q(zᵃ | xᵃ). The known frames of D̃ are xᵃ itself, so every sampler that ends at σ = 0 returns them
- * unchanged, and the state of those frames never matters.
+ * q(zᵃ | xᵃ). The known frames of D̃ are xᵃ itself, so every sampler that ends at σ = 0 returns them,
+ * up to the rounding of its last step (Euler's x + (0 − σ)·(x − D̃)/σ is D̃ only in exact arithmetic:
+ * one float32 ulp here and there), and the state of those frames never matters.
  */
 export function replacementDenoiser(denoise: Denoiser, c: FrameCondition, noise: NoiseSource = defaultGenerator): Denoiser {
   return (x: Tensor, sigma: number): Tensor => {
