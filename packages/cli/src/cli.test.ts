@@ -6,6 +6,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadCheckpoint } from '@diffusion-ts/nn/node';
+import { parseRunConfig } from './run/config.ts';
 import { runCli as run } from './testing/run-cli.ts';
 
 let dir: string;
@@ -87,11 +89,32 @@ describe('diffusion-ts train / sample / eval', () => {
   it('--resume continues exactly: the same losses as an uninterrupted run', async () => {
     const whole = join(dir, 'whole'), parts = join(dir, 'parts');
     assert.equal((await run('train', ...tiny2d, '--preview', '0', '--steps', '8', '--ckpt-every', '4', '--out', whole)).code, 0);
-    assert.equal((await run('train', ...tiny2d, '--preview', '0', '--steps', '4', '--out', parts)).code, 0);
+    assert.equal((await run('train', ...tiny2d, '--preview', '0', '--steps', '4', '--ckpt-every', '4', '--out', parts)).code, 0);
     const r = await run('train', ...tiny2d, '--preview', '0', '--steps', '8', '--out', parts, '--resume');
     assert.equal(r.code, 0, r.err);
     assert.equal(readFileSync(join(parts, 'loss.csv'), 'utf8'), readFileSync(join(whole, 'loss.csv'), 'utf8'));
     assert.deepEqual(readFileSync(join(parts, 'checkpoint.safetensors')), readFileSync(join(whole, 'checkpoint.safetensors')));
+  });
+
+  it('--resume keeps the run\'s --ckpt-every and --preview unless they are given, and saves what it used', async () => {
+    const out = join(dir, 'cadence');
+    const schedule = async () => (await loadCheckpoint(join(out, 'checkpoint.safetensors'))).config as { schedule?: unknown };
+    assert.equal((await run('train', ...tiny2d, '--steps', '2', '--ckpt-every', '2', '--out', out)).code, 0);
+    assert.deepEqual((await schedule()).schedule, { ckptEvery: 2, preview: 1 });
+    assert.equal((await run('train', '--out', out, '--resume', '--steps', '6')).code, 0);
+    for (const step of [2, 4, 6]) assert.ok(existsSync(join(out, `samples-00000${step}.png`)), `samples at step ${step}`);
+    assert.equal((await run('train', '--out', out, '--resume', '--steps', '9', '--ckpt-every', '3', '--preview', '0')).code, 0);
+    assert.deepEqual((await schedule()).schedule, { ckptEvery: 3, preview: 0 });
+    assert.ok(!existsSync(join(out, 'samples-000009.png')), '--preview 0 given: no samples');
+    assert.equal((await run('train', '--out', out, '--resume', '--steps', '10')).code, 0);
+    assert.deepEqual((await schedule()).schedule, { ckptEvery: 3, preview: 0 });
+    assert.ok(!existsSync(join(out, 'samples-000010.png')), 'the saved --preview 0 kept');
+    // A config without a schedule (written before it existed) reads; a bad one is refused, naming it.
+    const { schedule: _, ...before } = await schedule();
+    assert.equal(parseRunConfig(before).schedule, undefined);
+    assert.throws(() => parseRunConfig({ ...before, schedule: { ckptEvery: 0, preview: 1 } }), /schedule\.ckptEvery is 0: /);
+    assert.throws(() => parseRunConfig({ ...before, schedule: { ckptEvery: 5, preview: 2.5 } }), /schedule\.preview is 2\.5: /);
+    assert.throws(() => parseRunConfig({ ...before, schedule: 'often' }), /schedule is "often": not an object/);
   });
 });
 

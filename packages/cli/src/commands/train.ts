@@ -7,7 +7,7 @@ import { CliError } from '../errors.ts';
 import { processIo, type Io } from '../io.ts';
 import { createProgress } from '../progress.ts';
 import { encodePng } from '../render/index.ts';
-import { isClassifier, configFromFlags, configProblems, parseRunConfig, resumeConflicts, runConfigOptions, type RunConfig } from '../run/config.ts';
+import { isClassifier, configFromFlags, configProblems, parseRunConfig, resumeConflicts, runConfigOptions, scheduleOptions, type RunConfig, type TrainSchedule } from '../run/config.ts';
 import { picture } from '../run/pictures.ts';
 import { checkRunFolder, createRunFolder, forceRemoves, runPaths } from '../run/run-folder.ts';
 import { defaultSampler, generate, stepsFor } from '../run/samplers.ts';
@@ -27,7 +27,7 @@ export const trainCommand = defineCommand({
   summary: 'train a diffusion model on a built-in data set',
   description: [
     'Train a model with Adam and an EMA of its weights. Checkpoints (safetensors, config inside) are written atomically every --ckpt-every steps, at the end and on Ctrl-C; a sample grid with each checkpoint; the loss as CSV and PNG.',
-    `--resume continues the run in --out with its own config: of the flags, only --${resumable.join(', --')} may change; any other flag given must equal the run's value.`,
+    `--resume continues the run in --out with its own config: of the flags, only --${resumable.join(', --')} may change; any other flag given must equal the run's value. Without --ckpt-every or --preview it keeps the run's own.`,
     `--force replaces a folder only if it is a diffusion-ts run (its config.json or checkpoint says so) holding nothing but run files, and it removes exactly those: ${forceRemoves}. Any other folder is refused and left as it is.`,
   ].join('\n\n'),
   options: {
@@ -36,8 +36,7 @@ export const trainCommand = defineCommand({
     out: { type: 'string', placeholder: 'dir', description: 'run folder (required)' },
     resume: { type: 'boolean', description: 'continue the run in --out from its checkpoint' },
     force: { type: 'boolean', description: 'replace the diffusion-ts run in --out (see above: nothing else is ever removed)' },
-    'ckpt-every': { type: 'number', integer: true, min: 1, max: 1_000_000_000, default: 500, description: 'checkpoint (and sample grid) every this many steps' },
-    preview: { type: 'number', integer: true, min: 0, max: 1024, default: 16, description: 'samples drawn with each checkpoint (×64 for 2-D data; 0: none)' },
+    ...scheduleOptions,
     backend: { type: 'enum', choices: backendNames, default: 'js', description: 'tensor backend' },
   },
 });
@@ -83,10 +82,21 @@ export async function runTrain(v: TrainValues, io: Io = processIo, given: Readon
   }
 }
 
+/** The flags' schedule, except that a resumed run keeps its own where the flag is not given. */
+function scheduleOf(v: TrainValues, given: ReadonlySet<string>, saved: TrainSchedule | undefined): TrainSchedule {
+  return {
+    ckptEvery: saved === undefined || given.has('ckpt-every') ? v['ckpt-every'] : saved.ckptEvery,
+    preview: saved === undefined || given.has('preview') ? v.preview : saved.preview,
+  };
+}
+
 async function trainRun(v: TrainValues, out: string, io: Io, given: ReadonlySet<string>): Promise<number> {
   const paths = runPaths(out);
   if (!v.resume) await checkRunFolder(paths, v.force ? 'force' : 'new');
-  const { config, checkpoint } = await runConfig(v, given, paths.checkpoint);
+  const found = await runConfig(v, given, paths.checkpoint);
+  const { checkpoint } = found;
+  const schedule = scheduleOf(v, given, found.config.schedule);
+  const config: RunConfig = { ...found.config, schedule };
   const session = createSession(config); // data and network: built before the folder is touched
   if (!v.resume) await createRunFolder(paths, v.force ? 'force' : 'new', config);
   const removed = removeStaleTempFiles(paths.dir);
@@ -98,7 +108,7 @@ async function trainRun(v: TrainValues, out: string, io: Io, given: ReadonlySet<
   const bar = createProgress({ total: v.steps, start: Math.min(checkpoint?.step ?? 0, v.steps), label: 'train', values: ['loss'], stream: io.err });
   try {
     const result = await train({
-      session, paths, steps: v.steps, resumeFrom: checkpoint, checkpointEvery: v['ckpt-every'],
+      session, paths, steps: v.steps, resumeFrom: checkpoint, checkpointEvery: schedule.ckptEvery,
       onStep: (step, loss) => bar.update(step, { loss }),
       shouldStop: () => stop,
       onNotice: (line) => io.err.write(`${line}\n`),
@@ -106,8 +116,8 @@ async function trainRun(v: TrainValues, out: string, io: Io, given: ReadonlySet<
         // A classifier has no samples to draw: its held-out accuracy is the preview.
         const { correct, n } = await heldOutAccuracy(s, HELD_OUT_CHECK, 0);
         io.err.write(`step ${step}: held-out accuracy (raw weights) ${(100 * correct / n).toFixed(2)}% (${correct}/${n})\n`);
-      } : v.preview === 0 ? undefined : async (s, step) => {
-        const n = s.kind === '2d' ? 64 * v.preview : v.preview;
+      } : schedule.preview === 0 ? undefined : async (s, step) => {
+        const n = s.kind === '2d' ? 64 * schedule.preview : schedule.preview;
         const x = generate(s, { sampler: defaultSampler, steps: stepsFor(defaultSampler, s), n, seed: 0 });
         const samples = await readBatch(x);
         release(x);

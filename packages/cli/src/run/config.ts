@@ -41,7 +41,25 @@ export interface RunConfig {
    * Absent in configs written before the flag existed, which read as 0.
    */
   imageFrames: number;
+  /**
+   * How the run was last trained: checkpoints every `ckptEvery` steps, `preview` samples with each. Not
+   * fixed: `train --resume` takes these unless --ckpt-every or --preview is given, and saves what it
+   * used. Absent in configs written before it existed (a resume then takes the flags' defaults).
+   */
+  schedule?: TrainSchedule;
 }
+
+/** The checkpoint cadence and preview size of a run (`train --ckpt-every`, `--preview`). */
+export interface TrainSchedule {
+  ckptEvery: number;
+  preview: number;
+}
+
+/** The `train` flags of a run's schedule: they may change when it is resumed. */
+export const scheduleOptions = {
+  'ckpt-every': { type: 'number', integer: true, min: 1, max: 1_000_000_000, default: 500, description: 'checkpoint (and sample grid) every this many steps' },
+  preview: { type: 'number', integer: true, min: 0, max: 1024, default: 16, description: 'samples drawn with each checkpoint (×64 for 2-D data; 0: none)' },
+} as const satisfies Record<string, OptionSpec>;
 
 /** The largest seed a flag accepts: seeds are 32-bit, as NumPy's are. */
 export const MAX_SEED = 2 ** 32 - 1;
@@ -68,7 +86,7 @@ export type RunConfigFlag = keyof typeof runConfigOptions;
 export const configFlags = {
   data: 'data', model: 'model', objective: 'objective', timesteps: 'timesteps', seed: 'seed', batch: 'batch', lr: 'lr', ema: 'ema',
   trainSize: 'train-size', cond: 'cond', labelDropout: 'label-dropout', imageFrames: 'image-frames',
-} as const satisfies Record<Exclude<keyof RunConfig, 'version' | 'numClasses'>, RunConfigFlag>;
+} as const satisfies Record<Exclude<keyof RunConfig, 'version' | 'numClasses' | 'schedule'>, RunConfigFlag>;
 
 type ConfigField = keyof typeof configFlags;
 const configFields = Object.keys(configFlags) as ConfigField[];
@@ -144,6 +162,8 @@ export function parseRunConfig(value: unknown): RunConfig {
     const why = invalidValue(runConfigOptions[configFlags[f]], field(f));
     if (why !== undefined) problems.push(`${f} is ${excerpt(field(f))}: ${why}`);
   }
+  const schedule = field('schedule');
+  if (schedule !== undefined) problems.push(...scheduleProblems(schedule));
   if (problems.length === 0) {
     const config = c as unknown as RunConfig;
     problems.push(...configProblems(config));
@@ -152,6 +172,16 @@ export function parseRunConfig(value: unknown): RunConfig {
   }
   if (problems.length > 0) throw new Error(`the run config is invalid: ${problemList(problems)}`);
   return c as unknown as RunConfig;
+}
+
+/** What is wrong with a saved schedule (empty: nothing): its values must be what --ckpt-every and --preview accept. */
+function scheduleProblems(value: unknown): string[] {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return [`schedule is ${excerpt(value)}: not an object`];
+  const s = value as Partial<Record<keyof TrainSchedule, unknown>>;
+  return (['ckptEvery', 'preview'] as const).flatMap((k) => {
+    const why = invalidValue(scheduleOptions[k === 'ckptEvery' ? 'ckpt-every' : 'preview'], s[k]);
+    return why === undefined ? [] : [`schedule.${k} is ${excerpt(s[k])}: ${why}`];
+  });
 }
 
 /** The flags given with `--resume` that contradict the run's config, one line each (empty: none). */
