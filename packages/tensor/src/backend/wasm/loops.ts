@@ -158,6 +158,11 @@ export function strided(x: View<TypedArray>, outShape: Shape, strides: readonly 
   return out;
 }
 
+/** acc[i] += x[i] over equal lengths, in place (the small case of `accumulate`). */
+export function addInto(acc: Float32Array, x: Float32Array): void {
+  for (let i = 0; i < acc.length; i++) acc[i] = acc[i]! + x[i]!;
+}
+
 /** Constant padding: fill with `value`, then copy x in row by row. */
 export function pad(x: View<TypedArray>, before: readonly number[], after: readonly number[], value: number): TypedArray {
   const outShape = x.shape.map((d, k) => d + before[k]! + after[k]!);
