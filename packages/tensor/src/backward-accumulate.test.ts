@@ -89,7 +89,8 @@ function run(kernels: Kernels, sx: number[], sw: number[], steps: readonly Step[
       }
     }
     const y = ts.slice(1).reduce((s, t) => add(s, t));
-    const gradient = seeded ? randn(y.shape, { generator: g, dtype }) : undefined;
+    // The caller's gradient as a kernel output (on wasm a pooled buffer with one owner, as a gradient made by the walk has).
+    const gradient = seeded ? mul(randn(y.shape, { generator: g, dtype }), 1) : undefined;
     const before = { gradient: gradient && [...gradient.dataSync()], values: ts.map((t) => [...t.dataSync()]) };
     (seeded ? y : sum(y)).backward(gradient);
     const read = (t: Tensor | null) => (t === null ? null : [...t.dataSync()]);
