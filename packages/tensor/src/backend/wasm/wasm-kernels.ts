@@ -13,8 +13,10 @@
  *
  * What runs where: float32 matmul and conv2d (forward and both gradients) on the generated SIMD
  * GEMM across threads; the float32 unary kernels of `unary-kernel.ts` (generated SIMD, split across the threads)
- * where the arithmetic outweighs the copies; broadcasting arithmetic, reductions and layout copies
- * as the row loops of `loops.ts`; everything else, and float64/int32, the `js` reference loops
+ * where the arithmetic outweighs the copies; float32 add/sub/mul/div of large operands of one length,
+ * backward's in-place gradient sums and softmax's backward on generated SIMD on the main thread (V8's
+ * scalar loops cost 2–3 ns an element here, the copies a fraction of that); broadcasting
+ * arithmetic, reductions and layout copies as the row loops of `loops.ts`; everything else, and float64/int32, the `js` reference loops
  * (group norm among them: `js/norm.ts` is already one fused pass per block over the typed arrays).
  */
 
@@ -131,17 +133,20 @@ function softmax(x: View<WasmBuf>, dim: number): WasmBuf {
 
 /**
  * Below this many elements a float32 add/sub/mul/div stays a js row loop on the main thread (the
- * copies and the call cost more than they save); from it, operands of the output's length (no
- * broadcasting) go to the generated SIMD kernel, split across the threads from UNARY_PARALLEL_MIN.
+ * copies and the call cost more than they save: 30 µs against 19 at 8,192 elements, level at
+ * 4,096); from it, operands of the output's length (no broadcasting) go to the generated SIMD kernel.
  */
 const NATIVE_BINARY_MIN = 1 << 13;
 
-/** dst = a ∘ b on the engine, both of length n: into a pooled output, or into `into`. */
+/**
+ * dst = a ∘ b on the engine, both of length n: into a pooled output, or into `into`. On the main
+ * thread only: the copies in and out are most of the time and only this thread can make them, and
+ * waking a worker for the rest cost more than it saved at every size measured (16 Ki to 1 Mi
+ * elements: bench/README.md, "2026-12-06, late"). The softmax backward below runs the same way.
+ */
 function nativeBinary(code: NativeBinaryCode, a: Float32Array, b: Float32Array, into?: Float32Array): Float32Array {
-  const n = a.length, kernel = binaryKernels[code];
-  return staged([a, b], n, (engine, [pa, pb], dst) => {
-    const parts = n < UNARY_PARALLEL_MIN ? 1 : engine.threads;
-    splitRange(n, parts, 16).forEach(([n0, n1], t) => engine.push(t, kernel, { a: pa! + 4 * n0, b: pb! + 4 * n0, dst: dst + 4 * n0, n: n1 - n0 }));
+  return staged([a, b], a.length, (engine, [pa, pb], dst) => {
+    engine.push(0, binaryKernels[code], { a: pa!, b: pb!, dst, n: a.length });
     engine.flush();
   }, into);
 }
@@ -170,14 +175,16 @@ function accumulate(acc: View<WasmBuf>, x: View<WasmBuf>): boolean {
   return true;
 }
 
-/** Softmax's backward along the last dim of float32 rows whose length is a multiple of 4 on the generated kernel, split by rows; else `js` (into a pooled output). */
+/**
+ * Softmax's backward along the last dim of float32 rows whose length is a multiple of 4 on the
+ * generated kernel, on the main thread (as `nativeBinary`: 0.50–0.55 ms against 0.61–0.65 split
+ * across two threads for attention's [8, 256, 256]); else `js`, into a pooled output.
+ */
 function softmaxBackward(y: View<WasmBuf>, dy: View<WasmBuf>, dim: number): WasmBuf {
   const n = y.shape[dim] ?? 0, total = y.buf.length;
   if (y.dtype !== 'float32' || dim !== y.shape.length - 1 || n % 4 !== 0 || total === 0) return jsSoftmaxBackward(y, dy, dim, allocOutput);
-  const rows = total / n;
   return staged([y.buf, dy.buf], total, (engine, [py, pdy], dst) => {
-    const parts = total < UNARY_PARALLEL_MIN ? 1 : engine.threads;
-    splitRange(rows, parts, 1).forEach(([r0, r1], t) => engine.push(t, softmaxBackwardKernel, { y: py! + 4 * r0 * n, dy: pdy! + 4 * r0 * n, dst: dst + 4 * r0 * n, rows: r1 - r0, n }));
+    engine.push(0, softmaxBackwardKernel, { y: py!, dy: pdy!, dst, rows: total / n, n });
     engine.flush();
   });
 }
