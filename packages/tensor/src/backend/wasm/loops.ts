@@ -191,11 +191,14 @@ export function addInto(acc: Float32Array, x: Float32Array): void {
   for (let i = 0; i < acc.length; i++) acc[i] = acc[i]! + x[i]!;
 }
 
-/** Constant padding: fill with `value`, then copy x in row by row. */
+/**
+ * Constant padding, each output element written once: x's rows copied in (`set`) in output order,
+ * and `value` filled into the gaps between them (a narrow's backward pads to three times its size).
+ */
 export function pad(x: View<TypedArray>, before: readonly number[], after: readonly number[], value: number): TypedArray {
   const outShape = x.shape.map((d, k) => d + before[k]! + after[k]!);
-  const out = alloc(x.dtype, sizeOf(outShape)).fill(value);
-  if (sizeOf(x.shape) === 0) return out;
+  const out = alloc(x.dtype, sizeOf(outShape));
+  if (sizeOf(x.shape) === 0) return out.fill(value);
   const outStrides = stridesOf(outShape);
   const base = before.reduce((acc, b, k) => acc + b * outStrides[k]!, 0);
   const c = collapse(x.shape, [stridesOf(x.shape), outStrides]);
@@ -205,9 +208,17 @@ export function pad(x: View<TypedArray>, before: readonly number[], after: reado
   // x's row is contiguous; in out it is too unless x's trailing dims were size 1 (then stride lo > 1).
   const lo = c.strides[1]!.pop()!;
   const X = x.buf;
+  if (lo !== 1) {
+    out.fill(value);
+    forEachRow(c.shape, c.strides, ([ix, o]) => { for (let j = 0; j < n; j++) out[base + o! + j * lo] = X[ix! + j]!; });
+    return out;
+  }
+  let filled = 0; // out[0, filled) is written; rows come in increasing output order
   forEachRow(c.shape, c.strides, ([ix, o]) => {
-    if (lo === 1) out.set(X.subarray(ix!, ix! + n), base + o!);
-    else for (let j = 0; j < n; j++) out[base + o! + j * lo] = X[ix! + j]!;
+    const at = base + o!;
+    out.fill(value, filled, at);
+    out.set(X.subarray(ix!, ix! + n), at);
+    filled = at + n;
   });
-  return out;
+  return out.fill(value, filled);
 }

@@ -77,7 +77,7 @@ describe('wasm kernels agree with js', () => {
       assertSame(wasmKernels.softmaxBackward(vy, vdy, 0), [rows, n], 'float32', jsKernels.softmaxBackward(vy, vdy, 0));
     }), { seed: 16, numRuns: 60 });
   });
-  it('strided copies (permutes with expanded, stride-0 dims and an offset), summed short rows and concat: the js results', () => {
+  it('strided copies (permutes with expanded, stride-0 dims and an offset), summed short rows, concat and pad: the js results', () => {
     const dims = fc.array(fc.record({ size: fc.integer({ min: 1, max: 5 }), expand: fc.integer({ min: 0, max: 3 }) }), { minLength: 1, maxLength: 5 });
     fc.assert(fc.property(dims, fc.integer(), fc.constantFrom<DType>('float32', 'float64'), (ds, seed, dtype) => {
       // x: [sizes…] plus a leading 2 to narrow from; out: a permutation of x's dims, with each dim of size 1 in x expanded.
@@ -93,6 +93,10 @@ describe('wasm kernels agree with js', () => {
       const dim = (seed >>> 0) % outShape.length, z = pair(outShape.map((d, k) => (k === dim ? d + 1 : d)), dtype, seed + 2);
       const catShape = outShape.map((d, k) => (k === dim ? 2 * d + 1 : d));
       assertSame(wasmKernels.concat([y.w, z.w], dim, catShape), catShape, dtype, jsKernels.concat([y.j, z.j], dim, catShape));
+      // Padded by 0–2 on each side of each dim (every element written: pooled outputs hold stale values).
+      const before = outShape.map((_, k) => (seed >>> k) % 3), after = outShape.map((_, k) => (seed >>> (k + 5)) % 3);
+      const padShape = outShape.map((d, k) => d + before[k]! + after[k]!);
+      assertSame(wasmKernels.pad(y.w, before, after, 7), padShape, dtype, jsKernels.pad(y.j, before, after, 7));
     }), { seed: 17, numRuns: 150 });
   });
   it('generated SIMD sigmoid, silu and silu backward: within 1e-6 of js, tails and odd lengths included', () => {
