@@ -6,7 +6,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { add, exp, getBackend, mul, randn, setBackend, sub, sum, type Tensor } from './index.ts';
+import { add, detectAnomaly, exp, getBackend, mul, randn, setBackend, sub, sum, type Tensor } from './index.ts';
 import type { Kernels, TypedArray, View } from './backend/kernels.ts';
 import { jsKernels } from './backend/js/index.ts';
 import { wasmKernels } from './backend/wasm/wasm-kernels.ts';
@@ -169,6 +169,22 @@ describe('backward: gradient sums in place', () => {
         const want = 6 * xs[i]! + Math.exp(xs[i]!);
         assert.ok(Math.abs(second[i]! - want) <= 1e-5 * (1 + Math.abs(want)), `[${i}] ${second[i]} vs ${want}`);
       }
+    });
+  });
+
+  it('anomaly mode sums out of place, so a gradient sum that overflows is named', () => {
+    const counted = variant(wasmKernels, 'counted');
+    on(counted.kernels, () => {
+      const x = randn([64], { generator: new Generator(4) }).mul(1e-3).requiresGrad_();
+      // Each consumer sends 3e38 (finite in float32); their sum is +∞.
+      const loss = () => sum(add(mul(x, 3e38), mul(x, 3e38)));
+      detectAnomaly(true);
+      try {
+        assert.throws(() => loss().backward(), /^OpError: add: produced Infinity/);
+      } finally {
+        detectAnomaly(false);
+      }
+      assert.equal(counted.inPlace(), 0);
     });
   });
 
