@@ -151,7 +151,7 @@ function walkReleasing(root: Tensor, gradient: Tensor | undefined, keepsGrad: (t
 
 /** previous += reduced in place, where the backend can (same shape and dtype, storage held by `previous` alone). */
 function accumulated(previous: Tensor, reduced: Tensor): boolean {
-  const accumulate = previous.backend.accumulate;
-  if (accumulate === undefined || previous === reduced || previous.dtype !== reduced.dtype || previous.backend !== reduced.backend) return false;
-  return shapesEqual(previous.shape, reduced.shape) && accumulate(previous, reduced);
+  const kernels = previous.backend;
+  if (kernels.accumulate === undefined || previous === reduced || previous.dtype !== reduced.dtype || kernels !== reduced.backend) return false;
+  return shapesEqual(previous.shape, reduced.shape) && kernels.accumulate(previous, reduced);
 }
