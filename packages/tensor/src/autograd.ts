@@ -43,6 +43,9 @@ export function detectAnomaly(enabled: boolean): void {
   anomalyMode = enabled;
 }
 
+/** Whether anomaly detection is on (`backward` then sums gradients with `add`, which checks its output). */
+export const isAnomalyEnabled = (): boolean => anomalyMode;
+
 /**
  * Attach a gradient node to `out`, the result of `op` on `inputs`, when any input needs a gradient
  * and recording is on. Returns `out`. Every op ends with this call.

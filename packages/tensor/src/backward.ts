@@ -3,7 +3,7 @@
  * each input's shape here, once (`sumToShape`), so no op has to un-broadcast by hand.
  */
 import type { Tensor } from './tensor-core.ts';
-import { withGradMode } from './autograd.ts';
+import { isAnomalyEnabled, withGradMode } from './autograd.ts';
 import { closeScope, openScope, tidy } from './tidy.ts';
 import { fmt, OpError, shapesEqual } from './shape.ts';
 import { sumToShape } from './ops/reduce.ts';
@@ -86,6 +86,12 @@ function walk(root: Tensor, gradient: Tensor | undefined, keepsGrad: (t: Tensor)
  * only tensors this walk made (recorded by a scope around it) that are no longer waiting in the
  * map and were not stored in a `.grad`; the caller's `gradient` is never one of them. What is left
  * joins the caller's tidy scope, as before.
+ *
+ * Where a tensor's gradient arrives from several consumers, the sum is accumulated in place into the
+ * gradient already waiting, as PyTorch's engine does, when that gradient is one only this walk can
+ * see: made by this walk, held by exactly one entry of the map, in no `.grad`, and (checked by the
+ * backend's `accumulate`, which may decline) sharing its storage with no other tensor. No closure
+ * keeps it either: the walk records nothing (the recorded walk above always adds out of place).
  */
 function walkReleasing(root: Tensor, gradient: Tensor | undefined, keepsGrad: (t: Tensor) => boolean): void {
   const made = openScope(true); // every tensor this walk makes, as it makes them
@@ -102,6 +108,8 @@ function walkReleasing(root: Tensor, gradient: Tensor | undefined, keepsGrad: (t
       else waiting.set(g, n);
     };
     const stored = new Set<Tensor>(); // tensors now in some `.grad`
+    /** Whether only this entry of `grads` can see `g` (its storage is the backend's to check). */
+    const ownsAlone = (g: Tensor): boolean => made.has(g) && waiting.get(g) === 1 && !stored.has(g) && !isAnomalyEnabled();
     hold(root, gradient ?? onesLike(root));
     for (const t of reverseTopological(root)) {
       const dy = grads.get(t);
@@ -127,6 +135,7 @@ function walkReleasing(root: Tensor, gradient: Tensor | undefined, keepsGrad: (t
         if (reduced !== g) done.push(g);
         const previous = grads.get(input);
         if (previous === undefined) hold(input, reduced);
+        else if (ownsAlone(previous) && accumulated(previous, reduced)) done.push(reduced);
         else {
           unhold(previous);
           done.push(previous, reduced);
@@ -138,4 +147,11 @@ function walkReleasing(root: Tensor, gradient: Tensor | undefined, keepsGrad: (t
   } finally {
     closeScope();
   }
+}
+
+/** previous += reduced in place, where the backend can (same shape and dtype, storage held by `previous` alone). */
+function accumulated(previous: Tensor, reduced: Tensor): boolean {
+  const kernels = previous.backend;
+  if (kernels.accumulate === undefined || previous === reduced || previous.dtype !== reduced.dtype || kernels !== reduced.backend) return false;
+  return shapesEqual(previous.shape, reduced.shape) && kernels.accumulate(previous, reduced);
 }

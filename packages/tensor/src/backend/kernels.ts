@@ -93,6 +93,12 @@ export interface Kernels<B = unknown> {
   unary(code: UnaryCode, x: View<B>): B;
   /** NumPy broadcasting of `a.shape` and `b.shape` to `outShape` (already computed by the op). */
   binary(code: BinaryCode, a: View<B>, b: View<B>, outShape: Shape): B;
+  /**
+   * Optional: acc += x in place (same shape and dtype), for the gradient sums of `backward`, which
+   * calls it only on a gradient it made and holds alone. A backend that cannot tell that no other
+   * tensor shares acc's storage returns false and changes nothing (then `backward` adds out of place).
+   */
+  accumulate?(acc: View<B>, x: View<B>): boolean;
   /** `cond ≠ 0 ? a : b`, all three broadcast to `outShape`. */
   where(cond: View<B>, a: View<B>, b: View<B>, outShape: Shape): B;
   /** Reduce over `dims` (sorted, non-negative); the result keeps those dims with size 1. */

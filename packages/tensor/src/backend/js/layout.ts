@@ -9,8 +9,9 @@ export function strided(x: View<TypedArray>, outShape: Shape, strides: readonly 
   return out;
 }
 
-export function concat(xs: readonly View<TypedArray>[], dim: number, outShape: Shape): TypedArray {
-  const out = alloc(xs[0]!.dtype, sizeOf(outShape));
+/** Each input's rows copied in with `set`; `allocate` makes the output (the wasm engine passes its pool's). */
+export function concat(xs: readonly View<TypedArray>[], dim: number, outShape: Shape, allocate = alloc): TypedArray {
+  const out = allocate(xs[0]!.dtype, sizeOf(outShape));
   const outer = sizeOf(outShape.slice(0, dim)), rowOut = sizeOf(outShape.slice(dim));
   let start = 0;
   for (const x of xs) {

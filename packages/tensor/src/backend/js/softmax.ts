@@ -31,8 +31,9 @@ export function softmax(x: View<TypedArray>, dim: number): TypedArray {
   return out;
 }
 
-export function softmaxBackward(y: View<TypedArray>, dy: View<TypedArray>, dim: number): TypedArray {
-  const [outer, n, inner] = rows(y.shape, dim), Y = y.buf, D = dy.buf, out = alloc(y.dtype, Y.length);
+/** `allocate` makes the output (the wasm engine passes its pool's). */
+export function softmaxBackward(y: View<TypedArray>, dy: View<TypedArray>, dim: number, allocate = alloc): TypedArray {
+  const [outer, n, inner] = rows(y.shape, dim), Y = y.buf, D = dy.buf, out = allocate(y.dtype, Y.length);
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const base = o * n * inner + i, end = base + n * inner;

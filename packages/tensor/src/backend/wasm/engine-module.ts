@@ -11,10 +11,11 @@ import { ModuleBuilder } from './emit/module.ts';
 import { gemmMacro, gemmPackA, gemmPackB } from './gemm-kernel.ts';
 import type { GemmShape } from './gemm-kernel.ts';
 import { groupNormBackwardKernel, groupNormKernel } from './group-norm-kernel.ts';
-import { softmaxKernel } from './softmax-kernel.ts';
+import { softmaxBackwardKernel, softmaxKernel } from './softmax-kernel.ts';
 import { winoFilterGrad, winoGradient } from './winograd-grad-kernel.ts';
 import { winoFilter, winoInput, winoOutput } from './winograd-kernel.ts';
 import { siluBackwardKernel, unaryKernels } from './unary-kernel.ts';
+import { binaryKernels } from './binary-kernel.ts';
 
 /** The kernels of the engine users load, in opcode order. To add one: export its descriptor from its `*-kernel.ts` and list it here. */
 export const engineKernels: readonly KernelDescriptor[] = [
@@ -23,6 +24,7 @@ export const engineKernels: readonly KernelDescriptor[] = [
   winoFilter, winoInput, winoOutput, winoGradient, winoFilterGrad,
   siluBackwardKernel, softmaxKernel, groupNormKernel, groupNormBackwardKernel,
   ...Object.values(unaryKernels),
+  ...Object.values(binaryKernels), softmaxBackwardKernel,
 ];
 
 /** The exports the engine calls directly: the interpreter (the kernels are reached through it). */

@@ -8,7 +8,7 @@
  * from the engine's pool (`buffer-pool.ts`) and every kernel here writes all of its output.
  */
 
-import type { BinaryCode, ReduceCode, Shape, TypedArray, View } from '../kernels.ts';
+import type { BinaryCode, DType, ReduceCode, Shape, TypedArray, View } from '../kernels.ts';
 import { jsKernels } from '../js/index.ts';
 import { forEachOffset } from '../js/util.ts';
 import { allocOutput as alloc } from './buffer-pool.ts';
@@ -108,6 +108,19 @@ export function reduce(code: ReduceCode, x: View<TypedArray>, dims: readonly num
   c.strides.forEach((s) => s.pop());
   const X = x.buf;
   const acc = new Float64Array(outLength).fill(code === 'sum' ? 0 : code === 'max' ? -Infinity : Infinity);
+  if (code === 'sum' && rowReduced && n < 8 && c.shape.length >= 2) {
+    // Short summed rows (a nearest upsample's backward sums rows of 2): the last two dims in one callback.
+    const m = c.shape[c.shape.length - 2]!, sm = c.strides[0]!.pop()!, om = c.strides[1]!.pop()!;
+    forEachRow(c.shape.slice(0, -1), c.strides, ([ix, o]) => {
+      for (let a = 0; a < m; a++) {
+        const i0 = ix! + a * sm, o0 = o! + a * om;
+        let s = acc[o0]!;
+        for (let j = 0; j < n; j++) s += X[i0 + j]!;
+        acc[o0] = s;
+      }
+    });
+    return fromAcc(x.dtype, acc);
+  }
   forEachRow(c.shape, c.strides, ([ix, o]) => {
     const i0 = ix!, o0 = o!;
     if (rowReduced) {
@@ -124,45 +137,68 @@ export function reduce(code: ReduceCode, x: View<TypedArray>, dims: readonly num
       for (let j = 0; j < n; j++) { const v = X[i0 + j]!, s = acc[o0 + j]!; if (s === s && (v < s || v !== v)) acc[o0 + j] = v; }
     }
   });
-  const out = alloc(x.dtype, outLength);
+  return fromAcc(x.dtype, acc);
+}
+
+/** The float64 accumulators in a (pooled) output of `dtype`. */
+function fromAcc(dtype: DType, acc: Float64Array): TypedArray {
+  const out = alloc(dtype, acc.length);
   out.set(acc);
   return out;
 }
 
-/** out[i₀…iₙ] = X[offset + Σ iₖ·strides[k]], a row at a time: `set` for stride 1, `fill` for stride 0. */
+/**
+ * out[i₀…iₙ] = X[offset + Σ iₖ·strides[k]]. The output is written in order, block by block: a dim
+ * that x does not move along (stride 0: `expand`, a nearest upsample) is written once and its block
+ * copied on with `copyWithin` (a memcpy), and the last dim (the last two when rows are short, as the
+ * upsample's rows of 2 are) is one tight loop, a `set` for stride 1 and a `fill` for stride 0.
+ */
 export function strided(x: View<TypedArray>, outShape: Shape, strides: readonly number[], offset: number): TypedArray {
   const out = alloc(x.dtype, sizeOf(outShape));
   if (out.length === 0) return out;
   const c = collapse(outShape, [strides, stridesOf(outShape)]);
   if (c.shape.length === 0) oneElement(c);
-  const n = c.shape[c.shape.length - 1]!, ls = c.strides[0]!.pop()!;
-  c.strides[1]!.pop();
-  const X = x.buf;
-  if (n < 8 && c.shape.length >= 2) {
-    // Short rows (a nearest upsample's expand has rows of 2): walk the last two dims in one callback.
-    const m = c.shape[c.shape.length - 2]!, sm = c.strides[0]!.pop()!, om = c.strides[1]!.pop()!;
-    forEachRow(c.shape.slice(0, -1), c.strides, ([is, o]) => {
-      for (let a = 0; a < m; a++) {
-        const i0 = offset + is! + a * sm, o0 = o! + a * om;
-        for (let j = 0; j < n; j++) out[o0 + j] = X[i0 + j * ls]!;
+  const shape = c.shape, sx = c.strides[0]!, so = c.strides[1]!, X = x.buf;
+  const nd = shape.length, n = shape[nd - 1]!, ls = sx[nd - 1]!;
+  // The leaf: the row, or the last two dims (m rows of n, m·n out contiguous) when rows are short.
+  const two = n < 8 && nd >= 2, leafDims = two ? 2 : 1, m = two ? shape[nd - 2]! : 1, sm = two ? sx[nd - 2]! : 0;
+  const leaf = (i0: number, o0: number): void => {
+    if (two) {
+      for (let a = 0, o = o0; a < m; a++, o += n) {
+        const ia = i0 + a * sm;
+        for (let j = 0; j < n; j++) out[o + j] = X[ia + j * ls]!;
       }
-    });
-    return out;
-  }
-  forEachRow(c.shape, c.strides, ([is, o]) => {
-    const i0 = offset + is!, o0 = o!;
-    if (ls === 1) out.set(X.subarray(i0, i0 + n), o0);
+    } else if (ls === 1) out.set(X.subarray(i0, i0 + n), o0);
     else if (ls === 0) out.fill(X[i0]!, o0, o0 + n);
     else for (let j = 0; j < n; j++) out[o0 + j] = X[i0 + j * ls]!;
-  });
+  };
+  const block = (k: number, i0: number, o0: number): void => {
+    if (k === nd - leafDims) return leaf(i0, o0);
+    const len = so[k]!, count = shape[k]!;
+    if (sx[k] === 0) {
+      block(k + 1, i0, o0);
+      for (let a = 1; a < count; a++) out.copyWithin(o0 + a * len, o0, o0 + len);
+    } else {
+      for (let a = 0; a < count; a++) block(k + 1, i0 + a * sx[k]!, o0 + a * len);
+    }
+  };
+  block(0, offset, 0);
   return out;
 }
 
-/** Constant padding: fill with `value`, then copy x in row by row. */
+/** acc[i] += x[i] over equal lengths, in place (the small case of `accumulate`). */
+export function addInto(acc: Float32Array, x: Float32Array): void {
+  for (let i = 0; i < acc.length; i++) acc[i] = acc[i]! + x[i]!;
+}
+
+/**
+ * Constant padding, each output element written once: x's rows copied in (`set`) in output order,
+ * and `value` filled into the gaps between them (a narrow's backward pads to three times its size).
+ */
 export function pad(x: View<TypedArray>, before: readonly number[], after: readonly number[], value: number): TypedArray {
   const outShape = x.shape.map((d, k) => d + before[k]! + after[k]!);
-  const out = alloc(x.dtype, sizeOf(outShape)).fill(value);
-  if (sizeOf(x.shape) === 0) return out;
+  const out = alloc(x.dtype, sizeOf(outShape));
+  if (sizeOf(x.shape) === 0) return out.fill(value);
   const outStrides = stridesOf(outShape);
   const base = before.reduce((acc, b, k) => acc + b * outStrides[k]!, 0);
   const c = collapse(x.shape, [stridesOf(x.shape), outStrides]);
@@ -172,9 +208,17 @@ export function pad(x: View<TypedArray>, before: readonly number[], after: reado
   // x's row is contiguous; in out it is too unless x's trailing dims were size 1 (then stride lo > 1).
   const lo = c.strides[1]!.pop()!;
   const X = x.buf;
+  if (lo !== 1) {
+    out.fill(value);
+    forEachRow(c.shape, c.strides, ([ix, o]) => { for (let j = 0; j < n; j++) out[base + o! + j * lo] = X[ix! + j]!; });
+    return out;
+  }
+  let filled = 0; // out[0, filled) is written; rows come in increasing output order
   forEachRow(c.shape, c.strides, ([ix, o]) => {
-    if (lo === 1) out.set(X.subarray(ix!, ix! + n), base + o!);
-    else for (let j = 0; j < n; j++) out[base + o! + j * lo] = X[ix! + j]!;
+    const at = base + o!;
+    out.fill(value, filled, at);
+    out.set(X.subarray(ix!, ix! + n), at);
+    filled = at + n;
   });
-  return out;
+  return out.fill(value, filled);
 }

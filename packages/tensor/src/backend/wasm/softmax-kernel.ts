@@ -4,6 +4,8 @@
  *   m = max of the row (NaN-propagating, as f32x4.max is), s = |m| < ∞ ? m : 0,
  *   dst = exp(x − s) and Σ of it (in four float32 lanes),   dst *= 1 / Σ.
  * exp is the vector polynomial of unary-kernel.ts (about an ulp).
+ * And its backward, `softmax_backward_rows(y, dy, dst, rows, n)`, in two passes over each row:
+ *   dot = Σ dy ⊙ y (in four float32 lanes),   dst = y ⊙ (dy − dot).
  */
 
 import { kernel } from './commands.ts';
@@ -67,3 +69,37 @@ function softmaxBody(): Code {
 
 /** softmax_rows(src, dst, rows, n). */
 export const softmaxKernel = kernel({ name: 'softmax_rows', params: ['src', 'dst', 'rows', 'n'], emit: ({ mod }) => mod.declare('softmax_rows', softmaxBody()) });
+
+function softmaxBackwardBody(): Code {
+  const c = new Code([i32, i32, i32, i32, i32]);
+  const [y, dy, dst, rows, n] = [0, 1, 2, 3, 4];
+  const row = c.local(i32), i = c.local(i32), bytes = c.local(i32), base = c.local(i32), end = c.local(i32);
+  const acc = c.local(v128), tmp = c.local(v128);
+  c.localGet(n).i32Const(4).i32Mul().localSet(bytes);
+  c.while(() => c.localGet(row).localGet(rows).i32LtS(), () => {
+    c.localGet(row).localGet(bytes).i32Mul().localTee(base).localGet(bytes).i32Add().localSet(end);
+    // acc = Σ dy ⊙ y, then its four lanes summed and splatted
+    c.v128ConstF32([0, 0, 0, 0]).localSet(acc);
+    c.localGet(base).localSet(i);
+    c.while(() => c.localGet(i).localGet(end).i32LtS(), () => {
+      c.localGet(acc).localGet(dy).localGet(i).i32Add().v128Load().localGet(y).localGet(i).i32Add().v128Load().f32x4Mul().f32x4Add().localSet(acc);
+      c.localGet(i).i32Const(16).i32Add().localSet(i);
+    });
+    c.localGet(acc);
+    emitHorizontal(c, tmp, () => c.f32Add());
+    c.f32x4Splat().localSet(acc);
+    // dst = y ⊙ (dy − dot)
+    c.localGet(base).localSet(i);
+    c.while(() => c.localGet(i).localGet(end).i32LtS(), () => {
+      c.localGet(dst).localGet(i).i32Add();
+      c.localGet(y).localGet(i).i32Add().v128Load();
+      c.localGet(dy).localGet(i).i32Add().v128Load().localGet(acc).f32x4Sub().f32x4Mul().v128Store();
+      c.localGet(i).i32Const(16).i32Add().localSet(i);
+    });
+    c.localGet(row).i32Const(1).i32Add().localSet(row);
+  });
+  return c;
+}
+
+/** softmax_backward_rows(y, dy, dst, rows, n). */
+export const softmaxBackwardKernel = kernel({ name: 'softmax_backward_rows', params: ['y', 'dy', 'dst', 'rows', 'n'], emit: ({ mod }) => mod.declare('softmax_backward_rows', softmaxBackwardBody()) });

@@ -1,9 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { DType, Shape, TypedArray, View } from '../kernels.ts';
+import type { BinaryCode, DType, Shape, TypedArray, View } from '../kernels.ts';
 import { jsKernels } from '../js/index.ts';
-import { broadcastShapes, sizeOf } from '../../shape.ts';
+import { broadcastShapes, sizeOf, stridesOf } from '../../shape.ts';
 import { broadcastableShapes } from '../../testing/arbitraries.ts';
 import { getEngine } from './engine.ts';
 import { wasmKernels } from './wasm-kernels.ts';
@@ -55,6 +55,49 @@ describe('wasm kernels agree with js', () => {
       wasmKernels.dispose(a.w.buf);
       wasmKernels.dispose(b.w.buf);
     }), { seed: 11, numRuns: 40 });
+  });
+  it('generated SIMD add, sub, mul, div (same length, past 8,192 elements): bit for bit the js results, tails and ±0, ±∞, NaN included', () => {
+    fc.assert(fc.property(fc.integer({ min: 8192, max: 8192 + 70 }), fc.constantFrom<BinaryCode>('add', 'sub', 'mul', 'div'), fc.boolean(), fc.integer(), (n, code, split, seed) => {
+      const a = random('float32', n, seed), b = random('float32', n, seed + 1);
+      const special = [0, -0, Infinity, -Infinity, NaN, 3e38, 1e-45];
+      const at = (seed >>> 0) % (n - 16);
+      for (let i = 0; i < 16; i++) { a[at + i] = special[i % 7]!; b[n - 1 - i] = special[(i + 3) % 7]!; }
+      // Shapes that differ only by size-1 dims index the same flat elements (no broadcasting).
+      const sa = split ? [1, n] : [n], sb = [n], out = split ? [1, n] : [n];
+      const va: View<TypedArray> = { buf: a, shape: sa, dtype: 'float32' }, vb: View<TypedArray> = { buf: b, shape: sb, dtype: 'float32' };
+      assertSame(wasmKernels.binary(code, va, vb, out), out, 'float32', jsKernels.binary(code, va, vb, out));
+    }), { seed: 15, numRuns: 40 });
+  });
+  it('generated SIMD softmax backward over rows (lengths a multiple of 4; others via js): within 1e-6 of js', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 40 }), fc.integer(), (rows, n, seed) => {
+      const y = jsKernels.softmax({ buf: random('float32', rows * n, seed), shape: [rows, n], dtype: 'float32' }, 1);
+      const dy = random('float32', rows * n, seed + 1);
+      const vy: View<TypedArray> = { buf: y, shape: [rows, n], dtype: 'float32' }, vdy: View<TypedArray> = { buf: dy, shape: [rows, n], dtype: 'float32' };
+      assertSame(wasmKernels.softmaxBackward(vy, vdy, 1), [rows, n], 'float32', jsKernels.softmaxBackward(vy, vdy, 1), 1e-6);
+      assertSame(wasmKernels.softmaxBackward(vy, vdy, 0), [rows, n], 'float32', jsKernels.softmaxBackward(vy, vdy, 0));
+    }), { seed: 16, numRuns: 60 });
+  });
+  it('strided copies (permutes with expanded, stride-0 dims and an offset), summed short rows, concat and pad: the js results', () => {
+    const dims = fc.array(fc.record({ size: fc.integer({ min: 1, max: 5 }), expand: fc.integer({ min: 0, max: 3 }) }), { minLength: 1, maxLength: 5 });
+    fc.assert(fc.property(dims, fc.integer(), fc.constantFrom<DType>('float32', 'float64'), (ds, seed, dtype) => {
+      // x: [sizes…] plus a leading 2 to narrow from; out: a permutation of x's dims, with each dim of size 1 in x expanded.
+      const xShape = [2, ...ds.map((d) => (d.expand > 0 ? 1 : d.size))], xStrides = stridesOf(xShape);
+      const x = pair(xShape, dtype, seed);
+      const order = ds.map((_, k) => k).sort((p, q) => ((p * 7 + seed) % 5) - ((q * 7 + seed) % 5));
+      const outShape = order.map((k) => (ds[k]!.expand > 0 ? ds[k]!.expand + 1 : ds[k]!.size));
+      const strides = order.map((k) => (ds[k]!.expand > 0 ? 0 : xStrides[k + 1]!)), offset = xStrides[0]! * ((seed >>> 0) % 2);
+      assertSame(wasmKernels.strided(x.w, outShape, strides, offset), outShape, dtype, jsKernels.strided(x.j, outShape, strides, offset));
+      // The same shape summed over every other dim, the last included (rows of 1 to 5).
+      const y = pair(outShape, dtype, seed + 1), sumDims = outShape.map((_, k) => k).filter((k) => (outShape.length - 1 - k) % 2 === 0);
+      assertSame(wasmKernels.reduce('sum', y.w, sumDims), outShape.map((d, k) => (sumDims.includes(k) ? 1 : d)), dtype, jsKernels.reduce('sum', y.j, sumDims));
+      const dim = (seed >>> 0) % outShape.length, z = pair(outShape.map((d, k) => (k === dim ? d + 1 : d)), dtype, seed + 2);
+      const catShape = outShape.map((d, k) => (k === dim ? 2 * d + 1 : d));
+      assertSame(wasmKernels.concat([y.w, z.w], dim, catShape), catShape, dtype, jsKernels.concat([y.j, z.j], dim, catShape));
+      // Padded by 0–2 on each side of each dim (every element written: pooled outputs hold stale values).
+      const before = outShape.map((_, k) => (seed >>> k) % 3), after = outShape.map((_, k) => (seed >>> (k + 5)) % 3);
+      const padShape = outShape.map((d, k) => d + before[k]! + after[k]!);
+      assertSame(wasmKernels.pad(y.w, before, after, 7), padShape, dtype, jsKernels.pad(y.j, before, after, 7));
+    }), { seed: 17, numRuns: 150 });
   });
   it('generated SIMD sigmoid, silu and silu backward: within 1e-6 of js, tails and odd lengths included', () => {
     fc.assert(fc.property(fc.integer({ min: 1, max: 70 }), fc.constantFrom(1, 10, 100), fc.integer(), (n, scale, seed) => {

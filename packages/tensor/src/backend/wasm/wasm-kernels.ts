@@ -13,12 +13,14 @@
  *
  * What runs where: float32 matmul and conv2d (forward and both gradients) on the generated SIMD
  * GEMM across threads; the float32 unary kernels of `unary-kernel.ts` (generated SIMD, split across the threads)
- * where the arithmetic outweighs the copies; broadcasting arithmetic, reductions and layout copies
- * as the row loops of `loops.ts`; everything else, and float64/int32, the `js` reference loops
+ * where the arithmetic outweighs the copies; float32 add/sub/mul/div of large operands of one length,
+ * backward's in-place gradient sums and softmax's backward on generated SIMD on the main thread (V8's
+ * scalar loops cost 2–3 ns an element here, the copies a fraction of that); broadcasting
+ * arithmetic, reductions and layout copies as the row loops of `loops.ts`; everything else, and float64/int32, the `js` reference loops
  * (group norm among them: `js/norm.ts` is already one fused pass per block over the typed arrays).
  */
 
-import type { Conv2dParams, Kernels, Shape, TypedArray, UnaryCode, View } from '../kernels.ts';
+import type { BinaryCode, Conv2dParams, Kernels, Shape, TypedArray, UnaryCode, View } from '../kernels.ts';
 import { jsKernels } from '../js/index.ts';
 import { broadcastStrides, sizeOf } from '../../shape.ts';
 import { conv2dForward, conv2dInputGrad, conv2dWeightGrad } from './conv2d.ts';
@@ -28,21 +30,25 @@ import type { Engine } from './engine.ts';
 import * as loops from './loops.ts';
 import { runGemms, splitRange } from './sgemm.ts';
 import { nativeUnaryCodes, siluBackwardKernel, unaryKernels, type NativeUnaryCode } from './unary-kernel.ts';
-import { softmaxKernel } from './softmax-kernel.ts';
+import { softmaxBackwardKernel, softmaxKernel } from './softmax-kernel.ts';
+import { binaryKernels, nativeBinaryCodes, type NativeBinaryCode } from './binary-kernel.ts';
 import { groupNormBackwardKernel, groupNormKernel } from './group-norm-kernel.ts';
 import type { GemmProblem } from './sgemm.ts';
 import { allocOutput, outputPool } from './buffer-pool.ts';
 import { adamStep } from '../js/optim.ts';
+import { concat } from '../js/layout.ts';
+import { softmaxBackward as jsSoftmaxBackward } from '../js/softmax.ts';
 
 /** A tensor's storage on this backend: a typed array, as on `js`. */
 export type WasmBuf = TypedArray;
 
 /**
  * Run `body` on heap copies of `inputs`, with an output block of `outLength` float32s, and return
- * the output in a Float32Array from the output pool (`buffer-pool.ts`), all of it overwritten.
+ * the output in a Float32Array from the output pool (`buffer-pool.ts`), all of it overwritten, or
+ * in `into` when given (an in-place update: `into` may be one of the inputs).
  * Every block is released before returning, also on error.
  */
-export function staged(inputs: readonly TypedArray[], outLength: number, body: (engine: Engine, ptrs: readonly number[], out: number) => void): Float32Array {
+export function staged(inputs: readonly TypedArray[], outLength: number, body: (engine: Engine, ptrs: readonly number[], out: number) => void, into?: Float32Array): Float32Array {
   const engine = getEngine(), heap = engine.heap;
   const ptrs: number[] = [];
   try {
@@ -54,7 +60,7 @@ export function staged(inputs: readonly TypedArray[], outLength: number, body: (
     body(engine, ptrs, out);
     // Not `heap.f32.slice(…)`: on a SharedArrayBuffer V8 copies a slice element by element (6.7 ms
     // for 2 MB here), while `set` from a subarray is a plain memcpy (0.24 ms, allocation included).
-    const result = outputPool.take(outLength);
+    const result = into ?? outputPool.take(outLength);
     result.set(heap.f32.subarray(out >> 2, (out >> 2) + outLength));
     return result;
   } finally {
@@ -125,6 +131,64 @@ function softmax(x: View<WasmBuf>, dim: number): WasmBuf {
   });
 }
 
+/**
+ * Below this many elements a float32 add/sub/mul/div stays a js row loop on the main thread (the
+ * copies and the call cost more than they save: 30 µs against 19 at 8,192 elements, level at
+ * 4,096); from it, operands of the output's length (no broadcasting) go to the generated SIMD kernel.
+ */
+const NATIVE_BINARY_MIN = 1 << 13;
+
+/**
+ * dst = a ∘ b on the engine, both of length n: into a pooled output, or into `into`. On the main
+ * thread only: the copies in and out are most of the time and only this thread can make them, and
+ * waking a worker for the rest cost more than it saved at every size measured (16 Ki to 1 Mi
+ * elements: bench/README.md, "2026-12-06, late"). The softmax backward below runs the same way.
+ */
+function nativeBinary(code: NativeBinaryCode, a: Float32Array, b: Float32Array, into?: Float32Array): Float32Array {
+  return staged([a, b], a.length, (engine, [pa, pb], dst) => {
+    engine.push(0, binaryKernels[code], { a: pa!, b: pb!, dst, n: a.length });
+    engine.flush();
+  }, into);
+}
+
+const isNativeBinary = (code: BinaryCode): code is NativeBinaryCode => (nativeBinaryCodes as readonly BinaryCode[]).includes(code);
+
+/** Broadcasting arithmetic: large same-length float32 operands on the engine, the rest as the row loops of `loops.ts`. */
+function binary(code: BinaryCode, a: View<WasmBuf>, b: View<WasmBuf>, outShape: Shape): WasmBuf {
+  const n = sizeOf(outShape);
+  if (n >= NATIVE_BINARY_MIN && a.buf instanceof Float32Array && b.buf instanceof Float32Array && a.buf.length === n && b.buf.length === n && isNativeBinary(code)) {
+    return nativeBinary(code, a.buf, b.buf);
+  }
+  return loops.binary(code, a, b, outShape);
+}
+
+/**
+ * acc += x in place (`Kernels.accumulate`), only when acc's buffer is a float32 output of the pool
+ * that no other tensor owns (a view made by `reshape` or `detach`, or a tensor dropped without
+ * `dispose`, counts as another owner) and x is not that same buffer; otherwise false, and nothing changed.
+ */
+function accumulate(acc: View<WasmBuf>, x: View<WasmBuf>): boolean {
+  const A = acc.buf, X = x.buf;
+  if (!(A instanceof Float32Array) || !(X instanceof Float32Array) || A.length !== X.length || A === X || outputPool.ownersOf(A) !== 1) return false;
+  if (A.length >= NATIVE_BINARY_MIN) nativeBinary('add', A, X, A);
+  else loops.addInto(A, X);
+  return true;
+}
+
+/**
+ * Softmax's backward along the last dim of float32 rows whose length is a multiple of 4 on the
+ * generated kernel, on the main thread (as `nativeBinary`: 0.50–0.55 ms against 0.61–0.65 split
+ * across two threads for attention's [8, 256, 256]); else `js`, into a pooled output.
+ */
+function softmaxBackward(y: View<WasmBuf>, dy: View<WasmBuf>, dim: number): WasmBuf {
+  const n = y.shape[dim] ?? 0, total = y.buf.length;
+  if (y.dtype !== 'float32' || dim !== y.shape.length - 1 || n % 4 !== 0 || total === 0) return jsSoftmaxBackward(y, dy, dim, allocOutput);
+  return staged([y.buf, dy.buf], total, (engine, [py, pdy], dst) => {
+    engine.push(0, softmaxBackwardKernel, { y: py!, dy: pdy!, dst, rows: total / n, n });
+    engine.flush();
+  });
+}
+
 /** eps as the bits of a float32, for a command argument. */
 const f32Bits = (v: number): number => new Int32Array(Float32Array.of(v).buffer)[0]!;
 
@@ -191,9 +255,12 @@ export const wasmKernels: Kernels<WasmBuf> = {
   groupNorm,
   groupNormBackward,
   adamStep: (param, grad, m, v, h) => adamStep(param, grad, m, v, h, allocOutput),
-  binary: loops.binary,
+  softmaxBackward,
+  binary,
+  accumulate,
   reduce: loops.reduce,
   strided: loops.strided,
+  concat: (xs, dim, outShape) => concat(xs, dim, outShape, allocOutput),
   pad: loops.pad,
 
   matmul,
