@@ -71,17 +71,18 @@ function assertBothPaths({ posted, takenBack }: { posted: number; takenBack: num
   assert.ok(posted - takenBack > 0, `no worker ever took its job (${posted} posted, all taken back: a lost wake?)`);
 }
 
-// Spins of 0 make every idle worker sleep in Atomics.wait at once, so every job needs a wake.
+// Spins of 0 (the default) make every idle worker sleep in Atomics.wait at once, so every job needs a
+// wake; spins of 50 µs let a worker catch the next job while it spins, and the caller its worker's done.
 const settings = [
   { threads: 2, spin: { worker: 0, caller: 0 } },
   { threads: 3, spin: { worker: 0, caller: 0 } },
-  { threads: 2, spin: undefined },
-  { threads: 3, spin: undefined },
+  { threads: 2, spin: { worker: 50, caller: 50 } },
+  { threads: 3, spin: { worker: 50, caller: 50 } },
 ];
 
 describe('wasm pool hand-over', { timeout: 120_000 }, () => {
   for (const { threads, spin } of settings) {
-    const name = `${threads} threads, spin ${spin ? `${spin.worker}/${spin.caller} µs` : 'default'}`;
+    const name = `${threads} threads, spin ${spin.worker}/${spin.caller} µs`;
 
     it(`static lists run exactly once each, by their worker or taken back by the caller (${name})`, () => {
       const engine = new Engine({ threads, spin });

@@ -1,12 +1,12 @@
 /**
  * Worker threads over the engine's shared memory (started by `threads.ts`: Node's worker_threads or
  * a browser's Web Workers). Each worker instantiates the same module against the same memory and
- * then loops: wait for a job on its job word (spinning briefly, then Atomics.wait), take it, run
+ * then loops: wait for a job on its job word (Atomics.wait, after an optional spin), take it, run
  * command lists, publish `done`, wake the calling thread. The calling thread runs its own share
  * meanwhile. Then, for each worker: if it has not taken its job yet, the caller takes the job back
  * and runs that share itself (a worker that another process keeps off its core, or that is slow to
- * wake, never holds the call up); otherwise it waits on the worker's `done` word, spinning briefly
- * and then with Atomics.wait where this thread may block (Node's main thread, any worker), spinning
+ * wake, never holds the call up); otherwise it waits on the worker's `done` word (after an optional
+ * spin) with Atomics.wait where this thread may block (Node's main thread, any worker), spinning
  * only where it may not (a browser page's main thread). Node's workers are unref'd, so an idle pool
  * never keeps the process alive.
  *
@@ -25,11 +25,13 @@ export const CONTROL_WORDS = 16;
 
 /**
  * Default spins, in microseconds: an idle worker's on its job word before it sleeps, and the
- * caller's on a worker's `done` word before it sleeps. Measured on 2 cores (bench/README.md, "batch-1
- * latency"): a wake through Atomics.notify costs 5–8 µs each way when a core is free, and the bench
- * U-Net's kernels at batch 1 follow each other within tens of microseconds.
+ * caller's on a worker's `done` word before it sleeps. None: on the shared two-core machine of
+ * bench/README.md ("batch-1 latency") a spinning thread takes the core our other thread needs
+ * (batch-1 sampling 33 ms a call without spinning, 37.6 with 50 µs spins, at load average 4), though a
+ * hand-over to a sleeping worker costs ~14 µs where one to a spinning worker costs ~2. Where the
+ * engine has its cores to itself, `EngineOptions.spin` turns spinning on (XNNPACK's pthreadpool spins).
  */
-export const defaultSpin = { worker: 50, caller: 50 } as const;
+export const defaultSpin = { worker: 0, caller: 0 } as const;
 
 interface PoolWorker {
   readonly thread: WorkerThread;

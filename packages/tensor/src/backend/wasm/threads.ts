@@ -10,9 +10,9 @@
  * job s by compare-and-swap s → −s; the caller may take it back first by s → 0 (`Pool.run` does, and
  * runs that thread's share itself, when the worker has not started by the time the caller's own
  * share is done: a worker whose core another process holds then costs nothing). Exactly one of the
- * two swaps succeeds. An idle worker spins on the word for `spinMicros` before it sleeps in
- * Atomics.wait, so a job posted soon after the last one (the next kernel of a network) starts
- * without a wake-up (as XNNPACK's pthreadpool spins before it sleeps).
+ * two swaps succeeds. An idle worker may spin on the word for `spinMicros` before it sleeps in
+ * Atomics.wait, so that a job posted soon after the last one (the next kernel of a network) starts
+ * without a wake-up, as XNNPACK's pthreadpool spins; off by default (`defaultSpin` in pool.ts).
  */
 
 import type { NodeWorkerThreads } from './platform.ts';
