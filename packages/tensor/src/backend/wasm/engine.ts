@@ -35,6 +35,8 @@ export interface EngineOptions {
   readonly listCapacity?: number;
   /** The kernels to build the module from; default `engineKernels` (a benchmark adds its probe). */
   readonly kernels?: readonly KernelDescriptor[];
+  /** How long (µs) an idle worker spins before it sleeps, and the caller before it sleeps on a worker; default `defaultSpin`. */
+  readonly spin?: { readonly worker: number; readonly caller: number };
 }
 
 export const defaultBlocking: Blocking = { mc: 128, kc: 256, nc: 2048 };
@@ -88,7 +90,7 @@ export class Engine {
     this.opcodes = new Map(kernels.map((k, i) => [k, i + 1]));
     const { module, instantiate } = buildEngineModule(this.shape, this.heap.memory, kernels);
     this.exports = instantiate();
-    this.pool = new Pool(module, this.heap.memory, controlPtr, this.threads);
+    this.pool = new Pool(module, this.heap.memory, controlPtr, this.threads, options.spin);
     this.ready = this.pool.ready;
     this.lists = Array.from({ length: this.threads }, (_, t) => {
       const list = new CommandList(() => this.heap.i32, listsPtr + t * capacity * RECORD_BYTES, capacity);

@@ -27,6 +27,7 @@ import { conv2dForward, conv2dInputGrad, conv2dWeightGrad } from './conv2d.ts';
 import type { ConvShape } from './conv2d.ts';
 import { getEngine } from './engine.ts';
 import type { Engine } from './engine.ts';
+import type { Push } from './commands.ts';
 import * as loops from './loops.ts';
 import { runGemms, splitRange } from './sgemm.ts';
 import { nativeUnaryCodes, siluBackwardKernel, unaryKernels, type NativeUnaryCode } from './unary-kernel.ts';
@@ -93,42 +94,54 @@ function matmul(a: View<WasmBuf>, b: View<WasmBuf>, outShape: Shape, transA: boo
   });
 }
 
-/** Below this many elements a unary kernel runs on one thread (waking a worker costs ~10–50 µs). */
-const UNARY_PARALLEL_MIN = 1 << 15;
+/**
+ * Below this many elements (about 10 µs of the cheapest generated kernel) a memory-bound kernel runs
+ * on the calling thread alone: a worker's share would cost more to hand over than to run here.
+ */
+const PARALLEL_MIN = 1 << 13;
+/** Above it, the work is cut into about this many tasks per thread, so whichever thread is free takes the next. */
+const TASKS_PER_THREAD = 4;
+
+/**
+ * Run `queue(push, i0, i1)` over [0, n) in ranges whose boundaries are multiples of `unit`: on the
+ * calling thread alone when `elements` (the work's size) is below `PARALLEL_MIN`, else as tasks that
+ * whichever thread is free takes (the caller runs tasks too, so a worker that is slow to wake, or
+ * kept off its core by another process, costs no more than running everything here).
+ */
+function runSplit(engine: Engine, elements: number, n: number, unit: number, queue: (push: Push, i0: number, i1: number) => void): void {
+  if (engine.threads === 1 || elements < PARALLEL_MIN) {
+    queue((kernel, args) => engine.push(0, kernel, args), 0, n);
+    engine.flush();
+    return;
+  }
+  const parts = Math.min(TASKS_PER_THREAD * engine.threads, Math.ceil(elements / PARALLEL_MIN));
+  for (const [i0, i1] of splitRange(n, parts, unit)) engine.addTask((_t, push) => queue(push, i0, i1));
+  engine.runTasks();
+}
 
 /** float32 exp, sigmoid, … on the generated SIMD kernels, split across the threads; the rest via `js`. */
 function unary(code: UnaryCode, x: View<WasmBuf>): WasmBuf {
   if (x.dtype !== 'float32' || !(nativeUnaryCodes as readonly UnaryCode[]).includes(code)) return jsKernels.unary(code, x);
   const kernel = unaryKernels[code as NativeUnaryCode];
   const n = x.buf.length;
-  return staged([x.buf], n, (engine, [src], dst) => {
-    const parts = n < UNARY_PARALLEL_MIN ? 1 : engine.threads;
-    splitRange(n, parts, 16).forEach(([n0, n1], t) => engine.push(t, kernel, { src: src! + 4 * n0, dst: dst + 4 * n0, n: n1 - n0 }));
-    engine.flush();
-  });
+  return staged([x.buf], n, (engine, [src], dst) =>
+    runSplit(engine, n, n, 16, (push, n0, n1) => push(kernel, { src: src! + 4 * n0, dst: dst + 4 * n0, n: n1 - n0 })));
 }
 
 /** SiLU's derivative applied to dy, on the generated SIMD kernel split across the threads. */
 function siluBackward(x: View<WasmBuf>, dy: View<WasmBuf>): WasmBuf {
   if (x.dtype !== 'float32') return jsKernels.siluBackward(x, dy);
   const n = x.buf.length;
-  return staged([x.buf, dy.buf], n, (engine, [px, pdy], dst) => {
-    const parts = n < UNARY_PARALLEL_MIN ? 1 : engine.threads;
-    splitRange(n, parts, 16).forEach(([n0, n1], t) => engine.push(t, siluBackwardKernel, { x: px! + 4 * n0, dy: pdy! + 4 * n0, dst: dst + 4 * n0, n: n1 - n0 }));
-    engine.flush();
-  });
+  return staged([x.buf, dy.buf], n, (engine, [px, pdy], dst) =>
+    runSplit(engine, n, n, 16, (push, n0, n1) => push(siluBackwardKernel, { x: px! + 4 * n0, dy: pdy! + 4 * n0, dst: dst + 4 * n0, n: n1 - n0 })));
 }
 
 /** Softmax along the last dim of float32 rows whose length is a multiple of 4 on the generated kernel, split by rows; else `js`. */
 function softmax(x: View<WasmBuf>, dim: number): WasmBuf {
   const n = x.shape[dim] ?? 0, total = x.buf.length;
   if (x.dtype !== 'float32' || dim !== x.shape.length - 1 || n % 4 !== 0 || total === 0) return jsKernels.softmax(x, dim);
-  const rows = total / n;
-  return staged([x.buf], total, (engine, [src], dst) => {
-    const parts = total < UNARY_PARALLEL_MIN ? 1 : engine.threads;
-    splitRange(rows, parts, 1).forEach(([r0, r1], t) => engine.push(t, softmaxKernel, { src: src! + 4 * r0 * n, dst: dst + 4 * r0 * n, rows: r1 - r0, n }));
-    engine.flush();
-  });
+  return staged([x.buf], total, (engine, [src], dst) =>
+    runSplit(engine, total, total / n, 1, (push, r0, r1) => push(softmaxKernel, { src: src! + 4 * r0 * n, dst: dst + 4 * r0 * n, rows: r1 - r0, n })));
 }
 
 /**
@@ -206,11 +219,9 @@ function groupNormOperands(x: View<WasmBuf>, weight: View<WasmBuf> | null, bias:
 function groupNorm(x: View<WasmBuf>, weight: View<WasmBuf> | null, bias: View<WasmBuf> | null, groups: number, eps: number, silu: boolean): WasmBuf {
   const o = groupNormOperands(x, weight, bias, groups);
   if (o === null) return jsKernels.groupNorm(x, weight, bias, groups, eps, silu);
-  return staged([x.buf, o.w, o.b], x.buf.length, (engine, [px, pw, pb], dst) => {
-    splitRange(o.blocks, engine.threads, 1).forEach(([b0, b1], t) =>
-      engine.push(t, groupNormKernel, { x: px!, w: pw!, b: pb!, dst, b0, b1, perGroup: o.perGroup, S: o.S, groups, epsBits: f32Bits(eps), silu: silu ? 1 : 0 }));
-    engine.flush();
-  });
+  return staged([x.buf, o.w, o.b], x.buf.length, (engine, [px, pw, pb], dst) =>
+    runSplit(engine, x.buf.length, o.blocks, 1, (push, b0, b1) =>
+      push(groupNormKernel, { x: px!, w: pw!, b: pb!, dst, b0, b1, perGroup: o.perGroup, S: o.S, groups, epsBits: f32Bits(eps), silu: silu ? 1 : 0 })));
 }
 
 function groupNormBackward(dy: View<WasmBuf>, x: View<WasmBuf>, weight: View<WasmBuf> | null, bias: View<WasmBuf> | null, groups: number, eps: number, silu: boolean): [WasmBuf, WasmBuf, WasmBuf] {
@@ -220,9 +231,8 @@ function groupNormBackward(dy: View<WasmBuf>, x: View<WasmBuf>, weight: View<Was
   const dx = staged([x.buf, o.w, o.b, dy.buf], x.buf.length, (engine, [px, pw, pb, pdy], dst) => {
     const sums = engine.heap.alloc(16 * o.N * o.C); // (Σ g, Σ g·x̂) per sample and channel, f64
     try {
-      splitRange(o.blocks, engine.threads, 1).forEach(([b0, b1], t) =>
-        engine.push(t, groupNormBackwardKernel, { x: px!, w: pw!, b: pb!, dy: pdy!, dst, sums, b0, b1, perGroup: o.perGroup, S: o.S, groups, epsBits: f32Bits(eps), silu: silu ? 1 : 0 }));
-      engine.flush();
+      runSplit(engine, x.buf.length, o.blocks, 1, (push, b0, b1) =>
+        push(groupNormBackwardKernel, { x: px!, w: pw!, b: pb!, dy: pdy!, dst, sums, b0, b1, perGroup: o.perGroup, S: o.S, groups, epsBits: f32Bits(eps), silu: silu ? 1 : 0 }));
       const f64 = new Float64Array(engine.heap.f32.buffer, sums, 2 * o.N * o.C);
       for (let n = 0; n < o.N; n++) for (let c = 0; c < o.C; c++) { db[c]! += f64[2 * (n * o.C + c)]!; dw[c]! += f64[2 * (n * o.C + c) + 1]!; }
     } finally {

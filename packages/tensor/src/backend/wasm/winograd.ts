@@ -113,7 +113,9 @@ export function winogradConv(engine: Engine, x: number, w: number, y: number, s:
         w: w + o0 * rowStride, rows: o1 - o0, cols: s.Cin, rowStride, colStride, flip: filter === 'forward' ? 0 : 1, u: u + 4 * o0 * s.Cin, xiStride: uXi,
       }));
     }
-    engine.runTasks();
+    // Grouped tasks read U at once; otherwise the first chunk's input transforms (which do not read U)
+    // run in the same barrier as the filter transforms: one hand-over fewer per call (batch-1 sampling).
+    if (grouped) engine.runTasks();
     for (let n0 = 0; n0 < s.N; n0 += chunk) {
       const nb = Math.min(chunk, s.N - n0), cols = nb * tiles, colsPadded = Math.ceil(cols / nr) * nr;
       const vXi = skew(4 * s.Cin * colsPadded), mXi = skew(4 * s.Cout * cols);

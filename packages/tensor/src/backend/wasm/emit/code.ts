@@ -180,6 +180,8 @@ export class Code {
   /** IEEE min/max: NaN if either lane is NaN. */
   f32x4Min(): this { return this.simd(0xe8); }
   f32x4Max(): this { return this.simd(0xe9); }
+  /** Pseudo-min: b < a ? b : a (one instruction; a NaN in a passes through). */
+  f32x4Pmin(): this { return this.simd(0xea); }
   /** Pseudo-max: a < b ? b : a (no NaN propagation from a). */
   f32x4Pmax(): this { return this.simd(0xeb); }
   f32x4Abs(): this { return this.simd(0xe0); }
