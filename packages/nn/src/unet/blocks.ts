@@ -104,20 +104,20 @@ export class ResBlock extends TimestepBlock {
 
   /** x: [B, channels, H, W], emb: [B, E] → [B, outChannels, H', W'] (H' = 2H up, H/2 down, else H) */
   forward(x: Tensor, emb: Tensor): Tensor {
-    const [norm, conv] = [this.inLayers.at(0) as GroupNorm, this.inLayers.at(2)];
+    const [norm, conv] = [this.inLayers.at(0) as GroupNorm, this.inLayers.at(2) as Conv2d];
     let h = norm.forwardSilu(x);                                           // GroupNorm → SiLU, fused
     if (this.hUpd !== null && this.xUpd !== null) {
       h = this.hUpd.forward(h);
       x = this.xUpd.forward(x);
     }
-    h = conv.forward(h);                                                   // [B, out, H', W']
-    const embOut = this.embLayers.forward(emb).unsqueeze(-1).unsqueeze(-1); // [B, out or 2·out, 1, 1]
+    const embOut = this.embLayers.forward(emb);                            // [B, out or 2·out]
     const [outNorm, act, ...outRest] = this.outLayers as unknown as [GroupNorm, UnaryModule, ...UnaryModule[]];
     if (this.useScaleShiftNorm) {
-      const [scale, shift] = embOut.chunk(2, 1);
+      h = conv.forward(h);                                                 // [B, out, H', W']
+      const [scale, shift] = embOut.unsqueeze(-1).unsqueeze(-1).chunk(2, 1);
       h = act.forward(outNorm.forward(h).mul(scale!.add(1)).add(shift!));
     } else {
-      h = outNorm.forwardSilu(h.add(embOut));                              // GroupNorm → SiLU, fused
+      h = outNorm.forwardSilu(conv.forwardShifted(h, embOut));            // conv + emb in one kernel; GroupNorm → SiLU, fused
     }
     for (const m of outRest) h = m.forward(h);
     return (this.skipConnection === null ? x : this.skipConnection.forward(x)).add(h);
