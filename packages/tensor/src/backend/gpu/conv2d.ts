@@ -161,7 +161,7 @@ export function convKernels(engine: GpuEngine, { tiled = true }: ConvOptions = {
       if (bias === null) return y;
       // The bias, [O] or [N, O], broadcast over each plane by the elementwise add kernel.
       const biasShape = bias.shape.length === 2 ? [constants.N, constants.O, 1, 1] : [1, constants.O, 1, 1];
-      const out = elementwise.binary('add', { buf: y, shape: outShape, dtype: x.dtype }, { ...bias, shape: biasShape }, outShape);
+      const out = elementwise.binary('add', { buf: y, shape: outShape, dtype: x.dtype }, { buf: bias.buf, shape: biasShape, dtype: bias.dtype }, outShape);
       y.release();
       return out;
     },
