@@ -56,6 +56,8 @@ export interface ResBlockOptions {
  *   h = conv(SiLU(GN(x)));  h = h + Linear(SiLU(emb))  (or the scale-shift form);
  *   h = conv₀(Dropout(SiLU(GN(h))));  return skip(x) + h,
  * where conv₀ starts at zero, so the block starts as the identity (or as its skip projection).
+ * Without scale-shift, h + Linear(SiLU(emb)) is folded into the first conv (`Conv2d.forwardShifted`:
+ * the embedding joins its bias as conv2d's per-image bias [B, out], added by the convolution kernel).
  * With `up`/`down`, x and h are resampled between the first norm/activation and the first conv.
  * State dict: `inLayers.{0,2}`, `embLayers.1`, `outLayers.{0,3}`, `skipConnection` (when the channels change).
  */
