@@ -44,7 +44,7 @@ export async function checkAgreement(tolerance = 1e-3): Promise<number> {
   const xv = up(nchw(x), [N, C, H, W]), wv = up(oihw(w), [O, C, 3, 3]), dyv = up(nchw(dy), [N, O, H, W]);
   const read = (buf: WasmBuf, shape: number[]): ArrayLike<number> => wasmKernels.readSync({ buf, shape, dtype: 'float32' });
   worst = Math.max(worst,
-    maxDiff(read(wasmKernels.conv2d(xv, wv, p, [N, O, H, W]), [N, O, H, W]), nchw(tuned.y)),
+    maxDiff(read(wasmKernels.conv2d(xv, wv, p, [N, O, H, W], null), [N, O, H, W]), nchw(tuned.y)),
     maxDiff(read(wasmKernels.conv2dInputGrad(dyv, wv, p, [N, C, H, W]), [N, C, H, W]), nchw(tuned.dx)),
     maxDiff(read(wasmKernels.conv2dWeightGrad(xv, dyv, p, [O, C, 3, 3]), [O, C, 3, 3]), oihw(tuned.dw)));
   tf.dispose([x, w, dy, tuned.y, tuned.dx, tuned.dw]);
@@ -105,7 +105,7 @@ export async function checkGpuAgreement(k: Kernels<unknown>): Promise<number> {
   const up = (data: Float32Array, shape: number[]): View<unknown> => ({ buf: k.upload(data), shape, dtype: 'float32' });
   const xv = up(xd!, [N, C, H, W]), wv = up(wd!, [O, C, 3, 3]), dyv = up(dyd!, [N, O, H, W]), av = up(ad!, [M, M]);
   const ours = [
-    { buf: k.conv2d(xv, wv, p, [N, O, H, W]), shape: [N, O, H, W] },
+    { buf: k.conv2d(xv, wv, p, [N, O, H, W], null), shape: [N, O, H, W] },
     { buf: k.conv2dInputGrad(dyv, wv, p, [N, C, H, W]), shape: [N, C, H, W] },
     { buf: k.conv2dWeightGrad(xv, dyv, p, [O, C, 3, 3]), shape: [O, C, 3, 3] },
     { buf: k.matmul(av, av, [M, M], false, false), shape: [M, M] },

@@ -33,12 +33,12 @@ export function unetConvCalls(batch = 8): ConvCall[] {
   const k = wasmKernels as unknown as { conv2d: Kernels['conv2d'] };
   const original = k.conv2d;
   const seen = new Map<string, { x: number[]; w: number[]; y: number[]; p: Conv2dParams; count: number }>();
-  k.conv2d = function (this: unknown, x: View<unknown>, w: View<unknown>, p: Conv2dParams, outShape: Shape) {
+  k.conv2d = function (this: unknown, x: View<unknown>, w: View<unknown>, p: Conv2dParams, outShape: Shape, bias: View<unknown> | null) {
     const key = JSON.stringify([x.shape, w.shape, p]);
     const entry = seen.get(key) ?? { x: [...x.shape], w: [...w.shape], y: [...outShape], p, count: 0 };
     entry.count++;
     seen.set(key, entry);
-    return original.call(this, x, w, p, outShape);
+    return original.call(this, x, w, p, outShape, bias);
   } as Kernels['conv2d'];
   const u = ourUNet('wasm', { batch, sampleBatch: 1 });
   const previous = getBackend();
@@ -98,7 +98,7 @@ export function convCallCase(c: ConvCall, backward: boolean): BenchCase {
       }
     },
     ours() {
-      const out = [f32(k.conv2d(x, w, p, c.y), c.y)];
+      const out = [f32(k.conv2d(x, w, p, c.y, null), c.y)];
       if (backward) out.push(f32(k.conv2dInputGrad(dy, w, p, c.x), c.x), f32(k.conv2dWeightGrad(x, dy, p, c.w), c.w));
       out.forEach((r) => k.dispose(r.buf));
     },

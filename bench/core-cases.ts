@@ -96,7 +96,7 @@ export function convCase([N, C, H, W]: [number, number, number, number], backwar
       }
     },
     ours() {
-      const out = [f32(k!.conv2d(x, w, p, yShape), yShape)];
+      const out = [f32(k!.conv2d(x, w, p, yShape, null), yShape)];
       if (backward) out.push(f32(k!.conv2dInputGrad(dy, w, p, xShape), xShape), f32(k!.conv2dWeightGrad(x, dy, p, wShape), wShape));
       return finishOurs(k!, out);
     },

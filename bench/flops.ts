@@ -52,9 +52,9 @@ export function countingBackend<B>(base: Kernels<B>): { kernels: Kernels<B>; cou
       add('matmul', matmulFlops(a.shape, outShape, transA));
       return base.matmul(a, b, outShape, transA, transB);
     },
-    conv2d(x, w, p: Conv2dParams, outShape) {
+    conv2d(x, w, p: Conv2dParams, outShape, bias) {
       add('conv2d', convFlops(x.shape, w.shape, outShape));
-      return base.conv2d(x, w, p, outShape);
+      return base.conv2d(x, w, p, outShape, bias);
     },
     conv2dInputGrad(dy, w, p, xShape) {
       add('conv2dInputGrad', convFlops(xShape, w.shape, dy.shape));

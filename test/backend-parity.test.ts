@@ -144,7 +144,7 @@ for (const backend of others) {
       }), RUNS);
     });
 
-    it('conv2d with stride, padding, dilation and groups, and both gradients', async () => {
+    it('conv2d with stride, padding, dilation and groups, bias [O] or [N, O], and all gradients', async () => {
       const small = fc.integer({ min: 1, max: 3 });
       await fc.assert(fc.asyncProperty(small, small, small, fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), small, small, fc.integer({ min: 0, max: 2 }), small, seedArb,
         async (n, groups, cg, og, kH, stride, dilation, padding, kW, seed) => {
@@ -152,6 +152,7 @@ for (const backend of others) {
           const H = dilation * (kH - 1) + 1 + (seed % 7), W = dilation * (kW - 1) + 1 + (seed % 5);
           const x = randnF32([n, C, H, W], g), w = randnF32([O, cg, kH, kW], g), bias = randnF32([O], g);
           await parity(backend, 'conv2d', [x, w, bias], (u, v, b) => T.conv2d(u!, v!, b, { stride: [stride, 1], padding: [padding, 1], dilation, groups }));
+          await parity(backend, 'conv2d, bias [N, O]', [x, w, randnF32([n, O], g)], (u, v, b) => T.conv2d(u!, v!, b, { stride: [stride, 1], padding: [padding, 1], dilation, groups }));
         }), RUNS);
     });
 

@@ -12,7 +12,7 @@ export { eq, ne, lt, le, gt, ge, where, maximum, minimum, clamp } from './ops/co
 export { sum, max, min, argmax, argmin } from './ops/reduce.ts';
 export { reshape, permute, expand, narrow, flip, cat, pad, gather, scatterAdd } from './ops/layout.ts';
 export { matmul, matmulTransposed } from './ops/matmul.ts';
-export { conv2d, conv2dInputGrad, conv2dWeightGrad, type Conv2dOptions } from './ops/conv2d.ts';
+export { conv2d, conv2dBiasGrad, conv2dInputGrad, conv2dWeightGrad, type Conv2dOptions } from './ops/conv2d.ts';
 export { to, clone } from './ops/convert.ts';
 export { groupNorm, groupNormSilu } from './ops/group-norm.ts';
 export { softmax } from './ops/softmax.ts';

@@ -50,4 +50,20 @@ describe('Conv2d', () => {
       gradcheckModule(layer, [leaf([1, groups * inPerGroup, size, size + 1], g)], (x: Tensor) => layer.forward(x), g);
     }, { numRuns: 12 });
   });
+
+  it('forwardShifted(x, shift) is forward(x) + shift[b, o] per image and channel (batch-1 shift broadcast), with its gradients', () => {
+    check(convArb, ({ seed, groups, inPerGroup, outPerGroup, k, stride, padding, dilation, bias }) => {
+      const g = new Generator(seed), O = groups * outPerGroup;
+      const layer = new Conv2d({ inChannels: groups * inPerGroup, outChannels: O, kernelSize: k, stride, padding, dilation, groups, bias, generator: g });
+      const size = dilation * (k - 1) + 2;
+      const x = randn([2, groups * inPerGroup, size, size + 1], { generator: g });
+      for (const rows of [2, 1]) {
+        const shift = randn([rows, O], { generator: g });
+        const got = layer.forwardShifted(x, shift), want = layer.forward(x).add(shift.unsqueeze(-1).unsqueeze(-1));
+        assert.deepEqual(got.shape, want.shape);
+        assert.ok(maxAbsDiff(got.dataSync(), want.dataSync()) < 1e-5);
+      }
+      gradcheckModule(layer, [leaf([2, groups * inPerGroup, size, size + 1], g), leaf([2, O], g)], (xi: Tensor, si: Tensor) => layer.forwardShifted(xi, si), g);
+    }, { numRuns: 12 });
+  });
 });

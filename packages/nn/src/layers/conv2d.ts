@@ -65,7 +65,22 @@ export class Conv2d extends Module {
 
   /** x: [B, inChannels, H, W] → [B, outChannels, H', W'] */
   forward(x: Tensor): Tensor {
-    return conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
+    return conv2d(x, this.weight, this.bias, this.options());
+  }
+
+  /**
+   * x: [B, inChannels, H, W], shift: [B or 1, outChannels] → conv(x) + bias + shift, shift[b, o] added
+   * to image b's channel o. The shift is folded into the bias, given to conv2d in its per-image form
+   * [B, outChannels], so the convolution's kernel adds both (the ResBlock's timestep embedding).
+   */
+  forwardShifted(x: Tensor, shift: Tensor): Tensor {
+    const perImage = this.bias === null ? shift : shift.add(this.bias);
+    const batch = x.shape[0]!;
+    return conv2d(x, this.weight, perImage.shape[0] === batch ? perImage : perImage.expand([batch, this.outChannels]), this.options());
+  }
+
+  private options() {
+    return { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups };
   }
 
   override extraRepr(): string {

@@ -1,8 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Generator, randn, type Tensor } from '@diffusion-ts/tensor';
+import { Generator, noGrad, randn, type Tensor } from '@diffusion-ts/tensor';
 import { leaf } from '@diffusion-ts/tensor/testing';
 import { Conv2d } from '../layers/conv2d.ts';
+import type { Dropout } from '../layers/dropout.ts';
+import type { GroupNorm } from '../layers/group-norm.ts';
 import { ResBlock, TimestepEmbedSequential } from './blocks.ts';
 import { gradcheckModule, maxAbsDiff } from '../testing/modules.ts';
 
@@ -39,6 +41,29 @@ describe('ResBlock', () => {
       'outLayers.0.weight', 'outLayers.0.bias', 'outLayers.3.weight', 'outLayers.3.bias',
       'skipConnection.weight', 'skipConnection.bias',
     ]);
+  });
+
+  it('folds the embedding into the first conv (its per-image bias): the same values and gradients as conv(h) + Linear(SiLU(emb))', () => {
+    const g = new Generator(5);
+    const block = new ResBlock({ ...base, channels: 4, outChannels: 6, generator: g });
+    // The out conv starts at zero; give it weights so that every parameter's gradient is nonzero.
+    for (const p of (block.outLayers.at(3) as Conv2d).parameters()) noGrad(() => p.assign(randn(p.shape, { generator: g }).mul(0.1)));
+    const x = randn([3, 4, 5, 5], { generator: g }), emb = randn([3, 6], { generator: g }), r = randn([3, 6, 5, 5], { generator: g });
+    const unfused = (xi: Tensor, e: Tensor): Tensor => { // the block as written before the fold
+      const [norm, , conv] = [...block.inLayers] as [GroupNorm, unknown, Conv2d];
+      const h = conv.forward(norm.forwardSilu(xi)).add(block.embLayers.forward(e).unsqueeze(-1).unsqueeze(-1));
+      const [outNorm, , drop, outConv] = [...block.outLayers] as [GroupNorm, unknown, Dropout, Conv2d];
+      return block.skipConnection!.forward(xi).add(outConv.forward(drop.forward(outNorm.forwardSilu(h))));
+    };
+    const run = (f: (xi: Tensor, e: Tensor) => Tensor) => {
+      block.zeroGrad();
+      const xi = x.detach().requiresGrad_(), e = emb.detach().requiresGrad_();
+      const out = f(xi, e);
+      out.mul(r).sum().backward();
+      return [out, xi.grad!, e.grad!, ...block.parameters().map((p) => p.grad!)].map((t) => t.dataSync().slice());
+    };
+    const got = run((xi, e) => block.forward(xi, e)), want = run(unfused);
+    got.forEach((v, i) => assert.ok(maxAbsDiff(v, want[i]!) < 1e-5 * (1 + Math.max(...want[i]!.map(Math.abs))), `output ${i}`));
   });
 
   for (const [name, options] of [

@@ -56,6 +56,8 @@ export interface ResBlockOptions {
  *   h = conv(SiLU(GN(x)));  h = h + Linear(SiLU(emb))  (or the scale-shift form);
  *   h = conv₀(Dropout(SiLU(GN(h))));  return skip(x) + h,
  * where conv₀ starts at zero, so the block starts as the identity (or as its skip projection).
+ * Without scale-shift, h + Linear(SiLU(emb)) is folded into the first conv (`Conv2d.forwardShifted`:
+ * the embedding joins its bias as conv2d's per-image bias [B, out], added by the convolution kernel).
  * With `up`/`down`, x and h are resampled between the first norm/activation and the first conv.
  * State dict: `inLayers.{0,2}`, `embLayers.1`, `outLayers.{0,3}`, `skipConnection` (when the channels change).
  */
@@ -104,20 +106,20 @@ export class ResBlock extends TimestepBlock {
 
   /** x: [B, channels, H, W], emb: [B, E] → [B, outChannels, H', W'] (H' = 2H up, H/2 down, else H) */
   forward(x: Tensor, emb: Tensor): Tensor {
-    const [norm, conv] = [this.inLayers.at(0) as GroupNorm, this.inLayers.at(2)];
+    const [norm, conv] = [this.inLayers.at(0) as GroupNorm, this.inLayers.at(2) as Conv2d];
     let h = norm.forwardSilu(x);                                           // GroupNorm → SiLU, fused
     if (this.hUpd !== null && this.xUpd !== null) {
       h = this.hUpd.forward(h);
       x = this.xUpd.forward(x);
     }
-    h = conv.forward(h);                                                   // [B, out, H', W']
-    const embOut = this.embLayers.forward(emb).unsqueeze(-1).unsqueeze(-1); // [B, out or 2·out, 1, 1]
+    const embOut = this.embLayers.forward(emb);                            // [B, out or 2·out]
     const [outNorm, act, ...outRest] = this.outLayers as unknown as [GroupNorm, UnaryModule, ...UnaryModule[]];
     if (this.useScaleShiftNorm) {
-      const [scale, shift] = embOut.chunk(2, 1);
+      h = conv.forward(h);                                                 // [B, out, H', W']
+      const [scale, shift] = embOut.unsqueeze(-1).unsqueeze(-1).chunk(2, 1);
       h = act.forward(outNorm.forward(h).mul(scale!.add(1)).add(shift!));
     } else {
-      h = outNorm.forwardSilu(h.add(embOut));                              // GroupNorm → SiLU, fused
+      h = outNorm.forwardSilu(conv.forwardShifted(h, embOut));            // conv + emb in one kernel; GroupNorm → SiLU, fused
     }
     for (const m of outRest) h = m.forward(h);
     return (this.skipConnection === null ? x : this.skipConnection.forward(x)).add(h);

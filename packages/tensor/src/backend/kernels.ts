@@ -121,8 +121,13 @@ export interface Kernels<B = unknown> {
    * (or [..., N, K] when transB); batch dims broadcast to `outShape` = [...batch, M, N].
    */
   matmul(a: View<B>, b: View<B>, outShape: Shape, transA: boolean, transB: boolean): B;
-  /** x: [N, C, H, W], w: [O, C/groups, kH, kW] → [N, O, H', W'] (`outShape`). */
-  conv2d(x: View<B>, w: View<B>, p: Conv2dParams, outShape: Shape): B;
+  /**
+   * x: [N, C, H, W], w: [O, C/groups, kH, kW] → [N, O, H', W'] (`outShape`), plus `bias` in the same
+   * kernel: null, [O] (bias[o] on every pixel of channel o) or [N, O] (bias[n, o] on image n's channel o).
+   */
+  conv2d(x: View<B>, w: View<B>, p: Conv2dParams, outShape: Shape, bias: View<B> | null): B;
+  /** conv2d's bias gradient: dy [N, O, H', W'] summed over H', W' → [N, O] (`perImage`), or over N too → [O]. */
+  conv2dBiasGrad(dy: View<B>, perImage: boolean): B;
   /** ∂L/∂x of conv2d given dy: [N, O, H', W'] → `xShape`. */
   conv2dInputGrad(dy: View<B>, w: View<B>, p: Conv2dParams, xShape: Shape): B;
   /** ∂L/∂w of conv2d given x and dy → `wShape`. */

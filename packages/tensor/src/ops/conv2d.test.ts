@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { cat, conv2d, conv2dInputGrad, conv2dWeightGrad, matmul, narrow, pad, reshape, tensor, Generator, type Tensor } from '../index.ts';
+import { add, cat, conv2d, conv2dBiasGrad, conv2dInputGrad, conv2dWeightGrad, matmul, narrow, pad, reshape, tensor, Generator, type Tensor } from '../index.ts';
 import { conv2dGeometry } from './conv2d.ts';
 import { check, expectOpError, gradcheck, leaf, seedArb } from '../testing/index.ts';
 
@@ -53,6 +53,36 @@ describe('conv2d', () => {
       const { g, x, w, b, options } = setup(c);
       gradcheck((xi, wi, bi) => conv2d(xi, wi, bi, options), [x, w, b], { generator: g });
     }, { numRuns: 15 });
+  });
+
+  it('gradient: conv2d with a per-image bias [N, O] (x, weight and bias)', () => {
+    check(convCase, (c) => {
+      const { g, x, w, options } = setup(c);
+      const b = leaf([c.n, c.oPerGroup * c.groups], g);
+      gradcheck((xi, wi, bi) => conv2d(xi, wi, bi, options), [x, w, b], { generator: g });
+    }, { numRuns: 15 });
+  });
+
+  it('with bias [O] or [N, O] equals conv2d without bias plus the broadcast bias', () => {
+    check(convCase, (c) => {
+      const { g, x, w, b, options } = setup(c);
+      const plain = conv2d(x.detach(), w.detach(), null, options);
+      const [n, o] = plain.shape as [number, number];
+      const perImage = leaf([n, o], g).detach();
+      for (const [bias, shape] of [[b.detach(), [1, o, 1, 1]], [perImage, [n, o, 1, 1]]] as const) {
+        const got = conv2d(x.detach(), w.detach(), bias, options), want = add(plain, reshape(bias, shape));
+        assert.deepEqual(got.shape, want.shape);
+        assert.deepEqual(got.toArray(), want.toArray());
+      }
+    }, { numRuns: 15 });
+  });
+
+  it('gradient: conv2dBiasGrad (so the bias gradient is differentiable again)', () => {
+    check(convCase, (c) => {
+      const { g, x, w, options } = setup(c);
+      const dy = leaf(conv2dGeometry(x.shape, w.shape, options).outShape, g);
+      for (const perImage of [false, true]) gradcheck((d) => conv2dBiasGrad(d, perImage), [dy], { generator: g });
+    }, { numRuns: 10 });
   });
 
   it('agrees with an im2col-and-matmul formulation built from other ops', () => {
@@ -108,6 +138,9 @@ describe('conv2d', () => {
     expectOpError(() => conv2d(x, w([4, 4, 1, 6])), 'conv2d', /output would be 5x0/); // too wide only
     expectOpError(() => conv2d(x, w([4, 4, 3, 3]), null, { stride: 0 }), 'conv2d', /positive integers/);
     expectOpError(() => conv2d(tensor([1, 2]), w([1, 1, 1, 1])), 'conv2d', /\[N, C, H, W\]/);
-    expectOpError(() => conv2d(x, w([4, 4, 3, 3]), tensor([1, 2])), 'conv2d', /bias \[2\] must be \[4\]/);
+    expectOpError(() => conv2d(x, w([4, 4, 3, 3]), tensor([1, 2])), 'conv2d', /input \[2,4,5,5\], weight \[4,4,3,3\]: bias \[2\] must be \[4\] \(per channel\) or \[2,4\]/);
+    expectOpError(() => conv2d(x, w([4, 4, 3, 3]), w([3, 4])), 'conv2d', /bias \[3,4\] must be \[4\] \(per channel\) or \[2,4\] \(per image and channel\)/);
+    expectOpError(() => conv2d(x, w([4, 4, 3, 3]), w([2, 4, 1, 1])), 'conv2d', /bias \[2,4,1,1\] must be/);
+    expectOpError(() => conv2dBiasGrad(tensor([1, 2]), false), 'conv2dBiasGrad', /dy \[2\] must be \[N, O, H', W'\]/);
   });
 });

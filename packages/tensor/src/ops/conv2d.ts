@@ -1,15 +1,16 @@
 /**
- * 2-D convolution (cross-correlation, as in PyTorch) and its two gradients. The gradients are ops
- * too, each differentiable, so the whole family can be differentiated any number of times:
- * y = conv(x, w); ∂x = convInputGrad(dy, w); ∂w = convWeightGrad(x, dy), and each is bilinear.
+ * 2-D convolution (cross-correlation, as in PyTorch) with its bias, and its gradients. The gradients
+ * are ops too, each differentiable, so the whole family can be differentiated any number of times:
+ * y = conv(x, w) + b; ∂x = convInputGrad(dy, w); ∂w = convWeightGrad(x, dy), each bilinear; and
+ * ∂b = convBiasGrad(dy), linear. The bias is added inside the backend's convolution kernel (its
+ * epilogue), not by a separate add over the output.
  */
 import type { Conv2dParams, Shape } from '../backend/kernels.ts';
 import type { Tensor } from '../tensor-core.ts';
 import { record } from '../autograd.ts';
 import { fmt, OpError } from '../shape.ts';
-import { add } from './arithmetic.ts';
 import { checkCompatible, wrap } from './internal.ts';
-import { reshape } from './layout.ts';
+import { expand, reshape } from './layout.ts';
 
 export interface Conv2dOptions {
   stride?: number | readonly [number, number];
@@ -40,19 +41,32 @@ export function conv2dGeometry(xShape: Shape, wShape: Shape, options: Conv2dOpti
   return { params, outShape: [N, O, oH, oW] };
 }
 
-function convOp(x: Tensor, w: Tensor, params: Conv2dParams, outShape: Shape): Tensor {
-  const out = wrap(x, x.backend.conv2d(x, w, params, outShape), outShape);
-  return record('conv2d', [x, w], out, (dy, needs) => [
+/** y = conv(x, w) + bias (bias null, [O] or [N, O], already checked): one kernel, one node. */
+function convOp(x: Tensor, w: Tensor, bias: Tensor | null, params: Conv2dParams, outShape: Shape): Tensor {
+  const out = wrap(x, x.backend.conv2d(x, w, params, outShape, bias), outShape);
+  return record('conv2d', bias === null ? [x, w] : [x, w, bias], out, (dy, needs) => [
     needs[0] ? conv2dInputGrad(dy, w, params, x.shape) : null,
     needs[1] ? conv2dWeightGrad(x, dy, params, w.shape) : null,
+    ...(bias === null ? [] : [needs[2] ? conv2dBiasGrad(dy, bias.ndim === 2) : null]),
   ]);
+}
+
+/**
+ * ∂L/∂bias of conv2d: dy [N, O, H', W'] summed over H', W' → [N, O] (`perImage`, for a bias [N, O]),
+ * and over N too → [O]. Linear: its adjoint is g broadcast back over dy's shape.
+ */
+export function conv2dBiasGrad(dy: Tensor, perImage: boolean): Tensor {
+  if (dy.ndim !== 4) throw new OpError('conv2dBiasGrad', `dy ${fmt(dy.shape)} must be [N, O, H', W']`);
+  const [N, O] = dy.shape as [number, number];
+  const out = wrap(dy, dy.backend.conv2dBiasGrad(dy, perImage), perImage ? [N, O] : [O]);
+  return record('conv2dBiasGrad', [dy], out, (g) => [expand(reshape(g, [perImage ? N : 1, O, 1, 1]), dy.shape)]);
 }
 
 /** ∂L/∂x of conv2d. Bilinear in (dy, w): its adjoints are conv2d(g, w) and conv2dWeightGrad(g, dy). */
 export function conv2dInputGrad(dy: Tensor, w: Tensor, params: Conv2dParams, xShape: Shape): Tensor {
   const out = wrap(dy, dy.backend.conv2dInputGrad(dy, w, params, xShape), xShape);
   return record('conv2dInputGrad', [dy, w], out, (g, needs) => [
-    needs[0] ? convOp(g, w, params, dy.shape) : null,
+    needs[0] ? convOp(g, w, null, params, dy.shape) : null,
     needs[1] ? conv2dWeightGrad(g, dy, params, w.shape) : null,
   ]);
 }
@@ -62,19 +76,24 @@ export function conv2dWeightGrad(x: Tensor, dy: Tensor, params: Conv2dParams, wS
   const out = wrap(x, x.backend.conv2dWeightGrad(x, dy, params, wShape), wShape);
   return record('conv2dWeightGrad', [x, dy], out, (g, needs) => [
     needs[0] ? conv2dInputGrad(dy, g, params, x.shape) : null,
-    needs[1] ? convOp(x, g, params, dy.shape) : null,
+    needs[1] ? convOp(x, g, null, params, dy.shape) : null,
   ]);
 }
 
 /**
- * torch.nn.functional.conv2d: x [N, C, H, W] ⋆ w [O, C/groups, kH, kW] (+ bias [O]) with stride,
- * zero padding, dilation and groups.
+ * torch.nn.functional.conv2d: x [N, C, H, W] ⋆ w [O, C/groups, kH, kW] (+ bias) with stride, zero
+ * padding, dilation and groups. `bias` is PyTorch's [O], added to every pixel of channel o, or, as
+ * our extension, [N, O]: bias[n, o] on image n's channel o, which folds a per-image shift such as the
+ * U-Net ResBlock's timestep embedding (Ho et al. 2020, Appendix B) into the convolution. Either way
+ * the bias is added in the convolution's kernel and the result is one autograd node.
  */
 export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options: Conv2dOptions = {}): Tensor {
   checkCompatible('conv2d', x, weight);
   const { params, outShape } = conv2dGeometry(x.shape, weight.shape, options);
-  const out = convOp(x, weight, params, outShape);
-  if (bias == null) return out;
-  if (bias.ndim !== 1 || bias.shape[0] !== outShape[1]) throw new OpError('conv2d', `bias ${fmt(bias.shape)} must be [${outShape[1]}]`);
-  return add(out, reshape(bias, [1, outShape[1]!, 1, 1]));
+  if (bias == null) return convOp(x, weight, null, params, outShape);
+  checkCompatible('conv2d', x, bias);
+  const [N, O] = outShape as [number, number];
+  const fits = (bias.ndim === 1 && bias.shape[0] === O) || (bias.ndim === 2 && bias.shape[0] === N && bias.shape[1] === O);
+  if (!fits) throw new OpError('conv2d', `input ${fmt(x.shape)}, weight ${fmt(weight.shape)}: bias ${fmt(bias.shape)} must be ${fmt([O])} (per channel) or ${fmt([N, O])} (per image and channel)`);
+  return convOp(x, weight, bias, params, outShape);
 }

@@ -12,7 +12,9 @@
 import type { Conv2dParams, Shape, View } from '../kernels.ts';
 import { sizeOf } from '../../shape.ts';
 import type { GpuBuffer, GpuEngine, KernelThis } from './engine.ts';
+import { elementwiseKernels } from './elementwise.ts';
 import { floorDiv } from './indexing.ts';
+import { reduceKernels } from './reduce.ts';
 import { tiledConv2d, tiledConv2dInputGrad, tiledConv2dWeightGradSplits } from './tiled-conv2d.ts';
 
 /** The geometry of one convolution, folded into each kernel as constants. */
@@ -150,11 +152,21 @@ export interface ConvOptions {
 }
 
 export function convKernels(engine: GpuEngine, { tiled = true }: ConvOptions = {}) {
+  const elementwise = elementwiseKernels(engine), reduce = reduceKernels(engine);
   return {
-    conv2d(x: View, w: View, p: Conv2dParams, outShape: Shape): GpuBuffer {
+    conv2d(x: View, w: View, p: Conv2dParams, outShape: Shape, bias: View | null): GpuBuffer {
       const constants = convConstants(x.shape, w.shape, p), length = sizeOf(outShape);
-      return (tiled ? tiledConv2d(engine, asBuf(x), asBuf(w), constants, length) : null)
+      const y = (tiled ? tiledConv2d(engine, asBuf(x), asBuf(w), constants, length) : null)
         ?? engine.launch({ name: 'conv2d', fn: conv2dKernel, constants }, length, [asBuf(x), asBuf(w)]);
+      if (bias === null) return y;
+      // The bias, [O] or [N, O], broadcast over each plane by the elementwise add kernel.
+      const biasShape = bias.shape.length === 2 ? [constants.N, constants.O, 1, 1] : [1, constants.O, 1, 1];
+      const out = elementwise.binary('add', { buf: y, shape: outShape, dtype: x.dtype }, { buf: bias.buf, shape: biasShape, dtype: bias.dtype }, outShape);
+      y.release();
+      return out;
+    },
+    conv2dBiasGrad(dy: View, perImage: boolean): GpuBuffer {
+      return reduce.reduce('sum', dy, perImage ? [2, 3] : [0, 2, 3]);
     },
     conv2dInputGrad(dy: View, w: View, p: Conv2dParams, xShape: Shape): GpuBuffer {
       const constants = convConstants(xShape, w.shape, p), length = sizeOf(xShape);

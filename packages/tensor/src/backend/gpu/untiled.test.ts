@@ -55,12 +55,14 @@ describe('gpu matmul and conv2d: the gpu.js kernels and the tiled WGSL ones agre
     }), { numRuns: 8 });
   });
 
-  it('conv2d with stride, padding, dilation and groups, and both gradients', async () => {
+  it('conv2d with stride, padding, dilation and groups, with and without bias ([O] or [N, O]), and the gradients', async () => {
     const small = fc.integer({ min: 1, max: 3 });
     await fc.assert(fc.asyncProperty(small, small, small, small, small, fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 1000 }), async (groups, cg, og, k, stride, padding, seed) => {
       const g = new T.Generator(seed), H = k + 2 + (seed % 5), W = k + 1 + (seed % 3);
       const x = T.randn([2, groups * cg, H, W], { generator: g }), w = T.randn([groups * og, cg, k, k], { generator: g });
       await agree([x, w], (u, v) => T.conv2d(u!, v!, null, { stride, padding, dilation: 1 + (seed % 2), groups }));
+      const bias = T.randn(seed % 2 === 0 ? [groups * og] : [2, groups * og], { generator: g });
+      await agree([x, w, bias], (u, v, b) => T.conv2d(u!, v!, b, { stride, padding, dilation: 1 + (seed % 2), groups }));
     }), { numRuns: 6 });
   });
 

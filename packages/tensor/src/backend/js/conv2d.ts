@@ -43,7 +43,8 @@ function im2col(X: TypedArray, base: number, g: Geometry, p: Conv2dParams, col: 
   forEachTap(g, p, (r, q, src) => { col[r * Q + q] = X[base + src]!; });
 }
 
-export function conv2d(x: View<TypedArray>, w: View<TypedArray>, p: Conv2dParams, outShape: Shape): TypedArray {
+/** The convolution, then bias[o] (bias [O]) or bias[n, o] (bias [N, O]) added to each output pixel. */
+export function conv2d(x: View<TypedArray>, w: View<TypedArray>, p: Conv2dParams, outShape: Shape, bias: View<TypedArray> | null): TypedArray {
   const g = geometry(x.shape, w.shape, p), Q = g.oH * g.oW, R = g.cg * g.kH * g.kW;
   const out = alloc(x.dtype, sizeOf(outShape)), col = new Float64Array(R * Q);
   for (let n = 0; n < g.N; n++) for (let gi = 0; gi < p.groups; gi++) {
@@ -51,6 +52,27 @@ export function conv2d(x: View<TypedArray>, w: View<TypedArray>, p: Conv2dParams
     // out[og, Q] = W_g[og, R] · col[R, Q]
     gemm(w.buf, gi * g.og * R, col, 0, out, (n * g.O + gi * g.og) * Q, g.og, Q, R, false, false);
   }
+  if (bias !== null) {
+    const perImage = bias.shape.length === 2;
+    for (let n = 0; n < g.N; n++) for (let o = 0; o < g.O; o++) {
+      const b = bias.buf[perImage ? n * g.O + o : o]!, row = (n * g.O + o) * Q;
+      for (let q = 0; q < Q; q++) out[row + q]! += b;
+    }
+  }
+  return out;
+}
+
+/** Σ of dy [N, O, H', W'] over each plane → [N, O] (`perImage`), then over N → [O]; in float64. */
+export function conv2dBiasGrad(dy: View<TypedArray>, perImage: boolean): TypedArray {
+  const [N, O, oH, oW] = dy.shape as [number, number, number, number], Q = oH * oW;
+  const sums = new Float64Array(perImage ? N * O : O);
+  for (let n = 0; n < N; n++) for (let o = 0; o < O; o++) {
+    let s = 0;
+    for (let q = 0, row = (n * O + o) * Q; q < Q; q++) s += dy.buf[row + q]!;
+    sums[perImage ? n * O + o : o]! += s;
+  }
+  const out = alloc(dy.dtype, sums.length);
+  out.set(sums);
   return out;
 }
 

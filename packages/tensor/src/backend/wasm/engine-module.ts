@@ -5,10 +5,11 @@
  */
 
 import { addRunFunction, type EmitContext, type KernelDescriptor } from './commands.ts';
+import { convBiasGradKernel } from './conv-bias-kernel.ts';
 import { convCol2im, convIm2col } from './conv-kernel.ts';
 import { convIm2colPacked, convPadImage } from './im2col-packed-kernel.ts';
 import { ModuleBuilder } from './emit/module.ts';
-import { gemmMacro, gemmPackA, gemmPackB } from './gemm-kernel.ts';
+import { gemmMacro, gemmMacroBias, gemmPackA, gemmPackB } from './gemm-kernel.ts';
 import type { GemmShape } from './gemm-kernel.ts';
 import { groupNormBackwardKernel, groupNormKernel } from './group-norm-kernel.ts';
 import { softmaxBackwardKernel, softmaxKernel } from './softmax-kernel.ts';
@@ -19,8 +20,8 @@ import { binaryKernels } from './binary-kernel.ts';
 
 /** The kernels of the engine users load, in opcode order. To add one: export its descriptor from its `*-kernel.ts` and list it here. */
 export const engineKernels: readonly KernelDescriptor[] = [
-  gemmPackA, gemmPackB, gemmMacro,
-  convIm2col, convCol2im, convPadImage, convIm2colPacked,
+  gemmPackA, gemmPackB, gemmMacro, gemmMacroBias,
+  convIm2col, convCol2im, convPadImage, convIm2colPacked, convBiasGradKernel,
   winoFilter, winoInput, winoOutput, winoGradient, winoFilterGrad,
   siluBackwardKernel, softmaxKernel, groupNormKernel, groupNormBackwardKernel,
   ...Object.values(unaryKernels),

@@ -42,6 +42,14 @@ export interface GemmFunctions {
   readonly packB: number;
 }
 
+/** The macro-kernel with a per-row bias added in the tile's store (convolution bias in the GEMM's epilogue). */
+export interface GemmBiasFunctions {
+  /** tileBias(kc, ap, bp, c, ldc, accumulate, bias): C[MR×NR] = (accumulate ? C : 0) + Apanel · Bpanel + bias[row]. */
+  readonly tile: number;
+  /** macroBias(mc, nc, kc, ap, bp, c, ldc, accumulate, scratch, bias): the same over C[mc×nc], bias[0 … mc). */
+  readonly macro: number;
+}
+
 /** Add the four GEMM functions to `mod`; `export_` names them `gemm_tile`, `gemm_macro`, …. */
 export function addGemmFunctions(mod: ModuleBuilder, shape: GemmShape = defaultGemmShape): GemmFunctions {
   if (shape.nr % 4 !== 0) throw new Error(`gemm: nr=${shape.nr} must be a multiple of 4`);
@@ -56,6 +64,12 @@ export function addGemmFunctions(mod: ModuleBuilder, shape: GemmShape = defaultG
 /** The four functions, emitted once per module for whichever GEMM kernel asks first. */
 const gemmFunctions = (ctx: EmitContext): GemmFunctions => ctx.once('gemm', () => addGemmFunctions(ctx.mod, ctx.shape));
 
+/** The bias variants of the tile and macro-kernel, emitted once per module when a kernel asks for them. */
+const gemmBiasFunctions = (ctx: EmitContext): GemmBiasFunctions => ctx.once('gemm-bias', () => {
+  const tile = ctx.mod.declare('gemm_tile_bias', microKernel(ctx.shape, true));
+  return { tile, macro: ctx.mod.declare('gemm_macro_bias', macroKernel(ctx.shape, tile, true, gemmFunctions(ctx).tile)) };
+});
+
 /** gemm_pack_a: pack A[i, k] = src[i·rowStride + k·kStride] (bytes) into MR-row panels at dst. */
 export const gemmPackA = kernel({ name: 'gemm_pack_a', params: ['src', 'rowStride', 'kStride', 'mc', 'kc', 'dst'], emit: (ctx) => gemmFunctions(ctx).packA });
 /** gemm_pack_b: pack B[k, j] = src[j·colStride + k·kStride] (bytes) into NR-column panels at dst. */
@@ -64,11 +78,22 @@ export const gemmPackB = kernel({ name: 'gemm_pack_b', params: ['src', 'colStrid
 export const gemmMacro = kernel({
   name: 'gemm_macro', params: ['mc', 'nc', 'kc', 'ap', 'bp', 'c', 'ldc', 'accumulate', 'scratch'], emit: (ctx) => gemmFunctions(ctx).macro,
 });
+/**
+ * gemm_macro_bias: C[mc×nc] = (accumulate ? C : 0) + Ablock · Bblock + bias[row], the bias (mc floats
+ * at `bias`) added as each tile is stored, after the product and what C held: so run on the last depth
+ * block it gives (Σ + b) in the order an unfused `conv + bias` would, with no second pass over C.
+ */
+export const gemmMacroBias = kernel({
+  name: 'gemm_macro_bias', params: ['mc', 'nc', 'kc', 'ap', 'bp', 'c', 'ldc', 'accumulate', 'scratch', 'bias'], emit: (ctx) => gemmBiasFunctions(ctx).macro,
+});
 
-/** The micro-kernel: MR·NR/4 f32x4 accumulators live in locals for the whole k loop. */
-function microKernel({ mr, nr, unroll }: GemmShape): Code {
-  const c = new Code([i32, i32, i32, i32, i32, i32]);
-  const [kc, ap, bp, cp, ldc, accumulate] = [0, 1, 2, 3, 4, 5];
+/**
+ * The micro-kernel: MR·NR/4 f32x4 accumulators live in locals for the whole k loop. With `withBias`
+ * it takes a 7th parameter, the address of MR row biases, added to each row as the tile is stored.
+ */
+function microKernel({ mr, nr, unroll }: GemmShape, withBias = false): Code {
+  const c = new Code(withBias ? [i32, i32, i32, i32, i32, i32, i32] : [i32, i32, i32, i32, i32, i32]);
+  const [kc, ap, bp, cp, ldc, accumulate, bias] = [0, 1, 2, 3, 4, 5, 6];
   const nv = nr / 4; // f32x4 vectors per row of the tile
   const aEndUnrolled = c.local(i32), aEnd = c.local(i32), cRow = c.local(i32);
   const acc = Array.from({ length: mr }, () => Array.from({ length: nv }, () => c.local(v128)));
@@ -109,14 +134,16 @@ function microKernel({ mr, nr, unroll }: GemmShape): Code {
     });
   }
 
-  // Write the tile: C row r at cp + r·ldc; add what is there when `accumulate` is set.
+  // Write the tile: C row r at cp + r·ldc; add what is there when `accumulate` is set, then the row's bias.
   const store = (add: boolean): void => {
     c.localGet(cp).localSet(cRow);
     for (let r = 0; r < mr; r++) {
+      if (withBias) c.localGet(bias).v128Load32Splat(4 * r).localSet(a);
       for (let j = 0; j < nv; j++) {
         c.localGet(cRow);
         if (add) c.localGet(cRow).v128Load(16 * j).localGet(acc[r]![j]!).f32x4Add();
         else c.localGet(acc[r]![j]!);
+        if (withBias) c.localGet(a).f32x4Add();
         c.v128Store(16 * j);
       }
       if (r + 1 < mr) c.localGet(cRow).localGet(ldc).i32Add().localSet(cRow);
@@ -129,13 +156,16 @@ function microKernel({ mr, nr, unroll }: GemmShape): Code {
 /**
  * The macro-kernel: for each NR-column B panel (kept in L1), for each MR-row A panel (from L2),
  * one micro-tile. Edge tiles are computed into `scratch` (MR·NR floats) and the valid part copied.
+ * With `withBias`, a 10th parameter holds the address of mc row biases, which `tile` (then the bias
+ * micro-kernel) adds to full tiles and the copy adds to edge tiles after computing them with
+ * `edgeTile` (the plain micro-kernel), reading only the valid rows' biases.
  */
-function macroKernel({ mr, nr }: GemmShape, tile: number): Code {
-  const c = new Code([i32, i32, i32, i32, i32, i32, i32, i32, i32]);
-  const [mc, nc, kc, ap, bp, cp, ldc, accumulate, scratch] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+function macroKernel({ mr, nr }: GemmShape, tile: number, withBias = false, edgeTile = tile): Code {
+  const c = new Code(Array.from({ length: withBias ? 10 : 9 }, () => i32));
+  const [mc, nc, kc, ap, bp, cp, ldc, accumulate, scratch, bias] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
   const jr = c.local(i32), ir = c.local(i32), aPanel = c.local(i32), bPanel = c.local(i32);
   const cTile = c.local(i32), mv = c.local(i32), nv = c.local(i32), i = c.local(i32), j = c.local(i32);
-  const src = c.local(i32), dst = c.local(i32), value = c.local(f32);
+  const src = c.local(i32), dst = c.local(i32), value = c.local(f32), rowBias = c.local(f32);
   /** local = min(limit, n - start) */
   const minInto = (out: number, limit: number, n: number, start: number): void => {
     c.localGet(n).localGet(start).i32Sub().localTee(out);
@@ -153,18 +183,22 @@ function macroKernel({ mr, nr }: GemmShape, tile: number): Code {
       // Full tile: straight into C.
       c.localGet(mv).i32Const(mr).i32Eq().localGet(nv).i32Const(nr).i32Eq().i32And();
       c.if(() => {
-        c.localGet(kc).localGet(aPanel).localGet(bPanel).localGet(cTile).localGet(ldc).localGet(accumulate).call(tile);
+        c.localGet(kc).localGet(aPanel).localGet(bPanel).localGet(cTile).localGet(ldc).localGet(accumulate);
+        if (withBias) c.localGet(bias).localGet(ir).i32Const(4).i32Mul().i32Add();
+        c.call(tile);
       }, () => {
         // Edge tile: into scratch (row stride NR·4 bytes), then copy the mv×nv valid corner.
-        c.localGet(kc).localGet(aPanel).localGet(bPanel).localGet(scratch).i32Const(nr * 4).i32Const(0).call(tile);
+        c.localGet(kc).localGet(aPanel).localGet(bPanel).localGet(scratch).i32Const(nr * 4).i32Const(0).call(edgeTile);
         c.i32Const(0).localSet(i);
         c.while(() => c.localGet(i).localGet(mv).i32LtS(), () => {
           c.localGet(scratch).localGet(i).i32Const(nr * 4).i32Mul().i32Add().localSet(src);
           c.localGet(cTile).localGet(i).localGet(ldc).i32Mul().i32Add().localSet(dst);
+          if (withBias) c.localGet(bias).localGet(ir).localGet(i).i32Add().i32Const(4).i32Mul().i32Add().f32Load().localSet(rowBias);
           c.i32Const(0).localSet(j);
           c.while(() => c.localGet(j).localGet(nv).i32LtS(), () => {
             c.localGet(src).f32Load().localSet(value);
             c.localGet(accumulate).if(() => c.localGet(value).localGet(dst).f32Load().f32Add().localSet(value));
+            if (withBias) c.localGet(value).localGet(rowBias).f32Add().localSet(value);
             c.localGet(dst).localGet(value).f32Store();
             c.localGet(src).i32Const(4).i32Add().localSet(src);
             c.localGet(dst).i32Const(4).i32Add().localSet(dst);

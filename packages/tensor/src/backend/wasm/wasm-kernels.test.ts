@@ -149,7 +149,7 @@ describe('wasm kernels agree with js', () => {
     const oH = Math.floor((9 + 2 - 2 - 1) / 2) + 1, oW = Math.floor((8 + 4 - 2 - 1) / 1) + 1;
     const yShape = [3, 6, oH, oW];
     const x = pair(xShape, 'float32', 1), w = pair(wShape, 'float32', 2), dy = pair(yShape, 'float32', 3);
-    assertSame(wasmKernels.conv2d(x.w, w.w, p, yShape), yShape, 'float32', jsKernels.conv2d(x.j, w.j, p, yShape), 1e-5);
+    assertSame(wasmKernels.conv2d(x.w, w.w, p, yShape, null), yShape, 'float32', jsKernels.conv2d(x.j, w.j, p, yShape, null), 1e-5);
     assertSame(wasmKernels.conv2dInputGrad(dy.w, w.w, p, xShape), xShape, 'float32', jsKernels.conv2dInputGrad(dy.j, w.j, p, xShape), 1e-5);
     assertSame(wasmKernels.conv2dWeightGrad(x.w, dy.w, p, wShape), wShape, 'float32', jsKernels.conv2dWeightGrad(x.j, dy.j, p, wShape), 1e-5);
   });
@@ -157,9 +157,9 @@ describe('wasm kernels agree with js', () => {
     const heap = getEngine().heap;
     const x = pair([4, 8, 5, 5], 'float32', 9), w = pair([6, 8, 3, 3], 'float32', 10);
     const p = { stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1 } as const;
-    wasmKernels.conv2d(x.w, w.w, p, [4, 6, 5, 5]);
+    wasmKernels.conv2d(x.w, w.w, p, [4, 6, 5, 5], null);
     const live = heap.liveBytes; // the engine's own scratch, allocated once
-    const y = wasmKernels.conv2d(x.w, w.w, p, [4, 6, 5, 5]);
+    const y = wasmKernels.conv2d(x.w, w.w, p, [4, 6, 5, 5], null);
     wasmKernels.unary('sigmoid', { buf: y, shape: [4, 6, 5, 5], dtype: 'float32' });
     assert.equal(heap.liveBytes, live);
     assert.ok(y instanceof Float32Array);

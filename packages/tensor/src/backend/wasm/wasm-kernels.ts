@@ -23,7 +23,7 @@
 import type { BinaryCode, Conv2dParams, Kernels, Shape, TypedArray, UnaryCode, View } from '../kernels.ts';
 import { jsKernels } from '../js/index.ts';
 import { broadcastStrides, sizeOf } from '../../shape.ts';
-import { conv2dForward, conv2dInputGrad, conv2dWeightGrad } from './conv2d.ts';
+import { conv2dBiasGrad, conv2dForward, conv2dInputGrad, conv2dWeightGrad } from './conv2d.ts';
 import type { ConvShape } from './conv2d.ts';
 import { getEngine } from './engine.ts';
 import type { Engine } from './engine.ts';
@@ -274,10 +274,16 @@ export const wasmKernels: Kernels<WasmBuf> = {
   pad: loops.pad,
 
   matmul,
-  conv2d(x, w, p, outShape) {
-    if (x.dtype !== 'float32') return jsKernels.conv2d(x, w, p, outShape);
-    return staged([x.buf, w.buf], sizeOf(outShape), (engine, [px, pw], out) =>
-      conv2dForward(engine, px!, pw!, out, convShape(x.shape, w.shape, outShape, p)));
+  conv2d(x, w, p, outShape, bias) {
+    if (x.dtype !== 'float32') return jsKernels.conv2d(x, w, p, outShape, bias);
+    const inputs = bias === null ? [x.buf, w.buf] : [x.buf, w.buf, bias.buf];
+    return staged(inputs, sizeOf(outShape), (engine, [px, pw, pb], out) =>
+      conv2dForward(engine, px!, pw!, out, convShape(x.shape, w.shape, outShape, p), bias === null ? null : { at: pb!, perImage: bias.shape.length === 2 }));
+  },
+  conv2dBiasGrad(dy, perImage) {
+    if (dy.dtype !== 'float32') return jsKernels.conv2dBiasGrad(dy, perImage);
+    const [N, O, oH, oW] = dy.shape as [number, number, number, number];
+    return staged([dy.buf], perImage ? N * O : O, (engine, [pdy], out) => conv2dBiasGrad(engine, pdy!, out, N, O, oH * oW, perImage));
   },
   conv2dInputGrad(dy, w, p, xShape) {
     if (dy.dtype !== 'float32') return jsKernels.conv2dInputGrad(dy, w, p, xShape);

@@ -61,9 +61,13 @@ export const winoInput = kernel({
   name: 'wino_input', params: ['x', 'count', 'H', 'W', 'pH', 'pW', 'tilesH', 'tilesWp', 'pad', 'v', 'col0', 'panel', 'panelBytes', 'xiStride'],
   emit: (ctx) => winogradFunctions(ctx).input,
 });
-/** wino_output: Y planes (oH×oW, at y) of `count` channels from M, through the plane scratch `pad`. */
+/**
+ * wino_output: Y planes (oH×oW, at y) of `count` channels from M, through the plane scratch `pad`,
+ * plus bias[ch] (`count` floats at `bias`) on channel ch's plane, or nothing when `bias` is 0: the
+ * convolution's bias in the output transform, added after it as an unfused add would.
+ */
 export const winoOutput = kernel({
-  name: 'wino_output', params: ['m', 'count', 'rowStride', 'xiStride', 'tilesH', 'tilesWp', 'pad', 'y', 'oH', 'oW'],
+  name: 'wino_output', params: ['m', 'count', 'rowStride', 'xiStride', 'tilesH', 'tilesWp', 'pad', 'y', 'oH', 'oW', 'bias'],
   emit: (ctx) => winogradFunctions(ctx).output,
 });
 
@@ -222,16 +226,19 @@ function inputTransform(): Code {
 }
 
 function outputTransform(): Code {
-  const c = new Code(Array.from({ length: 10 }, () => i32));
-  const [m, count, rowStride, xiStride, tilesH, tilesWp, pad, y, oH, oW] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const c = new Code(Array.from({ length: 11 }, () => i32));
+  const [m, count, rowStride, xiStride, tilesH, tilesWp, pad, y, oH, oW, bias] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
   const ch = c.local(i32), r = c.local(i32), th = c.local(i32), tw = c.local(i32), wpBytes = c.local(i32);
   const src = c.local(i32), dst = c.local(i32), srcRow = c.local(i32), cn = c.local(i32);
   const mv = Array.from({ length: 16 }, () => c.local(v128));
   const s = Array.from({ length: 4 }, () => c.local(v128));
-  const y0 = c.local(v128), y1 = c.local(v128);
+  const y0 = c.local(v128), y1 = c.local(v128), b = c.local(v128);
   c.localGet(tilesWp).i32Const(8).i32Mul().localSet(wpBytes); // 2·tilesWp floats per row
   c.while(() => c.localGet(ch).localGet(count).i32LtS(), () => {
     c.localGet(m).localGet(ch).localGet(rowStride).i32Mul().i32Add().localSet(srcRow);
+    // b = bias[ch] in every lane (bias ≠ 0), else zeros.
+    c.v128ConstF32([0, 0, 0, 0]).localSet(b);
+    c.localGet(bias).if(() => c.localGet(bias).localGet(ch).i32Const(4).i32Mul().i32Add().v128Load32Splat().localSet(b));
     c.i32Const(0).localSet(th);
     c.while(() => c.localGet(th).localGet(tilesH).i32LtS(), () => {
       c.i32Const(0).localSet(tw);
@@ -253,8 +260,8 @@ function outputTransform(): Code {
             c.localSet(s[k]!);
           }
           // ·A: Y[i][0] = s₀ + s₁ + s₂, Y[i][1] = s₁ − s₂ − s₃; lanes are tiles, so interleave them.
-          c.localGet(s[0]!).localGet(s[1]!).f32x4Add().localGet(s[2]!).f32x4Add().localSet(y0);
-          c.localGet(s[1]!).localGet(s[2]!).f32x4Sub().localGet(s[3]!).f32x4Sub().localSet(y1);
+          c.localGet(s[0]!).localGet(s[1]!).f32x4Add().localGet(s[2]!).f32x4Add().localGet(b).f32x4Add().localSet(y0);
+          c.localGet(s[1]!).localGet(s[2]!).f32x4Sub().localGet(s[3]!).f32x4Sub().localGet(b).f32x4Add().localSet(y1);
           c.localGet(dst).localGet(y0).localGet(y1).shuffle32([0, 4, 1, 5]).v128Store(0);
           c.localGet(dst).localGet(y0).localGet(y1).shuffle32([2, 6, 3, 7]).v128Store(16);
           if (i === 0) c.localGet(dst).localGet(wpBytes).i32Add().localSet(dst);

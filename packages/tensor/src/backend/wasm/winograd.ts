@@ -94,9 +94,12 @@ function chunkPlan(T: number, s: WinogradShape, chunkBytes: number) {
 /**
  * y = the correlation of x with the 3×3 filters at w. `filter` says how w is laid out: `forward`,
  * w[o][c] at (o·Cin + c)·9 (conv2d's weight); `adjoint`, w[c][o] at (c·Cout + o)·9 rotated 180°
- * (the input gradient, reading conv2d's weight [Cin_of_forward = Cout here, …]).
+ * (the input gradient, reading conv2d's weight [Cin_of_forward = Cout here, …]). `biasAt(n, o)`,
+ * when given, is the address of the biases of image n's channels o, o + 1, …, which the output
+ * transform adds (conv2d's bias, no pass of its own).
  */
-export function winogradConv(engine: Engine, x: number, w: number, y: number, s: WinogradShape, filter: 'forward' | 'adjoint', { chunkBytes = CHUNK_BYTES } = {}): void {
+export function winogradConv(engine: Engine, x: number, w: number, y: number, s: WinogradShape, filter: 'forward' | 'adjoint',
+  { chunkBytes = CHUNK_BYTES, biasAt }: { chunkBytes?: number; biasAt?: (n: number, o: number) => number } = {}): void {
   const T = engine.threads, { mr, nr } = engine.shape;
   const { tilesH, tilesWp, tiles, grouped, chunk, scratchCount } = chunkPlan(T, s, chunkBytes);
   const heap = engine.heap;
@@ -132,7 +135,7 @@ export function winogradConv(engine: Engine, x: number, w: number, y: number, s:
       /** Y of image i, channels [o0, o1). */
       const output = (push: Push, t: number, m: number, i: number, o0: number, o1: number): void => push(winoOutput, {
         m: m + 4 * (o0 * cols + i * tiles), count: o1 - o0, rowStride: 4 * cols, xiStride: mXi, tilesH, tilesWp,
-        pad: planes[t]!, y: y + 4 * ((n0 + i) * s.Cout + o0) * s.oH * s.oW, oH: s.oH, oW: s.oW,
+        pad: planes[t]!, y: y + 4 * ((n0 + i) * s.Cout + o0) * s.oH * s.oW, oH: s.oH, oW: s.oW, bias: biasAt?.(n0 + i, o0) ?? 0,
       });
       if (grouped) {
         engine.addTask((t, push) => {
