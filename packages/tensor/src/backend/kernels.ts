@@ -82,9 +82,9 @@ export interface Kernels<B = unknown> {
   share(buf: B): B;
   /**
    * Optional: called when an outermost recycling `tidy` scope (a training step, a sampling run) ends,
-   * before it disposes what it made. The wasm engine empties its pool of buffers here: what the step
-   * released and did not reuse is left to the garbage collector, and the pool refills with the step's
-   * own outputs (activations first, in the order they were made), which the next step asks for again.
+   * before it disposes what it made. The wasm engine trims its pool of buffers here: it drops what
+   * was already free when the previous scope ended and this one did not take, and keeps what this
+   * scope released (the next step asks for it again), then refills with the scope's own outputs.
    */
   trimPool?(): void;
 

@@ -127,6 +127,31 @@ describe('wasm output pool', () => {
     });
   });
 
+  it('keeps what a scope released before its end for the next run of the scope, and drops a size no scope takes at the second trim', () => {
+    onWasm(() => {
+      outputPool.setMaxBytes(0); // empty it
+      outputPool.setMaxBytes(DEFAULT_BYTES);
+      const x = randn([64, 64], { generator: new Generator(9) });
+      // A transient of a size nothing after it asks for, disposed inside the scope (as backward
+      // disposes the gradients it consumes): the next run asks for it again.
+      const scope = (length: number) => tidy(() => {
+        exp(mul(x.reshape(4096).narrow(0, 0, length), 0.5)).dispose();
+        return x.sum();
+      }, { recycle: true });
+      const value = (s: Tensor): number => { const v = s.item(); s.dispose(); return v; };
+      const first = value(scope(1000));
+      const made = outputPool.made;
+      assert.equal(value(scope(1000)), first);
+      assert.equal(outputPool.made, made, `${outputPool.made - made} outputs made fresh on the second run`);
+      // Scopes that no longer ask for length 1000: its three buffers (narrow's, mul's, exp's) leave
+      // the pool at the second trim; what stays is the 2000-float scope's three and the sum's one float.
+      value(scope(2000));
+      assert.equal(outputPool.heldBytes, 3 * 4 * 2000 + 2 * 4 * 1000 + 4, 'one trim later, only the buffer free for a whole scope is gone');
+      value(scope(2000));
+      assert.equal(outputPool.heldBytes, 3 * 4 * 2000 + 4, `held ${outputPool.heldBytes} bytes`);
+    });
+  });
+
   it('tidy with recycle: disposes what it made but not what it returns or keeps; a disposed tensor throws when used', () => {
     onWasm(() => {
       const x = randn([8, 8], { generator: new Generator(4) });

@@ -27,6 +27,9 @@ import { alloc } from '../js/util.ts';
 export class BufferPool {
   private readonly free = new Map<number, Float32Array[]>();
   private readonly owners = new WeakMap<Float32Array, number>();
+  /** The `trim` count when each free buffer was released. */
+  private readonly releasedAt = new WeakMap<Float32Array, number>();
+  private trims = 0;
   private held = 0;
   /** Counters for the benchmark and the tests: buffers taken from the pool, and made fresh. */
   reused = 0;
@@ -67,10 +70,21 @@ export class BufferPool {
     return buf;
   }
 
-  /** Drop every free buffer (to the garbage collector). */
+  /**
+   * Called when a step ends: drop (to the garbage collector) the free buffers that were already free
+   * when the previous step ended and that this step did not take. Buffers released during this step
+   * stay: a step's transient outputs (the gradients backward consumes and disposes on the way) are
+   * asked for again by the next step, and dropping them made ~40 MiB of fresh memory per training
+   * step of the bench U-Net. A buffer no step takes leaves the pool at the second trim after its release.
+   */
   trim(): void {
-    this.free.clear();
-    this.held = 0;
+    for (const [n, list] of this.free) {
+      const kept = list.filter((buf) => this.releasedAt.get(buf) === this.trims);
+      this.held -= 4 * n * (list.length - kept.length);
+      if (kept.length === 0) this.free.delete(n);
+      else this.free.set(n, kept);
+    }
+    this.trims++;
   }
 
   /** One more owner of `buf` (a tensor sharing its storage). Buffers the pool did not make are ignored. */
@@ -92,6 +106,7 @@ export class BufferPool {
     this.owners.delete(buf);
     const bytes = 4 * buf.length;
     if (this.held + bytes > this.bound) return;
+    this.releasedAt.set(buf, this.trims);
     const list = this.free.get(buf.length);
     if (list) list.push(buf);
     else this.free.set(buf.length, [buf]);
