@@ -35,7 +35,7 @@ export interface EngineOptions {
   readonly listCapacity?: number;
   /** The kernels to build the module from; default `engineKernels` (a benchmark adds its probe). */
   readonly kernels?: readonly KernelDescriptor[];
-  /** How long (µs) an idle worker spins before it sleeps, and the caller before it sleeps on a worker; default `defaultSpin`. */
+  /** How long (µs) an idle worker spins before it sleeps, and the caller before it sleeps on a worker; default `defaultSpin` (50 and 50; 0 and 0 where other work shares the cores). */
   readonly spin?: { readonly worker: number; readonly caller: number };
 }
 

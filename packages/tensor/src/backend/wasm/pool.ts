@@ -25,13 +25,16 @@ export const CONTROL_WORDS = 16;
 
 /**
  * Default spins, in microseconds: an idle worker's on its job word before it sleeps, and the
- * caller's on a worker's `done` word before it sleeps. None: on the shared two-core machine of
- * bench/README.md ("batch-1 latency") a spinning thread takes the core our other thread needs
- * (batch-1 sampling 33 ms a call without spinning, 37.6 with 50 µs spins, at load average 4), though a
- * hand-over to a sleeping worker costs ~14 µs where one to a spinning worker costs ~2. Where the
- * engine has its cores to itself, `EngineOptions.spin` turns spinning on (XNNPACK's pthreadpool spins).
+ * caller's on a worker's `done` word before it sleeps. A hand-over to a spinning worker costs ~2 µs,
+ * one to a sleeping worker ~14 µs, and batch-1 sampling hands over ~190 times a call: where the
+ * engine has its cores to itself, 50 µs spins made a batch-1 evaluation of the bench U-Net ~9% faster
+ * (medians of seven alternating runs of 150 calls, 24.4 against 26.8 ms, load average 1.2–1.5, the
+ * machine otherwise idle), as XNNPACK's pthreadpool and OpenMP runtimes spin by default. On a machine
+ * whose other core is busy a spinning thread takes time that core's work needs (37.6 against 33 ms
+ * at load average 4): there, `startWasmEngine({ spin: { worker: 0, caller: 0 } })` turns it off.
+ * bench/README.md, "batch-1 latency".
  */
-export const defaultSpin = { worker: 0, caller: 0 } as const;
+export const defaultSpin = { worker: 50, caller: 50 } as const;
 
 interface PoolWorker {
   readonly thread: WorkerThread;

@@ -12,7 +12,7 @@
  * share is done: a worker whose core another process holds then costs nothing). Exactly one of the
  * two swaps succeeds. An idle worker may spin on the word for `spinMicros` before it sleeps in
  * Atomics.wait, so that a job posted soon after the last one (the next kernel of a network) starts
- * without a wake-up, as XNNPACK's pthreadpool spins; off by default (`defaultSpin` in pool.ts).
+ * without a wake-up, as XNNPACK's pthreadpool spins; 50 µs by default (`defaultSpin` in pool.ts).
  */
 
 import type { NodeWorkerThreads } from './platform.ts';
