@@ -71,9 +71,9 @@ export class BufferPool {
   }
 
   /**
-   * Called when a step ends: drop (to the garbage collector) the free buffers that were already free
-   * when the previous step ended and that this step did not take. Buffers released during this step
-   * stay: a step's transient outputs (the gradients backward consumes and disposes on the way) are
+   * Called when a step ends: drop (to the garbage collector) the free buffers released before the
+   * previous trim that no step has taken since. Buffers released after it (during this step, or by the
+   * previous step's disposal just after that trim) stay: a step's transient outputs (the gradients backward consumes and disposes on the way) are
    * asked for again by the next step, and dropping them made ~40 MiB of fresh memory per training
    * step of the bench U-Net. A buffer no step takes leaves the pool at the second trim after its release.
    */
