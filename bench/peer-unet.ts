@@ -70,9 +70,10 @@ export const tunedOps: PeerOps = {
       },
     };
   }) as (a: T2, b: T2) => T2)(a, b),
-  // The bias added in XNNPACK's epilogue (tf.fused), as diffusion-ts adds its own: a batch-16
-  // evaluation took 759 ms against 853 with the bias as a separate tf.add (one throwaway run, 8 calls
-  // each, medians). The gradients as above, the bias's the sum of dy.
+  // The bias added in XNNPACK's epilogue (tf.fused), as diffusion-ts adds its own. Measured in
+  // isolation it is not clearly faster (bench/README.md, "The peer"), but the peer's batch-16 rate in
+  // the bench was highest with it (1.53 evals/s against 1.29–1.46), so it is kept: the higher peer
+  // figure. The gradients as above, the bias's the sum of dy.
   conv3x3Bias: (x, w, bias, stride) => (tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xx, ww, bb, save] = args as [T4, T4, tf.Tensor1D, tf.GradSaveFunc];
     save([xx, ww]);

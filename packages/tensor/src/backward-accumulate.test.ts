@@ -65,6 +65,28 @@ const program = fc.array(fc.record({
 }), { minLength: 1, maxLength: 12 });
 
 /**
+ * The tensors `steps` make from x and w, starting [x, x·w]; 'retain' calls `onRetain` with its
+ * operand (except x) instead of making a tensor.
+ */
+function interpret(x: Tensor, w: Tensor, steps: readonly Step[], onRetain: (t: Tensor) => void): Tensor[] {
+  const ts: Tensor[] = [x, mul(x, w)];
+  for (const { op, a, b } of steps) {
+    const p = ts[a % ts.length]!, q = ts[b % ts.length]!;
+    switch (op) {
+      case 'add': ts.push(add(p, q)); break;
+      case 'mul': ts.push(mul(p, q)); break;
+      case 'sub': ts.push(sub(p, q)); break;
+      case 'exp': ts.push(exp(mul(p, 0.25))); break;
+      case 'view': ts.push(p.reshape([-1]).reshape(p.shape)); break; // shares p's storage
+      case 'twice': ts.push(add(p, p)); break; // one backward hands the same gradient to both inputs
+      case 'retain': if (p !== x) onRetain(p); break;
+      default: { const never: never = op; throw new Error(String(never)); }
+    }
+  }
+  return ts;
+}
+
+/**
  * Run `steps` from leaves x (shape `sx`) and w (`sw`, broadcast against x), every tensor made feeding
  * later ones and the root, then backward (with a caller's gradient when `seeded`). Returns every
  * gradient and every value anyone can see, read after the walk.
@@ -73,21 +95,8 @@ function run(kernels: Kernels, sx: number[], sw: number[], steps: readonly Step[
   return on(kernels, () => {
     const g = new Generator(seed);
     const x = randn(sx, { generator: g, dtype }).mul(0.5).requiresGrad_(), w = randn(sw, { generator: g, dtype }).mul(0.5).requiresGrad_();
-    const ts: Tensor[] = [x, mul(x, w)];
     const retained: Tensor[] = [];
-    for (const { op, a, b } of steps) {
-      const p = ts[a % ts.length]!, q = ts[b % ts.length]!;
-      switch (op) {
-        case 'add': ts.push(add(p, q)); break;
-        case 'mul': ts.push(mul(p, q)); break;
-        case 'sub': ts.push(sub(p, q)); break;
-        case 'exp': ts.push(exp(mul(p, 0.25))); break;
-        case 'view': ts.push(p.reshape([-1]).reshape(p.shape)); break; // shares p's storage
-        case 'twice': ts.push(add(p, p)); break; // one backward hands the same gradient to both inputs
-        case 'retain': if (p !== x) { p.retainGrad(); retained.push(p); } break;
-        default: { const never: never = op; throw new Error(String(never)); }
-      }
-    }
+    const ts = interpret(x, w, steps, (p) => { p.retainGrad(); retained.push(p); });
     const y = ts.slice(1).reduce((s, t) => add(s, t));
     // The caller's gradient as a kernel output (on wasm a pooled buffer with one owner, as a gradient made by the walk has).
     const gradient = seeded ? mul(randn(y.shape, { generator: g, dtype }), 1) : undefined;
@@ -126,19 +135,7 @@ describe('backward: gradient sums in place', () => {
       on(counting.kernels, () => {
         const g = new Generator(seed);
         const x = randn(sx, { generator: g, dtype: 'float64' }).mul(0.5).requiresGrad_(), w = randn(sb!, { generator: g, dtype: 'float64' }).mul(0.5).requiresGrad_();
-        gradcheck((x, w) => {
-          const ts: Tensor[] = [x!, mul(x!, w!)];
-          for (const { op, a, b } of steps) {
-            const p = ts[a % ts.length]!, q = ts[b % ts.length]!;
-            if (op === 'add' || op === 'retain') ts.push(add(p, q));
-            else if (op === 'mul') ts.push(mul(p, q));
-            else if (op === 'sub') ts.push(sub(p, q));
-            else if (op === 'exp') ts.push(exp(mul(p, 0.25)));
-            else if (op === 'view') ts.push(p.reshape([-1]).reshape(p.shape));
-            else ts.push(add(p, p));
-          }
-          return ts.slice(1).reduce((s, t) => add(s, t));
-        }, [x, w], { generator: g });
+        gradcheck((x, w) => interpret(x!, w!, steps, () => {}).slice(1).reduce((s, t) => add(s, t)), [x, w], { generator: g });
       });
       // And the same values as the plain reference, in place or not.
       const got = run(counting.kernels, sx, sb!, steps, seed, true, 'float64'), want = run(jsKernels, sx, sb!, steps, seed, true, 'float64');

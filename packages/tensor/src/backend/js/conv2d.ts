@@ -6,6 +6,7 @@
 import type { Conv2dParams, Shape, TypedArray, View } from '../kernels.ts';
 import { sizeOf } from '../../shape.ts';
 import { gemm } from './matmul.ts';
+import { reduce } from './reduce.ts';
 import { alloc } from './util.ts';
 
 interface Geometry { N: number; C: number; H: number; W: number; O: number; kH: number; kW: number; oH: number; oW: number; cg: number; og: number }
@@ -62,18 +63,9 @@ export function conv2d(x: View<TypedArray>, w: View<TypedArray>, p: Conv2dParams
   return out;
 }
 
-/** Σ of dy [N, O, H', W'] over each plane → [N, O] (`perImage`), then over N → [O]; in float64. */
+/** Σ of dy [N, O, H', W'] over each plane → [N, O] (`perImage`), or over N too → [O]: `reduce`'s sum, in float64. */
 export function conv2dBiasGrad(dy: View<TypedArray>, perImage: boolean): TypedArray {
-  const [N, O, oH, oW] = dy.shape as [number, number, number, number], Q = oH * oW;
-  const sums = new Float64Array(perImage ? N * O : O);
-  for (let n = 0; n < N; n++) for (let o = 0; o < O; o++) {
-    let s = 0;
-    for (let q = 0, row = (n * O + o) * Q; q < Q; q++) s += dy.buf[row + q]!;
-    sums[perImage ? n * O + o : o]! += s;
-  }
-  const out = alloc(dy.dtype, sums.length);
-  out.set(sums);
-  return out;
+  return reduce('sum', dy, perImage ? [2, 3] : [0, 2, 3]);
 }
 
 export function conv2dInputGrad(dy: View<TypedArray>, w: View<TypedArray>, p: Conv2dParams, xShape: Shape): TypedArray {

@@ -6,6 +6,7 @@
 
 import { kernel } from './commands.ts';
 import { Code, f32, i32, v128 } from './emit/code.ts';
+import { emitHorizontal } from './softmax-kernel.ts';
 
 function biasGradBody(): Code {
   const c = new Code([i32, i32, i32, i32]);
@@ -22,9 +23,10 @@ function biasGradBody(): Code {
       c.localGet(acc).localGet(p).v128Load().f32x4Add().localSet(acc);
       c.localGet(p).i32Const(16).i32Add().localSet(p);
     });
-    // (lane 0 + lane 1) + (lane 2 + lane 3), then the tail.
-    c.localGet(acc).f32x4ExtractLane(0).localGet(acc).f32x4ExtractLane(1).f32Add();
-    c.localGet(acc).f32x4ExtractLane(2).localGet(acc).f32x4ExtractLane(3).f32Add().f32Add().localSet(sum);
+    // The four lanes summed, then the tail.
+    c.localGet(acc);
+    emitHorizontal(c, acc, () => c.f32Add());
+    c.localSet(sum);
     c.while(() => c.localGet(p).localGet(end).i32LtU(), () => {
       c.localGet(sum).localGet(p).f32Load().f32Add().localSet(sum);
       c.localGet(p).i32Const(4).i32Add().localSet(p);

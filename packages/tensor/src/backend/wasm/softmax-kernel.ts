@@ -13,7 +13,7 @@ import { Code, f32, i32, v128 } from './emit/code.ts';
 import { emitExp } from './unary-kernel.ts';
 
 /** Reduce the vector on the stack to one f32 with `combine` (f32.max or f32.add), via local `tmp`. */
-function emitHorizontal(c: Code, tmp: number, combine: () => void): void {
+export function emitHorizontal(c: Code, tmp: number, combine: () => void): void {
   c.localSet(tmp).localGet(tmp).f32x4ExtractLane(0);
   for (let lane = 1; lane < 4; lane++) {
     c.localGet(tmp).f32x4ExtractLane(lane);

@@ -16,8 +16,8 @@
  * where the arithmetic outweighs the copies; float32 add/sub/mul/div of large operands of one length,
  * backward's in-place gradient sums and softmax's backward on generated SIMD on the main thread (V8's
  * scalar loops cost 2–3 ns an element here, the copies a fraction of that); broadcasting
- * arithmetic, reductions and layout copies as the row loops of `loops.ts`; everything else, and float64/int32, the `js` reference loops
- * (group norm among them: `js/norm.ts` is already one fused pass per block over the typed arrays).
+ * arithmetic, reductions and layout copies as the row loops of `loops.ts`; softmax and group norm
+ * (with its SiLU) on their generated kernels; everything else, and float64/int32, the `js` reference loops.
  */
 
 import type { BinaryCode, Conv2dParams, Kernels, Shape, TypedArray, UnaryCode, View } from '../kernels.ts';
