@@ -106,7 +106,7 @@ export class GpuEngine {
   upload(values: Float32Array): GpuBuffer {
     if (values.length > MAX_ELEMENTS) throw new Error(`gpu upload: ${values.length} elements exceed the gpu backend's limit of 2^24 per tensor (gpu.js indexes in float32)`);
     if (values.length === 0) return new GpuBuffer(this, this.empty.ready, 0);
-    return new GpuBuffer(this, Promise.resolve(this.io.upload(values)), values.length);
+    return new GpuBuffer(this, Promise.resolve(this.io.upload(unshared(values))), values.length);
   }
 
   /** Free a device result that no buffer owns any more. */
@@ -300,4 +300,15 @@ export class GpuBuffer {
 /** Values read back from the device, converted to the tensor's dtype. */
 export function fromDevice(values: Float32Array, dtype: DType): Float32Array | Int32Array {
   return dtype === 'int32' ? Int32Array.from(values) : values;
+}
+
+/**
+ * `values` in memory of its own when it is a view of a SharedArrayBuffer (the wasm backend's tensors
+ * live in its shared heap), which Dawn's `writeBuffer` refuses ("Invalid argument"); else `values`.
+ */
+function unshared(values: Float32Array): Float32Array {
+  if (typeof SharedArrayBuffer === 'undefined' || !(values.buffer instanceof SharedArrayBuffer)) return values;
+  const copy = new Float32Array(values.length);
+  copy.set(values);
+  return copy;
 }

@@ -20,9 +20,15 @@
  * whose page faults made up most of the time spent copying results out of the engine heap, while
  * the peak resident set was the same either way (the buffers were live at the peak anyway).
  * bench/README.md, "Round two", 2026-12-06 night.
+ *
+ * Where the buffers live: a pool may be given a `HeapStorage` (heap-storage.ts), which makes new
+ * buffers as views of the engine's heap (the wasm backend's pool does), and gets each one back when
+ * the pool lets it go; without one, or when that storage is full, a new buffer is a plain array.
  */
 import type { DType, TypedArray } from '../kernels.ts';
 import { alloc } from '../js/util.ts';
+import { getEngine } from './engine.ts';
+import { HeapStorage } from './heap-storage.ts';
 
 export class BufferPool {
   private readonly free = new Map<number, Float32Array[]>();
@@ -35,7 +41,7 @@ export class BufferPool {
   reused = 0;
   made = 0;
 
-  constructor(private bound = 512 * 2 ** 20) {}
+  constructor(private bound = 512 * 2 ** 20, readonly storage: HeapStorage | null = null) {}
 
   /** The bound on the bytes of free buffers held. */
   get maxBytes(): number { return this.bound; }
@@ -48,7 +54,7 @@ export class BufferPool {
     this.bound = Math.max(0, maxBytes);
     for (const [n, list] of this.free) {
       while (this.held > this.bound && list.length > 0) {
-        list.pop();
+        this.letGo(list.pop()!);
         this.held -= 4 * n;
       }
       if (list.length === 0) this.free.delete(n);
@@ -63,7 +69,7 @@ export class BufferPool {
       this.held -= 4 * n;
       this.reused++;
     } else {
-      buf = new Float32Array(n);
+      buf = this.storage?.make(n) ?? new Float32Array(n);
       this.made++;
     }
     if (n > 0) this.owners.set(buf, 1);
@@ -80,6 +86,7 @@ export class BufferPool {
   trim(): void {
     for (const [n, list] of this.free) {
       const kept = list.filter((buf) => this.releasedAt.get(buf) === this.trims);
+      for (const buf of list) if (this.releasedAt.get(buf) !== this.trims) this.letGo(buf);
       this.held -= 4 * n * (list.length - kept.length);
       if (kept.length === 0) this.free.delete(n);
       else this.free.set(n, kept);
@@ -105,12 +112,20 @@ export class BufferPool {
     }
     this.owners.delete(buf);
     const bytes = 4 * buf.length;
-    if (this.held + bytes > this.bound) return;
+    if (this.held + bytes > this.bound) {
+      this.letGo(buf);
+      return;
+    }
     this.releasedAt.set(buf, this.trims);
     const list = this.free.get(buf.length);
     if (list) list.push(buf);
     else this.free.set(buf.length, [buf]);
     this.held += bytes;
+  }
+
+  /** A buffer leaves the pool for good: to the garbage collector, or its block back to the heap. */
+  private letGo(buf: Float32Array): void {
+    this.storage?.drop(buf);
   }
 
   /** The owner count of `buf` (0 for buffers the pool does not count), for tests. */
@@ -119,8 +134,8 @@ export class BufferPool {
   }
 }
 
-/** The wasm backend's pool of kernel outputs. */
-export const outputPool = new BufferPool();
+/** The wasm backend's pool of kernel outputs, made in the current engine's heap (up to the storage's bound). */
+export const outputPool = new BufferPool(undefined, new HeapStorage(() => getEngine().heap));
 
 /** A kernel output: float32 from the pool (stale contents: the kernel must write all of it), else fresh. */
 export const allocOutput = (dtype: DType, n: number): TypedArray => (dtype === 'float32' ? outputPool.take(n) : alloc(dtype, n));

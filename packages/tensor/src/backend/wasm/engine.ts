@@ -181,7 +181,8 @@ export function getEngine(): Engine {
  * Make a new engine from `options` the process-wide one, once its threads run, and stop the old
  * one's. Node needs no call (its engine starts on first use with every thread); a browser page
  * awaits it to run on Web Workers, e.g. `await startWasmEngine({ threads: wasmMaxThreads() })`.
- * Tensors keep their data across the swap: they live in JavaScript arrays, not in the engine's heap.
+ * Tensors keep their data across the swap: those in the old engine's heap are still valid arrays (they
+ * keep that memory alive), which the new engine copies in as it would any array.
  * @returns the number of threads the engine runs on
  */
 export async function startWasmEngine(options: EngineOptions = {}): Promise<{ readonly threads: number }> {

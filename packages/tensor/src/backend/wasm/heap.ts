@@ -45,6 +45,13 @@ export class Heap {
     return total;
   }
 
+  /** The size in bytes of the live block at `ptr` (its request rounded up to the alignment). */
+  blockBytes(ptr: number): number {
+    const size = this.live.get(ptr);
+    if (size === undefined) throw new Error(`wasm heap: ${ptr} is not a live block`);
+    return size;
+  }
+
   /** Byte address of a new block of at least `bytes` bytes (contents unspecified). */
   alloc(bytes: number): number {
     const size = roundUp(Math.max(bytes, 1), ALIGN);

@@ -1,15 +1,17 @@
 /**
  * `wasmKernels`: the whole kernel contract on the wasm engine.
  *
- * Storage. A tensor's buffer is an ordinary typed array, owned by the JavaScript garbage collector,
- * exactly as on `js`; the engine's shared memory (the heap) only holds the operands of one kernel
- * call while it runs. A kernel copies its inputs in, runs the generated code across the threads,
- * copies the result out and releases its blocks before it returns. Why not keep tensors in the heap:
- * heap blocks can only be returned by `dispose()` or by a FinalizationRegistry callback, and those
- * callbacks run only when the event loop turns, which a synchronous training or sampling loop never
- * lets it do: the heap grew by the whole autograd graph every step (gigabytes, then a stall). The
- * copies cost one memcpy per operand, against O(n^1.5) arithmetic for the GEMMs, and let every
- * other kernel work in place on the typed arrays with no copy at all.
+ * Storage. A tensor's buffer is a `Float32Array`, as on `js`. Kernel outputs and uploads come from
+ * the output pool, whose buffers are views of the engine's shared memory (the heap:
+ * `heap-storage.ts`), so a kernel reads its operands and writes its result where they stay. Any
+ * other array (float64 and int32, a pool past its bound, a buffer from a replaced engine) is copied
+ * into a block of the heap for the call and its result copied out (`staged`). The heap once held only
+ * the operands of one call: its blocks could be returned only by `dispose()` or a
+ * FinalizationRegistry callback, and those callbacks run only when the event loop turns, which a
+ * synchronous training or sampling loop never lets it do, so the heap grew by the whole autograd
+ * graph every step. The pool (which counts owners and gets disposed buffers back) and the storage's
+ * bound (past which outputs are plain arrays again) now keep it in check; the copies, one memcpy
+ * per operand, had come to cost as much as the arithmetic of a small convolution.
  *
  * What runs where: float32 matmul and conv2d (forward and both gradients) on the generated SIMD
  * GEMM across threads; the float32 unary kernels of `unary-kernel.ts` (generated SIMD, split across the threads)
@@ -44,28 +46,46 @@ import { softmaxBackward as jsSoftmaxBackward } from '../js/softmax.ts';
 export type WasmBuf = TypedArray;
 
 /**
- * Run `body` on heap copies of `inputs`, with an output block of `outLength` float32s, and return
- * the output in a Float32Array from the output pool (`buffer-pool.ts`), all of it overwritten, or
- * in `into` when given (an in-place update: `into` may be one of the inputs).
- * Every block is released before returning, also on error.
+ * Run `body` on the heap addresses of `inputs`, with an output block of `outLength` float32s, and
+ * return the output in a Float32Array from the output pool (`buffer-pool.ts`), all of it overwritten,
+ * or in `into` when given (an in-place update: `into` may be one of the inputs).
+ * `elementwise`: output element i depends only on input elements i, so `into` may be written where
+ * it lives even when it is an input.
+ *
+ * Operands already in this engine's heap (`heap-storage.ts`: the pool's buffers) are read where
+ * they are, and a pooled output there is written where it stays; any other operand is copied into a
+ * block of its own first, and any other output copied out of one after. Every block this call
+ * allocates is released before it returns, and on error the output goes back to the pool.
  */
-export function staged(inputs: readonly TypedArray[], outLength: number, body: (engine: Engine, ptrs: readonly number[], out: number) => void, into?: Float32Array): Float32Array {
-  const engine = getEngine(), heap = engine.heap;
-  const ptrs: number[] = [];
+export function staged(inputs: readonly TypedArray[], outLength: number, body: (engine: Engine, ptrs: readonly number[], out: number) => void, into?: Float32Array, elementwise = false): Float32Array {
+  const engine = getEngine(), heap = engine.heap, storage = outputPool.storage;
+  const owned: number[] = [];
+  const block = (bytes: number): number => {
+    const ptr = heap.alloc(bytes);
+    owned.push(ptr);
+    return ptr;
+  };
+  // The output first: making it may grow the memory, and so may each block below.
+  const result = into ?? outputPool.take(outLength);
   try {
-    for (const x of inputs) ptrs.push(heap.alloc(4 * x.length));
-    ptrs.push(heap.alloc(4 * outLength));
+    const resident = (x: TypedArray): number | undefined => storage?.addressIn(x, heap);
+    const ptrs = inputs.map((x) => resident(x) ?? -1);
+    inputs.forEach((x, i) => { if (ptrs[i] === -1) ptrs[i] = block(4 * x.length); });
+    // Otherwise `into` gets a block of its own, as it may be one of the inputs.
+    const direct = into === undefined || elementwise ? resident(result) : undefined;
+    const out = direct ?? block(4 * outLength);
     // Copy only after every alloc: an alloc may grow the memory and replace the views.
-    inputs.forEach((x, i) => heap.f32.set(x, ptrs[i]! >> 2));
-    const out = ptrs[inputs.length]!;
+    inputs.forEach((x, i) => { if (resident(x) === undefined) heap.f32.set(x, ptrs[i]! >> 2); });
     body(engine, ptrs, out);
     // Not `heap.f32.slice(…)`: on a SharedArrayBuffer V8 copies a slice element by element (6.7 ms
     // for 2 MB here), while `set` from a subarray is a plain memcpy (0.24 ms, allocation included).
-    const result = into ?? outputPool.take(outLength);
-    result.set(heap.f32.subarray(out >> 2, (out >> 2) + outLength));
+    if (direct === undefined) result.set(heap.f32.subarray(out >> 2, (out >> 2) + outLength));
     return result;
+  } catch (error) {
+    if (into === undefined) outputPool.release(result);
+    throw error;
   } finally {
-    for (const p of ptrs) heap.release(p);
+    for (const p of owned) heap.release(p);
   }
 }
 
@@ -161,7 +181,7 @@ function nativeBinary(code: NativeBinaryCode, a: Float32Array, b: Float32Array, 
   return staged([a, b], a.length, (engine, [pa, pb], dst) => {
     engine.push(0, binaryKernels[code], { a: pa!, b: pb!, dst, n: a.length });
     engine.flush();
-  }, into);
+  }, into, true);
 }
 
 const isNativeBinary = (code: BinaryCode): code is NativeBinaryCode => (nativeBinaryCodes as readonly BinaryCode[]).includes(code);
@@ -258,6 +278,13 @@ export const wasmKernels: Kernels<WasmBuf> = {
   dispose: (buf) => outputPool.release(buf),
   share: (buf) => { outputPool.share(buf); return buf; },
   trimPool: () => outputPool.trim(),
+  // float32 data goes into a pooled buffer (in the heap, where kernels read it without a copy).
+  upload: (data) => {
+    if (!(data instanceof Float32Array)) return data.slice();
+    const out = outputPool.take(data.length);
+    out.set(data);
+    return out;
+  },
 
   unary,
   siluBackward,
