@@ -7,7 +7,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { View } from '../kernels.ts';
 import { jsKernels } from '../js/index.ts';
-import { getEngine } from './engine.ts';
+import { getEngine, startWasmEngine } from './engine.ts';
 import { outputPool } from './buffer-pool.ts';
 import { wasmKernels } from './wasm-kernels.ts';
 
@@ -72,5 +72,25 @@ describe('wasm tensors in the engine heap', () => {
     }
     // At most: the collector may also have taken buffers other tests dropped.
     assert.ok(storage.bytesOut <= before, `${storage.bytesOut} bytes out, ${before} before`);
+  });
+
+  it("keeps a replaced engine's buffers readable, and the new engine copies them in", async () => {
+    // Sizes no other test makes, so the pool has no free buffer of them (it might be a plain array).
+    const X = data(2 * 3 * 49, 5), W = data(5 * 3 * 9, 6);
+    const x = f32(wasmKernels.upload(X) as Float32Array, [2, 3, 7, 7]), w = f32(wasmKernels.upload(W) as Float32Array, [5, 3, 3, 3]);
+    const old = heap();
+    assert.notEqual(storage.addressIn(x.buf, old), undefined);
+    await startWasmEngine({ threads: 1 });
+    try {
+      assert.notEqual(heap(), old);
+      assert.equal(storage.addressIn(x.buf, heap()), undefined, 'not a block of the new heap');
+      assert.deepEqual([...x.buf], [...X], 'still readable');
+      const y = wasmKernels.conv2d(x, w, p, [2, 5, 7, 7], null) as Float32Array;
+      assert.notEqual(storage.addressIn(y, heap()), undefined, 'the output is in the new heap');
+      const want = jsKernels.conv2d(f32(X, [2, 3, 7, 7]), f32(W, [5, 3, 3, 3]), p, [2, 5, 7, 7], null);
+      for (let i = 0; i < want.length; i++) assert.ok(Math.abs(y[i]! - want[i]!) < 1e-5);
+    } finally {
+      await startWasmEngine();
+    }
   });
 });
