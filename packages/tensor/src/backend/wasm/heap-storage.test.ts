@@ -10,6 +10,7 @@ import { jsKernels } from '../js/index.ts';
 import { getEngine, startWasmEngine } from './engine.ts';
 import { outputPool } from './buffer-pool.ts';
 import { wasmKernels } from './wasm-kernels.ts';
+import { Tensor } from '../../tensor.ts';
 
 const storage = outputPool.storage!;
 const heap = () => getEngine().heap;
@@ -42,6 +43,17 @@ describe('wasm tensors in the engine heap', () => {
     outputPool.setMaxBytes(bound);
     assert.ok(storage.bytesOut <= before - bytes, `${storage.bytesOut} bytes out, expected at most ${before - bytes}`);
     assert.equal(beyondStorage(), scratch);
+  });
+
+  it('reads values out into arrays of their own (not views of the shared heap)', async () => {
+    const buf = wasmKernels.upload(data(300, 7)) as Float32Array;
+    assert.ok(buf.buffer instanceof SharedArrayBuffer, 'the tensor lives in the heap');
+    const t = new Tensor(buf, [300], 'float32', wasmKernels);
+    for (const values of [t.dataSync(), await t.data()]) {
+      assert.ok(!(values.buffer instanceof SharedArrayBuffer), 'a copy of its own');
+      assert.deepEqual([...values], [...buf]);
+    }
+    t.dispose();
   });
 
   it('past its bound makes plain arrays, which kernels copy in and out with the same results', () => {
