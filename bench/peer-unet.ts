@@ -17,7 +17,6 @@ type T4 = tf.Tensor4D;
 type T2 = tf.Tensor2D;
 
 export interface PeerOps {
-  conv3x3(x: T4, w: T4, stride: 1 | 2): T4;
   matMul(a: T2, b: T2): T2;
   /** conv3x3(x, w) + bias [O]. */
   conv3x3Bias(x: T4, w: T4, bias: tf.Tensor1D, stride: 1 | 2): T4;
@@ -47,18 +46,10 @@ export function inputGrad(dy: T4, w: T4, stride: 1 | 2, xShape: number[]): T4 {
   return dx.shape[1] === xShape[1] ? dx : (tf.slice(dx, [0, 0, 0, 0], xShape) as T4);
 }
 
+/** ∂L/∂a and ∂L/∂b of a · b given dy: dy · bᵀ and aᵀ · dy. */
+const matMulGrads = (dy: T2, a: T2, b: T2): [T2, T2] => [tf.matMul(dy, tf.transpose(b)), tf.matMul(tf.transpose(a), dy)];
+
 export const tunedOps: PeerOps = {
-  conv3x3: (x, w, stride) => (tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [xx, ww, save] = args as [T4, T4, tf.GradSaveFunc];
-    save([xx, ww]);
-    return {
-      value: tf.conv2d(xx as T4, ww as T4, stride, pad1),
-      gradFunc: (dy, saved) => {
-        const [sx, sw] = saved as [T4, T4];
-        return [inputGrad(dy as T4, sw, stride, sx.shape), filterGrad(sx, dy as T4, stride)];
-      },
-    };
-  }) as (x: T4, w: T4) => T4)(x, w),
   matMul: (a, b) => (tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [aa, bb, save] = args as [T2, T2, tf.GradSaveFunc];
     save([aa, bb]);
@@ -66,7 +57,7 @@ export const tunedOps: PeerOps = {
       value: tf.matMul(aa as T2, bb as T2),
       gradFunc: (dy, saved) => {
         const [sa, sb] = saved as [T2, T2];
-        return [tf.matMul(dy as T2, tf.transpose(sb)), tf.matMul(tf.transpose(sa), dy as T2)];
+        return matMulGrads(dy as T2, sa, sb);
       },
     };
   }) as (a: T2, b: T2) => T2)(a, b),
@@ -92,14 +83,13 @@ export const tunedOps: PeerOps = {
       value: tf.fused.matMul({ a: aa, b: ww, bias: bb }),
       gradFunc: (dy, saved) => {
         const [sa, sw] = saved as [T2, T2];
-        return [tf.matMul(dy as T2, tf.transpose(sw)), tf.matMul(tf.transpose(sa), dy as T2), tf.sum(dy, 0)];
+        return [...matMulGrads(dy as T2, sa, sw), tf.sum(dy, 0)];
       },
     };
   }) as (a: T2, w: T2, b: tf.Tensor1D) => T2)(a, w, bias),
 };
 
 export const plainOps: PeerOps = {
-  conv3x3: (x, w, stride) => tf.conv2d(x, w, stride, pad1),
   matMul: (a, b) => tf.matMul(a, b),
   conv3x3Bias: (x, w, bias, stride) => tf.add(tf.conv2d(x, w, stride, pad1), bias),
   matMulBias: (a, w, bias) => tf.add(tf.matMul(a, w), bias),

@@ -69,13 +69,13 @@ export function staged(inputs: readonly TypedArray[], outLength: number, body: (
   const result = into ?? outputPool.take(outLength);
   try {
     const resident = (x: TypedArray): number | undefined => storage?.addressIn(x, heap);
-    const ptrs = inputs.map((x) => resident(x) ?? -1);
-    inputs.forEach((x, i) => { if (ptrs[i] === -1) ptrs[i] = block(4 * x.length); });
+    const at = inputs.map(resident);
+    const ptrs = at.map((ptr, i) => ptr ?? block(4 * inputs[i]!.length));
     // Otherwise `into` gets a block of its own, as it may be one of the inputs.
     const direct = into === undefined || elementwise ? resident(result) : undefined;
     const out = direct ?? block(4 * outLength);
     // Copy only after every alloc: an alloc may grow the memory and replace the views.
-    inputs.forEach((x, i) => { if (resident(x) === undefined) heap.f32.set(x, ptrs[i]! >> 2); });
+    at.forEach((ptr, i) => { if (ptr === undefined) heap.f32.set(inputs[i]!, ptrs[i]! >> 2); });
     body(engine, ptrs, out);
     // Not `heap.f32.slice(…)`: on a SharedArrayBuffer V8 copies a slice element by element (6.7 ms
     // for 2 MB here), while `set` from a subarray is a plain memcpy (0.24 ms, allocation included).
