@@ -63,8 +63,26 @@ export function orderedArgs<K extends KernelDescriptor>(k: K, args: KernelArgs<K
   return values;
 }
 
-/** Where commands go: a thread's static list (`engine.push`) or its copy of a task. */
+/** Where commands go: a thread's static list (`engine.push`) or a task (`engine.addTask`). */
 export type Push = <K extends KernelDescriptor>(kernel: K, args: KernelArgs<K>) => void;
+
+/**
+ * What a command sees of the thread that runs it: that thread's scratch, and its entry of any
+ * per-thread buffer list. For a thread's static list these are its addresses. Inside a task, which
+ * any thread may run, they are placeholders (`LOCAL` + slot·`SLOT_SPAN` + offset, far above any
+ * i32 or u32 argument) that `addTask` replaces in each thread's copy of the task.
+ */
+export interface ThreadView {
+  /** Where this thread packs an A block, a B panel, and its edge tile (`ThreadScratch`). */
+  readonly packA: number;
+  readonly packB: number;
+  readonly tile: number;
+  /** This thread's entry of `perThread` (one address per thread); an offset may be added to it. */
+  of(perThread: readonly number[]): number;
+}
+
+/** Placeholders of thread-local addresses: `LOCAL + slot·SLOT_SPAN + offset`, 0 ≤ offset < 2³². */
+export const LOCAL = 2 ** 40, SLOT_SPAN = 2 ** 33;
 
 /** Bytes per record: opcode + 15 arguments. */
 export const RECORD_BYTES = 64;
@@ -135,9 +153,22 @@ export class CommandList {
     const view = this.i32();
     const base = this.position >> 2;
     view[base] = op;
-    for (let a = 0; a < args.length; a++) view[base + 1 + a] = args[a]! | 0;
+    for (let a = 0; a < args.length; a++) {
+      const v = args[a]!;
+      // An i32, or a u32 address (the module reads back the same bits).
+      if (v < -(2 ** 31) || v >= 2 ** 32) throw new Error(`command ${op}: argument ${a} is ${v}, not a 32-bit value (a thread-local placeholder outside a task?)`);
+      view[base + 1 + a] = v | 0;
+    }
     this.length++;
     view[base + RECORD_BYTES / 4] = 0; // end mark after the last record
+  }
+
+  /** Append `records` records (end marks included) copied from byte address `from`. */
+  append(from: number, records: number): void {
+    if (this.free < records) throw new Error(`command list overflow (${this.capacity} records)`);
+    const at = this.position >> 2, words = (records * RECORD_BYTES) >> 2;
+    this.i32().copyWithin(at, from >> 2, (from >> 2) + words);
+    this.length += records;
   }
 
   /** Close the current task: keep its end mark, so the next record starts a new list. */

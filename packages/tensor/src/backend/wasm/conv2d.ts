@@ -30,7 +30,7 @@ import { gemmParallel, queueGemm, splitRange } from './sgemm.ts';
 import { gemmMacro, gemmMacroBias, gemmPackA, gemmPackB } from './gemm-kernel.ts';
 import { convBiasGradKernel } from './conv-bias-kernel.ts';
 import type { GemmProblem } from './sgemm.ts';
-import type { Push } from './commands.ts';
+import type { Push, ThreadView } from './commands.ts';
 import { convCol2im, convIm2col } from './conv-kernel.ts';
 import { convIm2colPacked, convPadImage, paddedImageBytes } from './im2col-packed-kernel.ts';
 import { winogradConv, winogradInputGradWins, winogradWeightGrad, winogradWeightGradWins, winogradWins } from './winograd.ts';
@@ -60,7 +60,7 @@ interface Plan {
   readonly P: number;
   /** Whether col(X) = X (1×1 kernel, stride 1, no padding). */
   readonly direct: boolean;
-  /** The geometry record for the generated kernels. */
+  /** The geometry record for the generated kernels (0 when direct: they do not run). */
   readonly geometry: number;
   /** (image, group) items. */
   readonly items: { n: number; gi: number }[];
@@ -71,6 +71,9 @@ function plan(engine: Engine, s: ConvShape): Plan {
   const groups = p.groups, cg = s.C / groups, og = s.O / groups;
   const K = cg * s.kH * s.kW, P = s.oH * s.oW;
   const direct = s.kH === 1 && s.kW === 1 && p.stride[0] === 1 && p.stride[1] === 1 && p.padding[0] === 0 && p.padding[1] === 0;
+  const items: { n: number; gi: number }[] = [];
+  for (let n = 0; n < s.N; n++) for (let gi = 0; gi < groups; gi++) items.push({ n, gi });
+  if (direct) return { s, groups, cg, og, K, P, direct, geometry: 0, items };
   const G = ConvGeometryWords;
   const geometry = engine.heap.alloc(4 * (G.TABLE + 2 * s.kW));
   const words = engine.heap.i32, base = geometry >> 2;
@@ -86,41 +89,38 @@ function plan(engine: Engine, s: ConvShape): Plan {
     words[base + G.TABLE + kj] = lo;
     words[base + G.TABLE + s.kW + kj] = hi;
   }
-  const items: { n: number; gi: number }[] = [];
-  for (let n = 0; n < s.N; n++) for (let gi = 0; gi < groups; gi++) items.push({ n, gi });
   return { s, groups, cg, og, K, P, direct, geometry, items };
 }
 
 /**
  * Run `body` for every item. With at least as many items as threads, each item is a task (`whole`:
- * queue everything on `push`, with thread t's column matrix `col`); otherwise items run in turn on
- * thread 0's column matrix, and `body` runs each step at once (`step` queues on thread 0 and runs).
+ * queue everything on `push`, with the running thread's column matrix `col`); otherwise items run in
+ * turn on thread 0's column matrix, and `body` runs each step at once (`step` queues on thread 0 and runs).
  */
-function forItems(engine: Engine, pl: Plan, body: (item: { n: number; gi: number }, t: number, push: Push, col: number, whole: boolean) => void): void {
+function forItems(engine: Engine, pl: Plan, body: (item: { n: number; gi: number }, push: Push, here: ThreadView, col: number, whole: boolean) => void): void {
   const T = engine.threads;
   const whole = T > 1 && pl.items.length >= T;
   const colBytes = pl.direct ? 0 : 4 * pl.K * pl.P;
   const cols = Array.from({ length: whole ? T : 1 }, () => (colBytes > 0 ? engine.heap.alloc(colBytes) : 0));
   try {
     if (whole) {
-      for (const item of pl.items) engine.addTask((t, push) => body(item, t, push, cols[t]!, true));
+      for (const item of pl.items) engine.addTask((push, here) => body(item, push, here, here.of(cols), true));
       engine.runTasks();
     } else {
       const step: Push = (kernel, args) => {
         engine.push(0, kernel, args);
         engine.flush();
       };
-      for (const item of pl.items) body(item, 0, step, cols[0]!, false);
+      for (const item of pl.items) body(item, step, engine.views[0]!, cols[0]!, false);
     }
   } finally {
-    for (const col of cols) if (col !== 0) engine.heap.release(col);
-    engine.heap.release(pl.geometry);
+    for (const p of [...cols, pl.geometry]) if (p !== 0) engine.heap.release(p);
   }
 }
 
-/** A GEMM inside an item: queued whole on this thread's task, or run at once across all threads. */
-function gemm(engine: Engine, t: number, push: Push, whole: boolean, p: GemmProblem): void {
-  if (whole) queueGemm(engine, t, push, p, 0, p.m, 0, p.n);
+/** A GEMM inside an item: queued whole on this item's task, or run at once across all threads. */
+function gemm(engine: Engine, push: Push, here: ThreadView, whole: boolean, p: GemmProblem): void {
+  if (whole) queueGemm(engine, push, here, p, 0, p.m, 0, p.n);
   else gemmParallel(engine, p);
 }
 
@@ -187,11 +187,11 @@ function forwardPrepacked(engine: Engine, x: number, w: number, y: number, pl: P
     engine.flush();
     for (const { n, gi } of pl.items) {
       for (const [j0, j1] of splitRange(P, parts, nr)) {
-        engine.addTask((t, push) => {
-          const { packB, tile } = engine.scratch[t]!;
+        engine.addTask((push, here) => {
+          const { packB, tile } = here;
           const xg = imageOf(n, gi);
           const yg = y + 4 * (n * s.O + gi * og) * P;
-          const xp = padded ? pads[t]! : xg;
+          const xp = padded ? here.of(pads) : xg;
           // Pixels [j0, j1) are in output rows oi0 … oi1, which read padded rows oi0·sH … oi1·sH + (kH − 1)·dH.
           const r0 = Math.floor(j0 / s.oW) * sH, r1 = Math.floor((j1 - 1) / s.oW) * sH + (s.kH - 1) * dH + 1;
           if (padded) push(convPadImage, { geometry: pl.geometry, x: xg, xp, r0, r1 });
@@ -214,7 +214,7 @@ function forwardPrepacked(engine: Engine, x: number, w: number, y: number, pl: P
     }
     engine.runTasks();
   } finally {
-    for (const p of [ap, ...pads, pl.geometry]) engine.heap.release(p);
+    for (const p of [ap, ...pads, pl.geometry]) if (p !== 0) engine.heap.release(p);
   }
 }
 
@@ -236,7 +236,7 @@ export function conv2dBiasGrad(engine: Engine, dy: number, db: number, N: number
   const sums = perImage ? db : engine.heap.alloc(4 * rows);
   try {
     for (const [r0, r1] of splitRange(rows, Math.min(rows, 4 * engine.threads), 1)) {
-      engine.addTask((_t, push) => push(convBiasGradKernel, { src: dy + 4 * r0 * P, rows: r1 - r0, n: P, dst: sums + 4 * r0 }));
+      engine.addTask((push) => push(convBiasGradKernel, { src: dy + 4 * r0 * P, rows: r1 - r0, n: P, dst: sums + 4 * r0 }));
     }
     engine.runTasks();
     if (perImage) return;
@@ -261,10 +261,10 @@ export function conv2dInputGrad(engine: Engine, dy: number, w: number, dx: numbe
   const pl = plan(engine, s);
   const { cg, og, K, P } = pl, HW = s.H * s.W;
   if (!pl.direct) engine.heap.f32.fill(0, dx >> 2, (dx >> 2) + s.N * s.C * HW);
-  forItems(engine, pl, ({ n, gi }, t, push, col, whole) => {
+  forItems(engine, pl, ({ n, gi }, push, here, col, whole) => {
     const dxg = dx + 4 * (n * s.C + gi * cg) * HW;
     // col = W[g]ᵀ · dY[n, g]: A[tap, o] = w[o·K + tap].
-    gemm(engine, t, push, whole, {
+    gemm(engine, push, here, whole, {
       m: K, n: P, k: og,
       a: w + 4 * gi * og * K, rsA: 1, csA: K,
       b: dy + 4 * (n * s.O + gi * og) * P, rsB: P, csB: 1,
@@ -290,15 +290,15 @@ export function conv2dWeightGrad(engine: Engine, x: number, dy: number, dw: numb
   const f32 = () => engine.heap.f32;
   for (const part of partials) f32().fill(0, part >> 2, (part >> 2) + dwLength);
   try {
-    forItems(engine, pl, ({ n, gi }, t, push, col, whole) => {
+    forItems(engine, pl, ({ n, gi }, push, here, col, whole) => {
       const xg = x + 4 * (n * s.C + gi * cg) * HW;
       if (!pl.direct) push(convIm2col, { geometry: pl.geometry, x: xg, col });
       // dW[g] += dY[n, g] · col(X)ᵀ: B[pixel, tap] = col[tap·P + pixel].
-      gemm(engine, t, push, whole, {
+      gemm(engine, push, here, whole, {
         m: og, n: K, k: P,
         a: dy + 4 * (n * s.O + gi * og) * P, rsA: P, csA: 1,
         b: pl.direct ? xg : col, rsB: 1, csB: P,
-        c: partials[t]! + 4 * gi * og * K, ldc: K, accumulate: true,
+        c: here.of(partials) + 4 * gi * og * K, ldc: K, accumulate: true,
       });
     });
     const view = f32(), out = dw >> 2;

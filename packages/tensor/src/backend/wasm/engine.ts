@@ -7,7 +7,7 @@
  * a browser page awaits to run on Web Workers.
  */
 
-import { CommandList, orderedArgs, RECORD_BYTES, type KernelArgs, type KernelDescriptor, type Push } from './commands.ts';
+import { CommandList, LOCAL, orderedArgs, RECORD_BYTES, SLOT_SPAN, type KernelArgs, type KernelDescriptor, type Push, type ThreadView } from './commands.ts';
 import { buildEngineModule, engineKernels } from './engine-module.ts';
 import type { EngineExports } from './engine-module.ts';
 import { defaultGemmShape } from './gemm-kernel.ts';
@@ -15,6 +15,7 @@ import type { GemmShape } from './gemm-kernel.ts';
 import { Heap } from './heap.ts';
 import { availableParallelism, workerThreads } from './platform.ts';
 import { CONTROL_WORDS, Pool } from './pool.ts';
+import type { ThreadWork } from './pool.ts';
 
 /** Cache blocking (BLIS's MC, KC, NC): an A block MC×KC stays in L2, a B panel KC×NR in L1. */
 export interface Blocking {
@@ -56,6 +57,8 @@ export class Engine {
   readonly shape: GemmShape;
   readonly blocking: Blocking;
   readonly scratch: readonly ThreadScratch[];
+  /** Thread t as its static list sees it: its scratch, and entry t of per-thread lists. */
+  readonly views: readonly ThreadView[];
   /** A packed B block (KC × NC) that all threads read when they split one product's rows. */
   readonly sharedPackB: number;
   readonly lists: readonly CommandList[];
@@ -104,6 +107,8 @@ export class Engine {
       tile: this.heap.alloc(mr * nr * 4),
     }));
     this.sharedPackB = this.heap.alloc(nc * kc * 4);
+    this.views = this.scratch.map((s, t) => ({ ...s, of: (perThread: readonly number[]) => perThread[t]! }));
+    this.slots = [this.scratch.map((s) => s.packA), this.scratch.map((s) => s.packB), this.scratch.map((s) => s.tile)];
   }
 
   /**
@@ -119,9 +124,13 @@ export class Engine {
 
   /** Write one record: the kernel's opcode and its arguments in parameter order (checked by name and count). */
   private record<K extends KernelDescriptor>(list: CommandList, kernel: K, args: KernelArgs<K>): void {
+    list.push(this.opcode(kernel), orderedArgs(kernel, args), kernel.params.length);
+  }
+
+  private opcode(kernel: KernelDescriptor): number {
     const op = this.opcodes.get(kernel);
     if (op === undefined) throw new Error(`wasm engine: kernel ${kernel.name} is not in this engine's module`);
-    list.push(op, orderedArgs(kernel, args), kernel.params.length);
+    return op;
   }
 
   /** Run every thread's queued commands (in parallel across threads) and clear the lists. */
@@ -135,17 +144,57 @@ export class Engine {
   }
 
   /**
-   * Dynamic split: add a task that whichever thread is free next will run. `build(t, push)` queues
-   * the task's commands as thread t would run them (with thread t's scratch), for every t.
+   * The per-thread lists that a task's placeholders name: packA, packB and tile of every thread
+   * (slots 0–2), then those its `of` calls named.
    */
-  addTask(build: (t: number, push: Push) => void): void {
-    if (this.lists.some((l) => l.length > 0) && this.taskCount === 0) throw new Error('wasm engine: addTask after push; call flush first');
+  private readonly slots: (readonly number[])[];
+  /** Words of the task being recorded that hold thread-local addresses: (word index, slot, offset) triples. */
+  private readonly patches: number[] = [];
+  /** A task's view of the thread that will run it: placeholders for what differs between threads. */
+  private readonly taskView: ThreadView = {
+    packA: LOCAL, packB: LOCAL + SLOT_SPAN, tile: LOCAL + 2 * SLOT_SPAN,
+    of: (perThread) => LOCAL + (this.slots.push(perThread) - 1) * SLOT_SPAN,
+  };
+  /** Records a task's command in thread 0's list with thread 0's addresses, noting where those were. */
+  private readonly taskPush: Push = (kernel, args) => {
+    const values = orderedArgs(kernel, args), list = this.lists[0]!;
+    for (let a = 0; a < values.length; a++) {
+      const v = values[a]!;
+      if (v < LOCAL) continue;
+      const slot = Math.floor((v - LOCAL) / SLOT_SPAN), offset = v - LOCAL - slot * SLOT_SPAN;
+      if (slot >= this.slots.length) throw new Error(`wasm kernel ${kernel.name}: argument ${kernel.params[a]} = ${v} is no thread-local address of this task`);
+      values[a] = this.slots[slot]![0]! + offset;
+      this.patches.push((list.position >> 2) + 1 + a, slot, offset);
+    }
+    list.push(this.opcode(kernel), values, kernel.params.length);
+  };
+
+  /**
+   * Dynamic split: add a task that whichever thread is free next will run (pool.ts). `build(push,
+   * here)` queues the task's commands once, naming the running thread's scratch and buffers through
+   * `here`. Every thread's list gets a copy (the records copied, its own addresses patched in), so
+   * that any thread can run any task.
+   */
+  addTask(build: (push: Push, here: ThreadView) => void): void {
+    if (this.taskCount === 0 && this.lists.some((l) => l.length > 0)) throw new Error('wasm engine: addTask after push; call flush first');
     if (this.lists.some((l) => l.free < 256)) this.runTasks();
-    for (let t = 0; t < this.threads; t++) {
-      const list = this.lists[t]!;
-      this.heap.i32[(this.tables[t]! >> 2) + this.taskCount] = list.position;
-      build(t, (kernel, args) => this.record(list, kernel, args));
-      list.endTask();
+    const first = this.lists[0]!, start = first.position, length0 = first.length;
+    this.slots.length = 3;
+    this.patches.length = 0;
+    try {
+      build(this.taskPush, this.taskView);
+    } catch (error) {
+      first.length = length0; // drop the half-recorded task
+      throw error;
+    }
+    first.endTask();
+    const records = first.length - length0, words = this.heap.i32, patches = this.patches;
+    words[(this.tables[0]! >> 2) + this.taskCount] = start;
+    for (let t = 1; t < this.threads; t++) {
+      const list = this.lists[t]!, at = list.position, shift = (at - start) >> 2;
+      words[(this.tables[t]! >> 2) + this.taskCount] = at;
+      list.append(start, records);
+      for (let p = 0; p < patches.length; p += 3) words[patches[p]! + shift] = (this.slots[patches[p + 1]!]![t]! + patches[p + 2]!) | 0;
     }
     this.taskCount++;
   }
@@ -159,7 +208,7 @@ export class Engine {
     this.execute(work);
   }
 
-  private execute(work: readonly ({ table: number; count: number; claim: number } | null)[]): void {
+  private execute(work: readonly (ThreadWork | null)[]): void {
     if (work.every((w) => w === null)) return;
     try {
       this.pool.run(work, (ptr) => this.exports.run(ptr));

@@ -95,7 +95,7 @@ describe('wasm pool hand-over', { timeout: 120_000 }, () => {
         const c = modes[i % modes.length]!;
         reset(engine, c);
         c.problems.forEach((p, t) => {
-          if (p.m > 0) queueGemm(engine, t, (kernel, args) => engine.push(t, kernel, args), p, 0, p.m, 0, p.n);
+          if (p.m > 0) queueGemm(engine, (kernel, args) => engine.push(t, kernel, args), engine.views[t]!, p, 0, p.m, 0, p.n);
         });
         engine.flush();
         check(engine, c, `call ${i}`);
@@ -110,7 +110,7 @@ describe('wasm pool hand-over', { timeout: 120_000 }, () => {
       const seen = exercise(engine, (i) => {
         const c = cases[i % cases.length]!;
         reset(engine, c);
-        for (const p of c.problems) engine.addTask((t, push) => queueGemm(engine, t, push, p, 0, p.m, 0, p.n));
+        for (const p of c.problems) engine.addTask((push, here) => queueGemm(engine, push, here, p, 0, p.m, 0, p.n));
         engine.runTasks();
         check(engine, c, `call ${i} (${c.problems.length} tasks)`);
         if (i % 5 === 0) busy(200 * (i % 3));
@@ -126,10 +126,10 @@ describe('wasm pool hand-over', { timeout: 120_000 }, () => {
     for (let i = 0; i < 40; i++) {
       const bad = i % 2; // the trapping share on the worker's list, or on the caller's
       reset(engine, c);
-      c.problems.forEach((p, t) => queueGemm(engine, t, (kernel, args) => engine.push(t, kernel, args), t === bad ? { ...p, a: beyond } : p, 0, p.m, 0, p.n));
+      c.problems.forEach((p, t) => queueGemm(engine, (kernel, args) => engine.push(t, kernel, args), engine.views[t]!, t === bad ? { ...p, a: beyond } : p, 0, p.m, 0, p.n));
       assert.throws(() => engine.flush(), /out of bounds|wasm worker failed/, `call ${i}`);
       reset(engine, c);
-      c.problems.forEach((p, t) => queueGemm(engine, t, (kernel, args) => engine.push(t, kernel, args), p, 0, p.m, 0, p.n));
+      c.problems.forEach((p, t) => queueGemm(engine, (kernel, args) => engine.push(t, kernel, args), engine.views[t]!, p, 0, p.m, 0, p.n));
       engine.flush();
       check(engine, c, `call ${i} after the trap`);
     }

@@ -7,7 +7,7 @@
  * split inside: the threads pack each B block together, then take (row block × column range) tasks.
  */
 
-import type { Push } from './commands.ts';
+import type { Push, ThreadView } from './commands.ts';
 import type { Engine } from './engine.ts';
 import { gemmMacro, gemmPackA, gemmPackB } from './gemm-kernel.ts';
 
@@ -31,10 +31,10 @@ export interface GemmProblem {
   readonly accumulate: boolean;
 }
 
-/** Queue, with thread t's scratch, the part C[m0:m1, n0:n1] of problem p. */
-export function queueGemm(engine: Engine, t: number, push: Push, p: GemmProblem, m0: number, m1: number, n0: number, n1: number): void {
+/** Queue, with the scratch of the thread `here`, the part C[m0:m1, n0:n1] of problem p. */
+export function queueGemm(engine: Engine, push: Push, here: ThreadView, p: GemmProblem, m0: number, m1: number, n0: number, n1: number): void {
   const { mc: MC, kc: KC, nc: NC } = engine.blocking;
-  const { packA, packB, tile } = engine.scratch[t]!;
+  const { packA, packB, tile } = here;
   if (p.k === 0) {
     if (!p.accumulate) for (let i = m0; i < m1; i++) engine.heap.f32.fill(0, (p.c >> 2) + i * p.ldc + n0, (p.c >> 2) + i * p.ldc + n1);
     return;
@@ -79,7 +79,7 @@ export function splitRange(n: number, parts: number, unit: number): [number, num
 export function gemmParallel(engine: Engine, p: GemmProblem): void {
   const T = engine.threads;
   if (T === 1 || p.m * p.n * p.k < PARALLEL_MIN_MACS || p.k === 0) {
-    queueGemm(engine, 0, (kernel, args) => engine.push(0, kernel, args), p, 0, p.m, 0, p.n);
+    queueGemm(engine, (kernel, args) => engine.push(0, kernel, args), engine.views[0]!, p, 0, p.m, 0, p.n);
     engine.flush();
     return;
   }
@@ -102,8 +102,7 @@ export function gemmParallel(engine: Engine, p: GemmProblem): void {
       for (let ic = 0; ic < p.m; ic += MC) {
         const mc = Math.min(MC, p.m - ic);
         for (const [n0, n1] of splitRange(nc, colParts, nr)) {
-          engine.addTask((t, push) => {
-            const { packA, tile } = engine.scratch[t]!;
+          engine.addTask((push, { packA, tile }) => {
             push(gemmPackA, { src: p.a + 4 * (ic * p.rsA + pc * p.csA), rowStride: 4 * p.rsA, kStride: 4 * p.csA, mc, kc, dst: packA });
             push(gemmMacro, { mc, nc: n1 - n0, kc, ap: packA, bp: bp + 4 * n0 * kc, c: p.c + 4 * (ic * p.ldc + jc + n0), ldc: 4 * p.ldc, accumulate, scratch: tile });
           });
@@ -122,7 +121,7 @@ export function runGemms(engine: Engine, problems: readonly GemmProblem[]): void
   const T = engine.threads;
   const small = problems.every((p) => p.m * p.n * p.k <= WHOLE_TASK_MAX_MACS);
   if (T > 1 && problems.length >= T && small) {
-    for (const p of problems) engine.addTask((t, push) => queueGemm(engine, t, push, p, 0, p.m, 0, p.n));
+    for (const p of problems) engine.addTask((push, here) => queueGemm(engine, push, here, p, 0, p.m, 0, p.n));
     engine.runTasks();
   } else {
     for (const p of problems) gemmParallel(engine, p);

@@ -135,7 +135,7 @@ function runSplit(engine: Engine, elements: number, n: number, unit: number, que
     return;
   }
   const parts = Math.min(TASKS_PER_THREAD * engine.threads, Math.ceil(elements / PARALLEL_MIN));
-  for (const [i0, i1] of splitRange(n, parts, unit)) engine.addTask((_t, push) => queue(push, i0, i1));
+  for (const [i0, i1] of splitRange(n, parts, unit)) engine.addTask((push) => queue(push, i0, i1));
   engine.runTasks();
 }
 

@@ -16,7 +16,7 @@
  * (`chunkBytes`, default 2 MiB: with it the engine heap after two bench U-Net training steps is 20.8 MiB, the same as with im2col alone).
  */
 
-import type { Push } from './commands.ts';
+import type { Push, ThreadView } from './commands.ts';
 import type { Engine } from './engine.ts';
 import { gemmMacro } from './gemm-kernel.ts';
 import { splitRange } from './sgemm.ts';
@@ -112,7 +112,7 @@ export function winogradConv(engine: Engine, x: number, w: number, y: number, s:
     // U[ξ] in packed-A panels; filter (o, c) at w + (o·Cin + c)·36, or at w + (c·Cout + o)·36 rotated.
     const [rowStride, colStride] = filter === 'forward' ? [36 * s.Cin, 36] : [36, 36 * s.Cout];
     for (const [o0, o1] of splitRange(s.Cout, T, mr)) {
-      engine.addTask((_t, push) => push(winoFilter, {
+      engine.addTask((push) => push(winoFilter, {
         w: w + o0 * rowStride, rows: o1 - o0, cols: s.Cin, rowStride, colStride, flip: filter === 'forward' ? 0 : 1, u: u + 4 * o0 * s.Cin, xiStride: uXi,
       }));
     }
@@ -123,35 +123,36 @@ export function winogradConv(engine: Engine, x: number, w: number, y: number, s:
       const nb = Math.min(chunk, s.N - n0), cols = nb * tiles, colsPadded = Math.ceil(cols / nr) * nr;
       const vXi = skew(4 * s.Cin * colsPadded), mXi = skew(4 * s.Cout * cols);
       /** V[ξ] rows [c0, c1) of image i, in packed-B panels (column image·tiles + t). */
-      const input = (push: Push, t: number, v: number, i: number, c0: number, c1: number): void => push(winoInput, {
+      const input = (push: Push, here: ThreadView, v: number, i: number, c0: number, c1: number): void => push(winoInput, {
         x: x + 4 * ((n0 + i) * s.Cin + c0) * s.H * s.W, count: c1 - c0, H: s.H, W: s.W, pH: s.pH, pW: s.pW, tilesH, tilesWp,
-        pad: planes[t]!, v: v + 4 * c0 * nr, col0: i * tiles, panel: nr, panelBytes: 4 * s.Cin * nr, xiStride: vXi,
+        pad: here.of(planes), v: v + 4 * c0 * nr, col0: i * tiles, panel: nr, panelBytes: 4 * s.Cin * nr, xiStride: vXi,
       });
       /** M[ξ][·][c0, c1) = U[ξ] · V[ξ]: the macro-kernel straight on the panels. */
-      const product = (push: Push, t: number, v: number, m: number, xi: number, c0: number, c1: number): void => push(gemmMacro, {
+      const product = (push: Push, here: ThreadView, v: number, m: number, xi: number, c0: number, c1: number): void => push(gemmMacro, {
         mc: s.Cout, nc: c1 - c0, kc: s.Cin, ap: u + xi * uXi, bp: v + xi * vXi + 4 * c0 * s.Cin, c: m + xi * mXi + 4 * c0, ldc: 4 * cols, accumulate: 0,
-        scratch: engine.scratch[t]!.tile,
+        scratch: here.tile,
       });
       /** Y of image i, channels [o0, o1). */
-      const output = (push: Push, t: number, m: number, i: number, o0: number, o1: number): void => push(winoOutput, {
+      const output = (push: Push, here: ThreadView, m: number, i: number, o0: number, o1: number): void => push(winoOutput, {
         m: m + 4 * (o0 * cols + i * tiles), count: o1 - o0, rowStride: 4 * cols, xiStride: mXi, tilesH, tilesWp,
-        pad: planes[t]!, y: y + 4 * ((n0 + i) * s.Cout + o0) * s.oH * s.oW, oH: s.oH, oW: s.oW, bias: biasAt?.(n0 + i, o0) ?? 0,
+        pad: here.of(planes), y: y + 4 * ((n0 + i) * s.Cout + o0) * s.oH * s.oW, oH: s.oH, oW: s.oW, bias: biasAt?.(n0 + i, o0) ?? 0,
       });
       if (grouped) {
-        engine.addTask((t, push) => {
-          for (let i = 0; i < nb; i++) input(push, t, vs[t]!, i, 0, s.Cin);
-          for (let xi = 0; xi < 16; xi++) product(push, t, vs[t]!, ms[t]!, xi, 0, cols);
-          for (let i = 0; i < nb; i++) output(push, t, ms[t]!, i, 0, s.Cout);
+        engine.addTask((push, here) => {
+          const v = here.of(vs), m = here.of(ms);
+          for (let i = 0; i < nb; i++) input(push, here, v, i, 0, s.Cin);
+          for (let xi = 0; xi < 16; xi++) product(push, here, v, m, xi, 0, cols);
+          for (let i = 0; i < nb; i++) output(push, here, m, i, 0, s.Cout);
         });
         continue;
       }
       const parts = Math.max(1, Math.ceil((2 * T) / nb));
-      for (let i = 0; i < nb; i++) for (const [c0, c1] of splitRange(s.Cin, parts, 1)) engine.addTask((t, push) => input(push, t, vs[0]!, i, c0, c1));
+      for (let i = 0; i < nb; i++) for (const [c0, c1] of splitRange(s.Cin, parts, 1)) engine.addTask((push, here) => input(push, here, vs[0]!, i, c0, c1));
       engine.runTasks();
       const colParts = Math.max(1, Math.min(Math.ceil(cols / (4 * nr)), Math.ceil((4 * T) / 16)));
-      for (let xi = 0; xi < 16; xi++) for (const [c0, c1] of splitRange(cols, colParts, nr)) engine.addTask((t, push) => product(push, t, vs[0]!, ms[0]!, xi, c0, c1));
+      for (let xi = 0; xi < 16; xi++) for (const [c0, c1] of splitRange(cols, colParts, nr)) engine.addTask((push, here) => product(push, here, vs[0]!, ms[0]!, xi, c0, c1));
       engine.runTasks();
-      for (let i = 0; i < nb; i++) for (const [o0, o1] of splitRange(s.Cout, parts, 1)) engine.addTask((t, push) => output(push, t, ms[0]!, i, o0, o1));
+      for (let i = 0; i < nb; i++) for (const [o0, o1] of splitRange(s.Cout, parts, 1)) engine.addTask((push, here) => output(push, here, ms[0]!, i, o0, o1));
       engine.runTasks();
     }
     engine.runTasks();
@@ -183,14 +184,14 @@ export function winogradWeightGrad(engine: Engine, x: number, dy: number, dw: nu
       const nb = Math.min(chunk, s.N - n0), cols = nb * tiles;
       const vXi = skew(4 * s.Cin * cols), aXi = skew(4 * s.Cout * cols);
       /** V[ξ][c][image·tiles + t] rows [c0, c1) of image i, row-major (one panel as wide as the matrix). */
-      const input = (push: Push, t: number, v: number, i: number, c0: number, c1: number): void => push(winoInput, {
+      const input = (push: Push, here: ThreadView, v: number, i: number, c0: number, c1: number): void => push(winoInput, {
         x: x + 4 * ((n0 + i) * s.Cin + c0) * s.H * s.W, count: c1 - c0, H: s.H, W: s.W, pH: s.pH, pW: s.pW, tilesH, tilesWp,
-        pad: planes[t]!, v: v + 4 * (c0 * cols + i * tiles), col0: 0, panel: cols, panelBytes: 0, xiStride: vXi,
+        pad: here.of(planes), v: v + 4 * (c0 * cols + i * tiles), col0: 0, panel: cols, panelBytes: 0, xiStride: vXi,
       });
       /** Ă[ξ][o][image·tiles + t] rows [o0, o1) of image i. */
-      const gradient = (push: Push, t: number, a: number, i: number, o0: number, o1: number): void => push(winoGradient, {
+      const gradient = (push: Push, here: ThreadView, a: number, i: number, o0: number, o1: number): void => push(winoGradient, {
         dy: dy + 4 * ((n0 + i) * s.Cout + o0) * s.oH * s.oW, count: o1 - o0, oH: s.oH, oW: s.oW, tilesH, tilesWp,
-        pad: planes[t]!, a: a + 4 * (o0 * cols + i * tiles), rowStride: 4 * cols, xiStride: aXi,
+        pad: here.of(planes), a: a + 4 * (o0 * cols + i * tiles), rowStride: 4 * cols, xiStride: aXi,
       });
       /** S[ξ] += Ă[ξ] · V[ξ]ᵀ: B[t, c] = V[ξ][c][t]. */
       const product = (a: number, v: number, S: number, xi: number): GemmProblem => ({
@@ -200,22 +201,23 @@ export function winogradWeightGrad(engine: Engine, x: number, dy: number, dw: nu
         c: S + xi * sXi, ldc: s.Cin, accumulate: true,
       });
       if (grouped) {
-        engine.addTask((t, push) => {
+        engine.addTask((push, here) => {
+          const v = here.of(vs), a = here.of(as), S = here.of(Ss);
           for (let i = 0; i < nb; i++) {
-            input(push, t, vs[t]!, i, 0, s.Cin);
-            gradient(push, t, as[t]!, i, 0, s.Cout);
+            input(push, here, v, i, 0, s.Cin);
+            gradient(push, here, a, i, 0, s.Cout);
           }
           for (let xi = 0; xi < 16; xi++) {
-            const p = product(as[t]!, vs[t]!, Ss[t]!, xi);
-            queueGemm(engine, t, push, p, 0, p.m, 0, p.n);
+            const p = product(a, v, S, xi);
+            queueGemm(engine, push, here, p, 0, p.m, 0, p.n);
           }
         });
         continue;
       }
       const parts = Math.max(1, Math.ceil((2 * T) / nb));
       for (let i = 0; i < nb; i++) {
-        for (const [c0, c1] of splitRange(s.Cin, parts, 1)) engine.addTask((t, push) => input(push, t, vs[0]!, i, c0, c1));
-        for (const [o0, o1] of splitRange(s.Cout, parts, 1)) engine.addTask((t, push) => gradient(push, t, as[0]!, i, o0, o1));
+        for (const [c0, c1] of splitRange(s.Cin, parts, 1)) engine.addTask((push, here) => input(push, here, vs[0]!, i, c0, c1));
+        for (const [o0, o1] of splitRange(s.Cout, parts, 1)) engine.addTask((push, here) => gradient(push, here, as[0]!, i, o0, o1));
       }
       engine.runTasks();
       runGemms(engine, Array.from({ length: 16 }, (_, xi) => product(as[0]!, vs[0]!, Ss[0]!, xi)));
@@ -225,7 +227,7 @@ export function winogradWeightGrad(engine: Engine, x: number, dy: number, dw: nu
     const f32 = heap.f32, S0 = Ss[0]! >> 2, length = (16 * sXi) / 4;
     for (const S of Ss.slice(1)) for (let i = 0, src = S >> 2; i < length; i++) f32[S0 + i]! += f32[src + i]!;
     for (const [o0, o1] of splitRange(s.Cout, T, 1)) {
-      engine.addTask((_t, push) => push(winoFilterGrad, { s: Ss[0]! + 4 * o0 * s.Cin, rows: o1 - o0, cols: s.Cin, xiStride: sXi, dw: dw + 36 * o0 * s.Cin }));
+      engine.addTask((push) => push(winoFilterGrad, { s: Ss[0]! + 4 * o0 * s.Cin, rows: o1 - o0, cols: s.Cin, xiStride: sXi, dw: dw + 36 * o0 * s.Cin }));
     }
     engine.runTasks();
   } finally {
