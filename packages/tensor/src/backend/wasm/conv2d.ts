@@ -185,8 +185,9 @@ function forwardPrepacked(engine: Engine, x: number, w: number, y: number, pl: P
       }
     }
     engine.flush();
+    const ranges = splitRange(P, parts, nr);
     for (const { n, gi } of pl.items) {
-      for (const [j0, j1] of splitRange(P, parts, nr)) {
+      for (const [j0, j1] of ranges) {
         engine.addTask((push, here) => {
           const { packB, tile } = here;
           const xg = imageOf(n, gi);
@@ -197,7 +198,8 @@ function forwardPrepacked(engine: Engine, x: number, w: number, y: number, pl: P
           if (padded) push(convPadImage, { geometry: pl.geometry, x: xg, xp, r0, r1 });
           for (let jc = j0; jc < j1; jc += NC) {
             const nc = Math.min(NC, j1 - jc);
-            depth.forEach(([pc, kc], block) => {
+            for (let block = 0; block < depth.length; block++) {
+              const [pc, kc] = depth[block]!;
               if (pl.direct) push(gemmPackB, { src: xg + 4 * (pc * P + jc), colStride: 4, kStride: 4 * P, nc, kc, dst: packB });
               else push(convIm2colPacked, { geometry: pl.geometry, xp, k0: pc, kc, j0: jc, nc, dst: packB });
               for (let ic = 0; ic < og; ic += MC) {
@@ -207,7 +209,7 @@ function forwardPrepacked(engine: Engine, x: number, w: number, y: number, pl: P
                 if (biasAt === undefined || block < depth.length - 1) push(gemmMacro, { mc, nc, kc, ap: a, bp: packB, c, ldc: 4 * P, accumulate, scratch: tile });
                 else push(gemmMacroBias, { mc, nc, kc, ap: a, bp: packB, c, ldc: 4 * P, accumulate, scratch: tile, bias: biasAt(n, gi * og + ic) });
               }
-            });
+            }
           }
         });
       }

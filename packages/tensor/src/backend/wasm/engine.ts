@@ -148,12 +148,17 @@ export class Engine {
    * (slots 0–2), then those its `of` calls named.
    */
   private readonly slots: (readonly number[])[];
+  private slotCount = 3;
   /** Words of the task being recorded that hold thread-local addresses: (word index, slot, offset) triples. */
   private readonly patches: number[] = [];
+  private patchCount = 0;
   /** A task's view of the thread that will run it: placeholders for what differs between threads. */
   private readonly taskView: ThreadView = {
     packA: LOCAL, packB: LOCAL + SLOT_SPAN, tile: LOCAL + 2 * SLOT_SPAN,
-    of: (perThread) => LOCAL + (this.slots.push(perThread) - 1) * SLOT_SPAN,
+    of: (perThread) => {
+      this.slots[this.slotCount] = perThread;
+      return LOCAL + this.slotCount++ * SLOT_SPAN;
+    },
   };
   /** Records a task's command in thread 0's list with thread 0's addresses, noting where those were. */
   private readonly taskPush: Push = (kernel, args) => {
@@ -162,9 +167,13 @@ export class Engine {
       const v = values[a]!;
       if (v < LOCAL) continue;
       const slot = Math.floor((v - LOCAL) / SLOT_SPAN), offset = v - LOCAL - slot * SLOT_SPAN;
-      if (slot >= this.slots.length) throw new Error(`wasm kernel ${kernel.name}: argument ${kernel.params[a]} = ${v} is no thread-local address of this task`);
+      if (slot >= this.slotCount) throw new Error(`wasm kernel ${kernel.name}: argument ${kernel.params[a]} = ${v} is no thread-local address of this task`);
       values[a] = this.slots[slot]![0]! + offset;
-      this.patches.push((list.position >> 2) + 1 + a, slot, offset);
+      const patches = this.patches, at = this.patchCount;
+      patches[at] = (list.position >> 2) + 1 + a;
+      patches[at + 1] = slot;
+      patches[at + 2] = offset;
+      this.patchCount += 3;
     }
     list.push(this.opcode(kernel), values, kernel.params.length);
   };
@@ -179,8 +188,8 @@ export class Engine {
     if (this.taskCount === 0 && this.lists.some((l) => l.length > 0)) throw new Error('wasm engine: addTask after push; call flush first');
     if (this.lists.some((l) => l.free < 256)) this.runTasks();
     const first = this.lists[0]!, start = first.position, length0 = first.length;
-    this.slots.length = 3;
-    this.patches.length = 0;
+    this.slotCount = 3;
+    this.patchCount = 0;
     try {
       build(this.taskPush, this.taskView);
     } catch (error) {
@@ -194,7 +203,7 @@ export class Engine {
       const list = this.lists[t]!, at = list.position, shift = (at - start) >> 2;
       words[(this.tables[t]! >> 2) + this.taskCount] = at;
       list.append(start, records);
-      for (let p = 0; p < patches.length; p += 3) words[patches[p]! + shift] = (this.slots[patches[p + 1]!]![t]! + patches[p + 2]!) | 0;
+      for (let p = 0; p < this.patchCount; p += 3) words[patches[p]! + shift] = (this.slots[patches[p + 1]!]![t]! + patches[p + 2]!) | 0;
     }
     this.taskCount++;
   }
