@@ -7,7 +7,7 @@
  * split inside: the threads pack each B block together, then take (row block × column range) tasks.
  */
 
-import type { Push, ThreadView } from './commands.ts';
+import { LOCAL, type Push, type ThreadView } from './commands.ts';
 import type { Engine } from './engine.ts';
 import { gemmMacro, gemmPackA, gemmPackB } from './gemm-kernel.ts';
 
@@ -36,6 +36,8 @@ export function queueGemm(engine: Engine, push: Push, here: ThreadView, p: GemmP
   const { mc: MC, kc: KC, nc: NC } = engine.blocking;
   const { packA, packB, tile } = here;
   if (p.k === 0) {
+    // Zeroed here, on this thread, so C must be a real address (not a task's thread-local placeholder).
+    if (p.c >= LOCAL) throw new Error('wasm gemm: a task cannot zero a thread-local C (k = 0); zero it before adding the task');
     if (!p.accumulate) for (let i = m0; i < m1; i++) engine.heap.f32.fill(0, (p.c >> 2) + i * p.ldc + n0, (p.c >> 2) + i * p.ldc + n1);
     return;
   }

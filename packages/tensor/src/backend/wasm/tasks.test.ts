@@ -71,6 +71,14 @@ describe('wasm engine tasks', () => {
       /wasm kernel gemm_pack_b: argument dst = \d+ is no thread-local address of this task/);
   });
 
+  it('a product of depth 0 into a thread-local C is refused (it would be zeroed on this thread, at a placeholder)', () => {
+    const engine = new Engine({ threads: 2 });
+    const cs = [engine.heap.alloc(64), engine.heap.alloc(64)];
+    assert.throws(() => engine.addTask((push, here) => queueGemm(engine, push, here, { m: 1, n: 16, k: 0, a: 0, rsA: 0, csA: 1, b: 0, rsB: 16, csB: 1, c: here.of(cs), ldc: 16, accumulate: false }, 0, 1, 0, 16)),
+      /wasm gemm: a task cannot zero a thread-local C \(k = 0\)/);
+    engine.runTasks();
+  });
+
   it('a task whose recording throws is dropped; the tasks before it and after it run', () => {
     const engine = new Engine({ threads: 2 });
     const heap = engine.heap, out = heap.alloc(4 * 16 * 3), src = heap.alloc(4 * 16);
