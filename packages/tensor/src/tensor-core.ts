@@ -10,6 +10,7 @@ import { formatTensor } from './format.ts';
 import { fmt, OpError, sizeOf, stridesOf } from './shape.ts';
 import { isFloat } from './dtype.ts';
 import { track } from './tidy.ts';
+import { copyOf } from './backend/js/util.ts';
 
 /** A tensor or a plain number, which ops turn into a scalar of the other operand's dtype. */
 export type TensorLike = Tensor | number;
@@ -155,14 +156,4 @@ export class Tensor implements View {
     this.storage = next;
     return this;
   }
-}
-
-/**
- * A copy of `x` in a new array of its own type, with `set` (a memcpy): the wasm backend's buffers
- * may be views of its shared heap, where V8's `slice` copies element by element (3× slower here).
- */
-function copyOf(x: TypedArray): TypedArray {
-  const out = new (x.constructor as new (n: number) => TypedArray)(x.length);
-  out.set(x as never);
-  return out;
 }

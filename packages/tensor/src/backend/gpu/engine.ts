@@ -15,6 +15,7 @@
  * has been submitted.
  */
 import type { DType } from '../kernels.ts';
+import { copyOf } from '../js/util.ts';
 import { COMPUTE_STAGE, COPY_DST, COPY_SRC, STORAGE, UNIFORM, type DeviceIo, type DeviceResult, type GPUComputePipeline, type CompiledKernel, type GpuJs, type GpuJsParts, type GpuEngineKind, type WebGpuResult } from './device-io.ts';
 
 /** `this` inside a gpu.js kernel function, as far as our kernels use it. */
@@ -307,8 +308,5 @@ export function fromDevice(values: Float32Array, dtype: DType): Float32Array | I
  * live in its shared heap), which Dawn's `writeBuffer` refuses ("Invalid argument"); else `values`.
  */
 function unshared(values: Float32Array): Float32Array {
-  if (typeof SharedArrayBuffer === 'undefined' || !(values.buffer instanceof SharedArrayBuffer)) return values;
-  const copy = new Float32Array(values.length);
-  copy.set(values);
-  return copy;
+  return typeof SharedArrayBuffer !== 'undefined' && values.buffer instanceof SharedArrayBuffer ? copyOf(values) : values;
 }

@@ -12,6 +12,16 @@ export function alloc(dtype: DType, n: number): TypedArray {
 }
 
 /**
+ * A copy of `x` in a new array of its own type, with `set` (a memcpy): the wasm backend's buffers
+ * may be views of its shared heap, where V8's `slice` copies element by element (3× slower here).
+ */
+export function copyOf<T extends TypedArray>(x: T): T {
+  const out = new (x.constructor as new (n: number) => T)(x.length);
+  out.set(x as never);
+  return out;
+}
+
+/**
  * Visit every index of `shape` in row-major order, calling `visit(flat, offsets)` where
  * offsets[j] = Σ idx_k · strides[j][k]: the odometer that every strided loop here shares.
  */

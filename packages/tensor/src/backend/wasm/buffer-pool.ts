@@ -85,8 +85,11 @@ export class BufferPool {
    */
   trim(): void {
     for (const [n, list] of this.free) {
-      const kept = list.filter((buf) => this.releasedAt.get(buf) === this.trims);
-      for (const buf of list) if (this.releasedAt.get(buf) !== this.trims) this.letGo(buf);
+      const kept: Float32Array[] = [];
+      for (const buf of list) {
+        if (this.releasedAt.get(buf) === this.trims) kept.push(buf);
+        else this.letGo(buf);
+      }
       this.held -= 4 * n * (list.length - kept.length);
       if (kept.length === 0) this.free.delete(n);
       else this.free.set(n, kept);

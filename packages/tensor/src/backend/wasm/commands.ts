@@ -150,15 +150,16 @@ export class CommandList {
   push(op: number, args: readonly number[], argc: number): void {
     if (args.length !== argc) throw new Error(`command ${op}: ${args.length} arguments for a kernel of ${argc}`);
     if (this.free <= 0) throw new Error(`command list overflow (${this.capacity} records)`);
+    // Each an i32, or a u32 address (the module reads back the same bits); checked before anything
+    // is written, since the record goes where the list's end mark is.
+    for (let a = 0; a < args.length; a++) {
+      const v = args[a]!;
+      if (v < -(2 ** 31) || v >= 2 ** 32) throw new Error(`command ${op}: argument ${a} is ${v}, not a 32-bit value (a thread-local placeholder outside a task?)`);
+    }
     const view = this.i32();
     const base = this.position >> 2;
     view[base] = op;
-    for (let a = 0; a < args.length; a++) {
-      const v = args[a]!;
-      // An i32, or a u32 address (the module reads back the same bits).
-      if (v < -(2 ** 31) || v >= 2 ** 32) throw new Error(`command ${op}: argument ${a} is ${v}, not a 32-bit value (a thread-local placeholder outside a task?)`);
-      view[base + 1 + a] = v | 0;
-    }
+    for (let a = 0; a < args.length; a++) view[base + 1 + a] = args[a]! | 0;
     this.length++;
     view[base + RECORD_BYTES / 4] = 0; // end mark after the last record
   }

@@ -64,9 +64,18 @@ describe('wasm engine tasks', () => {
       push(gemmPackB, { src: 640, colStride: 4, kStride: 64, nc: 16, kc: 1, dst: here.packB });
     });
     engine.runTasks();
-    assert.throws(() => engine.push(0, gemmPackB, { src: 640, colStride: 4, kStride: 64, nc: 16, kc: 1, dst: stray }), /argument 5 is \d+, not a 32-bit value \(a thread-local placeholder outside a task\?\)/);
-    const lists = engine.lists.map((l) => l.length);
-    assert.deepEqual(lists, [0, 0], 'the refused record was not written');
+    // A refused record after a valid one leaves the list as it was: the valid one runs, and only it.
+    const heap = engine.heap, src = heap.alloc(64), dst = heap.alloc(64);
+    heap.f32.set(Float32Array.from({ length: 16 }, (_, i) => i + 1), src >> 2);
+    heap.f32.fill(0, dst >> 2, (dst >> 2) + 16);
+    engine.push(0, gemmPackB, { src, colStride: 4, kStride: 64, nc: 16, kc: 1, dst });
+    // (Had it been written, its dst, the placeholder cut to 32 bits, would be address 0: the 64 bytes the engine never uses.)
+    assert.equal(stray % 2 ** 32, 0);
+    assert.throws(() => engine.push(0, gemmPackB, { src, colStride: 4, kStride: 64, nc: 16, kc: 1, dst: stray }), /argument 5 is \d+, not a 32-bit value \(a thread-local placeholder outside a task\?\)/);
+    assert.deepEqual(engine.lists.map((l) => l.length), [1, 0], 'the refused record was not added');
+    engine.flush();
+    assert.deepEqual([...heap.f32.subarray(dst >> 2, (dst >> 2) + 16)], Array.from({ length: 16 }, (_, i) => i + 1));
+    assert.deepEqual([...heap.f32.subarray(0, 16)], new Array<number>(16).fill(0), 'the refused record did not run');
     assert.throws(() => engine.addTask((push) => push(gemmPackB, { src: 640, colStride: 4, kStride: 64, nc: 16, kc: 1, dst: stray + 4 * 2 ** 33 })),
       /wasm kernel gemm_pack_b: argument dst = \d+ is no thread-local address of this task/);
   });
